@@ -1,0 +1,56 @@
+/**
+ * Error classes thrown at bnlab's public boundary.
+ *
+ * Every message says which function threw, what it expected and what it got,
+ * e.g. `batchnormForward: gamma must have length D=3 but got 4`.
+ *
+ * @module
+ */
+
+/** Base class of every error bnlab throws on purpose. */
+export class BnlabError extends Error {
+  /**
+   * @param fn name of the public function that rejected its input
+   * @param message what was expected and what came
+   */
+  constructor(readonly fn: string, message: string) {
+    super(`${fn}: ${message}`);
+    this.name = "BnlabError";
+  }
+}
+
+/** A tensor has the wrong rank or shape. */
+export class ShapeError extends BnlabError {
+  /**
+   * @param fn name of the public function
+   * @param message what shape was expected and what came
+   */
+  constructor(fn: string, message: string) {
+    super(fn, message);
+    this.name = "ShapeError";
+  }
+}
+
+/** Tensors that must share a dtype do not (Float32Array mixed with Float64Array). */
+export class DTypeError extends BnlabError {
+  /**
+   * @param fn name of the public function
+   * @param message which dtypes were expected and which came
+   */
+  constructor(fn: string, message: string) {
+    super(fn, message);
+    this.name = "DTypeError";
+  }
+}
+
+/** An option or argument has a value outside its domain (unknown mode, negative size, …). */
+export class ValueError extends BnlabError {
+  /**
+   * @param fn name of the public function
+   * @param message which values were allowed and which came
+   */
+  constructor(fn: string, message: string) {
+    super(fn, message);
+    this.name = "ValueError";
+  }
+}
