@@ -65,7 +65,10 @@ export function alloc(dtype: DType, length: number): FloatArray {
  * assertEquals(t.data instanceof Float64Array, true);
  * ```
  */
-export function tensor<A extends FloatArray = Float64Array>(
+export function tensor(data: readonly number[], shape?: readonly number[]): Tensor<Float64Array>;
+/** Wraps a typed array as a tensor of `shape` without copying. */
+export function tensor<A extends FloatArray>(data: A, shape?: readonly number[]): Tensor<A>;
+export function tensor<A extends FloatArray>(
   data: A | readonly number[],
   shape?: readonly number[],
 ): Tensor<A> {
@@ -138,7 +141,9 @@ export function checkTensor(
   if (sizeOf(shape) !== data.length) {
     throw new ShapeError(
       fn,
-      `${name} has shape ${fmtShape(shape)} (${sizeOf(shape)} numbers) but data.length ${data.length}`,
+      `${name} has shape ${fmtShape(shape)} (${
+        sizeOf(shape)
+      } numbers) but data.length ${data.length}`,
     );
   }
   if (rank !== undefined && shape.length !== rank) {

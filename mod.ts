@@ -1,0 +1,36 @@
+/**
+ * bnlab — Batch Normalization from first principles, on typed arrays.
+ *
+ * A re-creation of the Stanford CS231n assignment-2 *Batch Normalization*
+ * notebook: the layers and their backward passes, batchnorm in train and test
+ * mode with running statistics (a backward pass through the computational
+ * graph and the simplified closed-form one), numerical gradient checks, and
+ * `RandomState`, bit-compatible with numpy's legacy generator, so the
+ * notebook's printed numbers come out digit for digit.
+ *
+ * Tensors are plain `{ shape, data }` objects over `Float32Array` or
+ * `Float64Array`, row-major; the dtype travels with the data.
+ *
+ * @example
+ * ```ts
+ * import { batchnormForward, RandomState } from "./mod.ts";
+ * import { assertAlmostEquals } from "@std/assert";
+ * const rng = new RandomState(231);
+ * const x = rng.randn(200, 3);
+ * const gamma = { shape: [3], data: new Float64Array([1, 2, 3]) };
+ * const beta = { shape: [3], data: new Float64Array([11, 12, 13]) };
+ * const { out } = batchnormForward(x, gamma, beta, { mode: "train" });
+ * let mean = 0;
+ * for (let i = 0; i < 200; i++) mean += out.data[i * 3 + 1] / 200;
+ * assertAlmostEquals(mean, 12, 1e-12); // means ≈ β
+ * ```
+ *
+ * @module
+ */
+
+export * from "./lib/tensor.ts";
+export * from "./lib/errors.ts";
+export * from "./lib/random.ts";
+export * from "./lib/layers.ts";
+export * from "./lib/batchnorm.ts";
+export * from "./lib/gradient_check.ts";
