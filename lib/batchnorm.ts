@@ -137,18 +137,27 @@ export function batchnormForward(
   const xs = x.data;
   const mean = new Float64Array(d);
   const variance = new Float64Array(d);
+  // The mean is kept as a double-double μ = μhi + μlo: x − μ is where batchnorm
+  // loses precision (x ≈ 12 ± 5 in the notebook), and a mean rounded to one
+  // double shifts every centred value by up to half an ulp of μ.
+  const meanLo = new Float64Array(d);
   if (mode === "train") {
-    // 1. μ = (1/N) Σₙ x
+    // 1. μ = (1/N) Σₙ x, then the corrected two-pass term μlo = (1/N) Σₙ (x − μhi).
     for (let i = 0; i < n; i++) {
       const o = i * d;
       for (let j = 0; j < d; j++) mean[j] += xs[o + j];
     }
     for (let j = 0; j < d; j++) mean[j] /= n;
+    for (let i = 0; i < n; i++) {
+      const o = i * d;
+      for (let j = 0; j < d; j++) meanLo[j] += xs[o + j] - mean[j];
+    }
+    for (let j = 0; j < d; j++) meanLo[j] /= n;
     // 2–4. σ² = (1/N) Σₙ (x − μ)², biased, from centred values so it is never negative.
     for (let i = 0; i < n; i++) {
       const o = i * d;
       for (let j = 0; j < d; j++) {
-        const c = xs[o + j] - mean[j];
+        const c = xs[o + j] - mean[j] - meanLo[j];
         variance[j] += c * c;
       }
     }
@@ -170,7 +179,7 @@ export function batchnormForward(
   for (let i = 0; i < n; i++) {
     const o = i * d;
     for (let j = 0; j < d; j++) {
-      const c = xs[o + j] - mean[j];
+      const c = xs[o + j] - mean[j] - meanLo[j];
       const h = c * ivar[j];
       xmu[o + j] = c;
       xhat[o + j] = h;
@@ -181,7 +190,7 @@ export function batchnormForward(
   if (mode === "train") {
     const nextMean = allocLike(xs, d), nextVar = allocLike(xs, d);
     for (let j = 0; j < d; j++) {
-      nextMean[j] = momentum * (rm ? rm.data[j] : 0) + (1 - momentum) * mean[j];
+      nextMean[j] = momentum * (rm ? rm.data[j] : 0) + (1 - momentum) * (mean[j] + meanLo[j]);
       nextVar[j] = momentum * (rv ? rv.data[j] : 0) + (1 - momentum) * variance[j];
     }
     bnParam.runningMean = { shape: [d], data: nextMean };
