@@ -1,0 +1,148 @@
+/**
+ * The layers the notebook's nets are built from (CS231n `layers.py`):
+ * affine, ReLU and the softmax loss, each checked against centred
+ * differences on seeded random inputs (float64), plus their bad-input errors.
+ */
+import { describe, it } from "node:test";
+import { assertEquals, assertInstanceOf, assertLess, assertThrows } from "@std/assert";
+import {
+  affineBackward,
+  affineForward,
+  DTypeError,
+  evalNumericalGradient,
+  evalNumericalGradientArray,
+  RandomState,
+  relError,
+  reluBackward,
+  reluForward,
+  ShapeError,
+  softmaxLoss,
+  type Tensor,
+  tensor,
+  ValueError,
+} from "../mod.ts";
+
+describe("Affine layer", () => {
+  it("flattens each example of a (N, 2, 3, 2) input and matches numerical dx, dw, db (< 1e-8)", () => {
+    const rng = new RandomState(7);
+    const x = rng.randn(4, 2, 3, 2), w = rng.randn(12, 5), b = rng.randn(5);
+    const dout = rng.randn(4, 5);
+    const { out, cache } = affineForward(x, w, b);
+    assertEquals(out.shape, [4, 5]);
+    const g = affineBackward(dout, cache);
+    assertEquals(g.dx.shape, [4, 2, 3, 2]);
+    const e = [
+      relError(evalNumericalGradientArray((v) => affineForward(v, w, b).out, x, dout), g.dx),
+      relError(evalNumericalGradientArray((v) => affineForward(x, v, b).out, w, dout), g.dw),
+      relError(evalNumericalGradientArray((v) => affineForward(x, w, v).out, b, dout), g.db),
+    ];
+    console.log("  dx, dw, db errors:", e);
+    for (const v of e) assertLess(v, 1e-8);
+  });
+
+  it("computes x · w + b on a hand-checkable case", () => {
+    const { out } = affineForward(
+      tensor([1, 2, 3, 4], [2, 2]),
+      tensor([1, 0, 2, 1, 1, 0], [2, 3]),
+      tensor([0, 10, 100]),
+    );
+    assertEquals(Array.from(out.data), [3, 12, 102, 7, 14, 106]);
+  });
+
+  it("keeps float32 in float32", () => {
+    const f = (v: number[], s: number[]) => ({ shape: s, data: Float32Array.from(v) });
+    const { out, cache } = affineForward(f([1, 2], [1, 2]), f([1, 1], [2, 1]), f([0.5], [1]));
+    assertInstanceOf(out.data, Float32Array);
+    const g = affineBackward(f([1], [1, 1]), cache);
+    assertInstanceOf(g.dw.data, Float32Array);
+    assertInstanceOf(g.dx.data, Float32Array);
+  });
+
+  it("says which dimension is wrong when w does not fit x", () => {
+    const e = assertThrows(
+      () => affineForward(tensor([1, 2, 3, 4, 5, 6], [2, 3]), tensor([1, 2], [2, 1]), tensor([0])),
+      ShapeError,
+    );
+    assertEquals(
+      e.message,
+      "affineForward: w must have 3 rows (the size of one example of x (2, 3)) but has shape (2, 1)",
+    );
+    assertThrows(
+      () => affineForward(tensor([1, 2], [1, 2]), tensor([1, 2], [2, 1]), tensor([0, 0])),
+      ShapeError,
+      "b must have length M=1 but got 2",
+    );
+    assertThrows(
+      () =>
+        affineForward(
+          tensor([1, 2], [1, 2]),
+          { shape: [2, 1], data: new Float32Array(2) },
+          tensor([0]),
+        ),
+      DTypeError,
+      "w is float32 but x is float64",
+    );
+  });
+});
+
+describe("ReLU layer", () => {
+  it("zeroes negatives and passes the gradient only where x > 0", () => {
+    const x = tensor([-1, 0, 2, -3, 4, 0.5], [2, 3]);
+    const { out, cache } = reluForward(x);
+    assertEquals(Array.from(out.data), [0, 0, 2, 0, 4, 0.5]);
+    const { dx } = reluBackward(tensor([1, 1, 1, 1, 1, 1], [2, 3]), cache);
+    assertEquals(Array.from(dx.data), [0, 0, 1, 0, 1, 1]);
+  });
+
+  it("matches the numerical gradient away from the kink (< 1e-9)", () => {
+    const rng = new RandomState(3);
+    const x = rng.randn(10, 10), dout = rng.randn(10, 10);
+    // keep entries away from 0 so the centred difference does not straddle the kink
+    for (let i = 0; i < x.data.length; i++) if (Math.abs(x.data[i]) < 1e-3) x.data[i] = 0.5;
+    const { cache } = reluForward(x);
+    const e = relError(
+      evalNumericalGradientArray((v) => reluForward(v).out, x, dout),
+      reluBackward(dout, cache).dx,
+    );
+    assertLess(e, 1e-9);
+  });
+});
+
+describe("Softmax loss", () => {
+  it("is about log C = 2.3026 for small random scores over 10 classes, and its gradient checks (< 1e-7)", () => {
+    const rng = new RandomState(231);
+    const n = 50, c = 10;
+    const x = rng.randn(n, c);
+    for (let i = 0; i < x.data.length; i++) x.data[i] *= 0.001;
+    const y = rng.randint(c, undefined, n).data;
+    const { loss, dx } = softmaxLoss(x, y);
+    console.log("  loss:", loss);
+    assertLess(Math.abs(loss - Math.log(10)), 0.01);
+    const num = evalNumericalGradient((v: Tensor) => softmaxLoss(v, y).loss, x);
+    const e = relError(num, dx);
+    console.log("  dx error:", e);
+    assertLess(e, 1e-7);
+  });
+
+  it("stays finite for scores of 1e4 (shifted by the row maximum before exp)", () => {
+    const { loss, dx } = softmaxLoss(tensor([1e4, 0, -1e4, 1e4], [2, 2]), [1, 0]);
+    // Row 1, label 1: −log softmax = 1e4 − 0. Row 2, label 0: −1e4 − 1e4 → 2e4. Mean 1.5e4.
+    assertEquals(loss, 1.5e4);
+    for (const v of dx.data) assertEquals(Number.isFinite(v), true);
+  });
+
+  it("rejects labels out of range, non-integers and a wrong count", () => {
+    const x = tensor([0, 0, 0, 0], [2, 2]);
+    assertThrows(
+      () => softmaxLoss(x, [0, 2]),
+      ValueError,
+      "softmaxLoss: y[1] must be an integer class in [0, 2) but got 2",
+    );
+    assertThrows(() => softmaxLoss(x, [0, 0.5]), ValueError, "but got 0.5");
+    assertThrows(
+      () => softmaxLoss(x, [0]),
+      ShapeError,
+      "y must have one label per example (N=2) but has 1",
+    );
+  });
+});
