@@ -15,7 +15,7 @@ import {
   batchnormBackwardAlt,
   batchnormForward,
   type BatchnormParam,
-  BnlabError,
+  type BnlabError,
   DTypeError,
   ShapeError,
   type Tensor,
