@@ -1,0 +1,44 @@
+/**
+ * `deno task notebook`: the CS231n Batch Normalization notebook, replayed
+ * cell by cell. For each cell it prints what the notebook printed beside what
+ * bnlab computes for the same cell, with a ✓ or ✗ per number and the
+ * tolerance used, and exits 1 if any number is off.
+ *
+ * @module
+ */
+
+import { batchnormCells } from "./notebook/batchnorm_cells.ts";
+import { type Cell, renderCell, rowOk } from "./notebook/report.ts";
+
+/** Every replayed cell, in notebook order. */
+export const cells: (() => Cell | Promise<Cell>)[] = [...batchnormCells];
+
+/**
+ * Replays every cell, printing as it goes.
+ *
+ * @param print where lines go (default `console.log`)
+ * @returns counts of judged numbers that hold and that do not
+ */
+export async function replay(
+  print: (line: string) => void = console.log,
+): Promise<{ ok: number; off: number }> {
+  let ok = 0, off = 0;
+  print("CS231n assignment 2 — Batch Normalization, replayed by bnlab (seed 231)\n");
+  for (const make of cells) {
+    const cell = await make();
+    for (const line of renderCell(cell)) print(line);
+    print("");
+    for (const r of cell.rows) {
+      if ("info" in r.check) continue;
+      if (rowOk(r)) ok++;
+      else off++;
+    }
+  }
+  print(`${ok} numbers reproduced ✓, ${off} off ✗`);
+  return { ok, off };
+}
+
+if (import.meta.main) {
+  const { off } = await replay();
+  Deno.exit(off === 0 ? 0 : 1);
+}

@@ -1,0 +1,76 @@
+/**
+ * Printing for `deno task notebook`: each notebook cell's printed numbers
+ * beside bnlab's, with a ✓ or ✗ and the tolerance used.
+ *
+ * @module
+ */
+
+/** One compared number. */
+export interface Row {
+  /** What the notebook printed it as, e.g. `means[0]` or `dx error`. */
+  label: string;
+  /** The notebook's printed value (null when the notebook printed none). */
+  notebook: number | null;
+  /** bnlab's value for the same cell. */
+  ours: number;
+  /**
+   * How ours is judged: `{ within: t }` — |ours − notebook| ≤ t;
+   * `{ below: b }` — ours < b (gradient-check errors, whose digits depend on
+   * the order of floating-point operations); `{ info: note }` — shown, not judged.
+   */
+  check: { within: number } | { below: number } | { info: string };
+}
+
+/** A notebook cell replayed. */
+export interface Cell {
+  /** The notebook's section title. */
+  title: string;
+  /** A one-line note under the title (data set, seed, …). */
+  note?: string;
+  /** The compared numbers. */
+  rows: Row[];
+  /** Lines printed verbatim after the rows (e.g. a training log). */
+  log?: string[];
+}
+
+/** Whether a row holds. Info rows always hold. */
+export function rowOk(r: Row): boolean {
+  const c = r.check;
+  if ("within" in c) return r.notebook !== null && Math.abs(r.ours - r.notebook) <= c.within;
+  if ("below" in c) return r.ours < c.below;
+  return true;
+}
+
+function fmt(v: number | null): string {
+  if (v === null) return "—";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  return a < 1e-3 || a >= 1e6 ? v.toExponential(2) : v.toPrecision(10).replace(/\.?0+$/, "");
+}
+
+/** Renders a cell as text lines. */
+export function renderCell(cell: Cell): string[] {
+  const lines = [`── ${cell.title}`];
+  if (cell.note) lines.push(`   ${cell.note}`);
+  const w = Math.max(...cell.rows.map((r) => r.label.length), 5);
+  lines.push(
+    `   ${"".padEnd(w)}  ${"notebook".padStart(16)}  ${"bnlab".padStart(22)}    check`,
+  );
+  for (const r of cell.rows) {
+    const c = r.check;
+    const how = "within" in c
+      ? `|Δ| ≤ ${c.within.toExponential(0)}`
+      : "below" in c
+      ? `< ${c.below.toExponential(0)}`
+      : c.info;
+    const mark = "info" in c ? " " : rowOk(r) ? "✓" : "✗";
+    const ours = "below" in c || "info" in c ? fmt(r.ours) : String(r.ours);
+    lines.push(
+      `   ${r.label.padEnd(w)}  ${fmt(r.notebook).padStart(16)}  ${
+        ours.padStart(22)
+      }  ${mark} ${how}`,
+    );
+  }
+  for (const l of cell.log ?? []) lines.push(`   ${l}`);
+  return lines;
+}
