@@ -14,7 +14,11 @@ export function assertEquals<T>(actual: T, expected: T, msg?: string): void;
 /** Deep inequality. */
 export function assertNotEquals<T>(actual: T, expected: T, msg?: string): void;
 /** `Object.is` equality. */
-export function assertStrictEquals<T>(actual: unknown, expected: T, msg?: string): asserts actual is T;
+export function assertStrictEquals<T>(
+  actual: unknown,
+  expected: T,
+  msg?: string,
+): asserts actual is T;
 /** `|actual - expected| <= tolerance` (default 1e-7). */
 export function assertAlmostEquals(
   actual: number,
