@@ -1,0 +1,156 @@
+/**
+ * Inverted dropout (Srivastava et al., 2014), as CS231n's `dropout_forward`.
+ *
+ * Convention, named once: `p` is the probability of **keeping** a unit (the
+ * 2018+ CS231n convention; `p = 1` keeps everything). In train mode the mask
+ * is `(rand(...x.shape) < p) / p`, so the expected activation is unchanged and
+ * test mode is the identity. The uniforms come from a {@linkcode RandomState},
+ * one per element in row-major order, as numpy's `np.random.rand(*x.shape)`.
+ *
+ * @module
+ */
+
+import { ValueError } from "./errors.ts";
+import { checkDoutShape } from "./layers.ts";
+import { RandomState } from "./random.ts";
+import { allocLike, checkTensor, type Tensor } from "./tensor.ts";
+
+/** Settings of a dropout layer, the notebook's `dropout_param`. */
+export interface DropoutParam {
+  /** `"train"` drops units; `"test"` is the identity. */
+  mode: "train" | "test";
+  /** Keep probability in (0, 1]. */
+  p: number;
+  /** The generator the masks are drawn from (train mode, when `seed` is absent). */
+  rng?: RandomState;
+  /**
+   * When set, every train-mode call draws its mask from a fresh
+   * `RandomState(seed)`, so repeated calls give the same mask (for gradient
+   * checks), as the notebook's `dropout_param['seed']`. Unlike numpy's
+   * `np.random.seed`, it does not reseed `rng` or any other generator.
+   */
+  seed?: number;
+}
+
+/** What `dropoutBackward` needs from the forward pass. */
+export interface DropoutCache {
+  /** The mode of the forward pass that made this cache. */
+  readonly mode: "train" | "test";
+  /** The input's shape. */
+  readonly shape: readonly number[];
+  /** `(x.size,)` the mask `[u < p] / p` in float64 (train mode); `null` in test mode. */
+  readonly mask: Float64Array | null;
+}
+
+/**
+ * Validates a dropout parameter object.
+ *
+ * @param fn name of the public function, for messages
+ * @param param the object to check
+ */
+export function checkDropoutParam(fn: string, param: DropoutParam): void {
+  if (param === null || typeof param !== "object") {
+    throw new ValueError(fn, `dropoutParam must be an object { mode, p, rng? } but got ${param}`);
+  }
+  if (param.mode !== "train" && param.mode !== "test") {
+    throw new ValueError(
+      fn,
+      `dropoutParam.mode must be "train" or "test" but got ${JSON.stringify(param.mode)}`,
+    );
+  }
+  if (typeof param.p !== "number" || !(param.p > 0 && param.p <= 1)) {
+    throw new ValueError(
+      fn,
+      `dropoutParam.p (keep probability) must be in (0, 1] but got ${param.p}`,
+    );
+  }
+  if (param.seed !== undefined) {
+    if (!Number.isInteger(param.seed) || param.seed < 0 || param.seed > 0xffffffff) {
+      throw new ValueError(
+        fn,
+        `dropoutParam.seed must be an integer in [0, 2**32 - 1] but got ${param.seed}`,
+      );
+    }
+  } else if (param.mode === "train" && !(param.rng instanceof RandomState)) {
+    throw new ValueError(
+      fn,
+      `train mode needs dropoutParam.rng (a RandomState) or dropoutParam.seed but got rng ${param.rng}`,
+    );
+  }
+}
+
+/**
+ * Inverted-dropout forward pass.
+ *
+ * @param x any shape
+ * @param dropoutParam `{ mode, p, rng?, seed? }` (see {@linkcode DropoutParam})
+ * @returns `out` in x's shape and dtype — `x · mask` in train mode, `x` copied
+ *   in test mode — and the cache for `dropoutBackward`. Train mode draws
+ *   `x.size` uniforms from the generator.
+ * @throws {ValueError} on an unknown mode, p outside (0, 1], or train mode without rng or seed
+ *
+ * @example
+ * ```ts
+ * import { dropoutForward, RandomState, tensor } from "../mod.ts";
+ * import { assertEquals } from "@std/assert";
+ * const x = tensor([1, 1, 1, 1, 1, 1, 1, 1]);
+ * const { out } = dropoutForward(x, { mode: "train", p: 0.5, rng: new RandomState(0) });
+ * // Every unit is either dropped or scaled by 1/p = 2.
+ * assertEquals(out.data.every((v) => v === 0 || v === 2), true);
+ * ```
+ */
+export function dropoutForward(
+  x: Tensor,
+  dropoutParam: DropoutParam,
+): { out: Tensor; cache: DropoutCache } {
+  const fn = "dropoutForward";
+  checkTensor(fn, "x", x);
+  checkDropoutParam(fn, dropoutParam);
+  const xs = x.data, len = xs.length;
+  const out = allocLike(xs, len);
+  if (dropoutParam.mode === "test") {
+    out.set(xs);
+    return {
+      out: { shape: [...x.shape], data: out },
+      cache: { mode: "test", shape: [...x.shape], mask: null },
+    };
+  }
+  const { p } = dropoutParam;
+  const rng = dropoutParam.seed !== undefined
+    ? new RandomState(dropoutParam.seed)
+    : dropoutParam.rng as RandomState;
+  const mask = new Float64Array(len);
+  const keep = 1 / p;
+  for (let i = 0; i < len; i++) {
+    // numpy: (rand < p) / p — the boolean divided by p, so kept units get exactly 1/p.
+    const m = rng.nextDouble() < p ? keep : 0;
+    mask[i] = m;
+    out[i] = xs[i] * m;
+  }
+  return {
+    out: { shape: [...x.shape], data: out },
+    cache: { mode: "train", shape: [...x.shape], mask },
+  };
+}
+
+/**
+ * Inverted-dropout backward pass: `dx = dout · mask` (train), `dx = dout` (test).
+ *
+ * @param dout upstream gradient, x's shape
+ * @param cache from `dropoutForward`
+ * @returns `dx` in x's shape and dout's dtype
+ * @throws {ShapeError} when dout's shape is not x's
+ */
+export function dropoutBackward(dout: Tensor, cache: DropoutCache): { dx: Tensor } {
+  const fn = "dropoutBackward";
+  if (cache === null || typeof cache !== "object" || !Array.isArray(cache.shape)) {
+    throw new ValueError(fn, `cache must be the cache returned by dropoutForward but got ${cache}`);
+  }
+  checkDoutShape(fn, dout, cache.shape);
+  const g = dout.data;
+  const dx = allocLike(g, g.length);
+  const mask = cache.mask;
+  if (mask === null) dx.set(g);
+  else for (let i = 0; i < g.length; i++) dx[i] = g[i] * mask[i];
+  return { dx: { shape: [...cache.shape], data: dx } };
+}

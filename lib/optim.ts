@@ -1,0 +1,319 @@
+/**
+ * First-order update rules, as the notebook's `cs231n/optim.py`, written as
+ * pure functions:
+ *
+ * ```ts ignore
+ * const { next, config: nextConfig } = rule(w, dw, config);
+ * ```
+ *
+ * `next` is a new tensor (w's shape and dtype) and `nextConfig` a new object
+ * holding every hyperparameter (defaults filled in) and the rule's state for
+ * the next call. Neither `w` nor `config` nor any tensor inside it is
+ * written. State tensors are w's dtype; arithmetic runs in float64.
+ *
+ * Defaults, named once (the keys are the notebook's, in camelCase):
+ *
+ * | rule          | update                                                         | defaults                                     |
+ * | ------------- | -------------------------------------------------------------- | -------------------------------------------- |
+ * | `sgd`         | `w − lr · dw`                                                  | `learningRate 1e-2`                          |
+ * | `sgdMomentum` | `v = μ·v − lr·dw`, `w + v`                                     | `learningRate 1e-2`, `momentum 0.9`          |
+ * | `rmsprop`     | `c = ρ·c + (1−ρ)·dw²`, `w − lr·dw / (√c + ε)`                  | `learningRate 1e-2`, `decayRate 0.99`, `epsilon 1e-8` |
+ * | `adam`        | `t += 1`, `m = β₁m + (1−β₁)dw`, `v = β₂v + (1−β₂)dw²`, `w − lr·m̂ / (√v̂ + ε)` with `m̂ = m/(1−β₁ᵗ)`, `v̂ = v/(1−β₂ᵗ)` | `learningRate 1e-3`, `beta1 0.9`, `beta2 0.999`, `epsilon 1e-8` |
+ *
+ * State keys: `velocity` (momentum), `cache` (RMSProp), `m`, `v`, `t` (Adam;
+ * `t` counts updates done and is incremented *before* use, so the first
+ * update is bias-corrected with t = 1). Missing state starts at zeros.
+ *
+ * @module
+ */
+
+import { ShapeError, ValueError } from "./errors.ts";
+import {
+  allocLike,
+  checkSameDType,
+  checkTensor,
+  type FloatArray,
+  fmtShape,
+  type Tensor,
+} from "./tensor.ts";
+
+/** Hyperparameters and state of an update rule; every key is optional on input. */
+export interface OptimConfig {
+  /** Step size. Default 1e-2 (sgd, sgdMomentum, rmsprop) or 1e-3 (adam). */
+  learningRate?: number;
+  /** sgdMomentum: weight of the old velocity, in [0, 1); default 0.9. */
+  momentum?: number;
+  /** rmsprop: weight of the old squared-gradient cache, in [0, 1); default 0.99. */
+  decayRate?: number;
+  /** adam: decay of the first moment, in [0, 1); default 0.9. */
+  beta1?: number;
+  /** adam: decay of the second moment, in [0, 1); default 0.999. */
+  beta2?: number;
+  /** rmsprop, adam: added to the root of the second moment; default 1e-8. */
+  epsilon?: number;
+  /** sgdMomentum state: the velocity, w's shape. */
+  velocity?: Tensor;
+  /** rmsprop state: the moving average of dw², w's shape. */
+  cache?: Tensor;
+  /** adam state: the first moment, w's shape. */
+  m?: Tensor;
+  /** adam state: the second moment, w's shape. */
+  v?: Tensor;
+  /** adam state: the number of updates done so far (0 before the first). */
+  t?: number;
+}
+
+/** What an update rule returns. */
+export interface UpdateResult {
+  /** The updated weights, a new tensor of w's shape and dtype. */
+  next: Tensor;
+  /** A new config: the hyperparameters with defaults filled in and the next state. */
+  config: OptimConfig;
+}
+
+/** An update rule: `(w, dw, config) → { next, config }`, pure. */
+export type UpdateRule = (w: Tensor, dw: Tensor, config?: OptimConfig) => UpdateResult;
+
+/** The defaults of every rule, as the table in the module documentation. */
+export const OPTIM_DEFAULTS: {
+  readonly sgd: { readonly learningRate: number };
+  readonly sgdMomentum: { readonly learningRate: number; readonly momentum: number };
+  readonly rmsprop: {
+    readonly learningRate: number;
+    readonly decayRate: number;
+    readonly epsilon: number;
+  };
+  readonly adam: {
+    readonly learningRate: number;
+    readonly beta1: number;
+    readonly beta2: number;
+    readonly epsilon: number;
+  };
+} = {
+  sgd: { learningRate: 1e-2 },
+  sgdMomentum: { learningRate: 1e-2, momentum: 0.9 },
+  rmsprop: { learningRate: 1e-2, decayRate: 0.99, epsilon: 1e-8 },
+  adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+};
+
+/** Checks w and dw, and that config is an object; returns the config (or `{}`). */
+function checkArgs(
+  fn: string,
+  w: Tensor,
+  dw: Tensor,
+  config: OptimConfig | undefined,
+): OptimConfig {
+  checkTensor(fn, "w", w);
+  checkTensor(fn, "dw", dw);
+  if (dw.shape.length !== w.shape.length || dw.shape.some((d, i) => d !== w.shape[i])) {
+    throw new ShapeError(
+      fn,
+      `dw must have w's shape ${fmtShape(w.shape)} but got ${fmtShape(dw.shape)}`,
+    );
+  }
+  checkSameDType(fn, ["w", w], ["dw", dw]);
+  if (config === undefined) return {};
+  if (config === null || typeof config !== "object") {
+    throw new ValueError(fn, `config must be an object but got ${config}`);
+  }
+  return config;
+}
+
+/** A hyperparameter with its default, checked to lie in its domain. */
+function hyper(
+  fn: string,
+  config: OptimConfig,
+  key: "learningRate" | "momentum" | "decayRate" | "beta1" | "beta2" | "epsilon",
+  fallback: number,
+  domain: "positive" | "nonnegative" | "unit",
+): number {
+  const v = config[key] ?? fallback;
+  const ok = typeof v === "number" && Number.isFinite(v) &&
+    (domain === "positive" ? v > 0 : domain === "nonnegative" ? v >= 0 : v >= 0 && v < 1);
+  if (!ok) {
+    const want = domain === "positive"
+      ? "a positive finite number"
+      : domain === "nonnegative"
+      ? "a finite number >= 0"
+      : "a number in [0, 1)";
+    throw new ValueError(fn, `config.${key} must be ${want} but got ${v}`);
+  }
+  return v;
+}
+
+/** A state tensor of w's shape and dtype, or `null` when absent (zeros). */
+function state(
+  fn: string,
+  config: OptimConfig,
+  key: "velocity" | "cache" | "m" | "v",
+  w: Tensor,
+): FloatArray | null {
+  const s = config[key];
+  if (s === undefined) return null;
+  checkTensor(fn, `config.${key}`, s);
+  if (s.shape.length !== w.shape.length || s.shape.some((d, i) => d !== w.shape[i])) {
+    throw new ShapeError(
+      fn,
+      `config.${key} must have w's shape ${fmtShape(w.shape)} but got ${fmtShape(s.shape)}`,
+    );
+  }
+  checkSameDType(fn, ["w", w], [`config.${key}`, s]);
+  return s.data;
+}
+
+const like = (w: Tensor, data: FloatArray): Tensor => ({ shape: [...w.shape], data });
+
+/**
+ * Vanilla stochastic gradient descent: `next = w − learningRate · dw`.
+ *
+ * @param w weights, any shape
+ * @param dw gradient, w's shape and dtype
+ * @param config `{ learningRate = 1e-2 }`
+ * @returns `next` (w's shape and dtype) and the config with its default filled in
+ * @throws {ShapeError} / {DTypeError} when dw does not match w
+ * @throws {ValueError} when learningRate is not a positive finite number
+ *
+ * @example
+ * ```ts
+ * import { sgd, tensor } from "../mod.ts";
+ * import { assertEquals } from "@std/assert";
+ * const { next, config } = sgd(tensor([1, 2]), tensor([10, -10]));
+ * assertEquals(Array.from(next.data), [0.9, 2.1]);
+ * assertEquals(config.learningRate, 1e-2);
+ * ```
+ */
+export function sgd(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
+  const fn = "sgd";
+  const c = checkArgs(fn, w, dw, config);
+  const lr = hyper(fn, c, "learningRate", OPTIM_DEFAULTS.sgd.learningRate, "positive");
+  const ws = w.data, g = dw.data;
+  const next = allocLike(ws, ws.length);
+  for (let i = 0; i < ws.length; i++) next[i] = ws[i] - lr * g[i];
+  return { next: like(w, next), config: { ...c, learningRate: lr } };
+}
+
+/**
+ * SGD with momentum: `v = momentum · v − learningRate · dw`, `next = w + v`.
+ *
+ * @param w weights, any shape
+ * @param dw gradient, w's shape and dtype
+ * @param config `{ learningRate = 1e-2, momentum = 0.9, velocity = zeros }`
+ * @returns `next` and the config with the new `velocity` (w's shape and dtype)
+ * @throws {ShapeError} / {DTypeError} when dw or velocity does not match w
+ * @throws {ValueError} on a hyperparameter outside its domain
+ */
+export function sgdMomentum(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
+  const fn = "sgdMomentum";
+  const c = checkArgs(fn, w, dw, config);
+  const d = OPTIM_DEFAULTS.sgdMomentum;
+  const lr = hyper(fn, c, "learningRate", d.learningRate, "positive");
+  const mu = hyper(fn, c, "momentum", d.momentum, "unit");
+  const v0 = state(fn, c, "velocity", w);
+  const ws = w.data, g = dw.data;
+  const next = allocLike(ws, ws.length), v = allocLike(ws, ws.length);
+  for (let i = 0; i < ws.length; i++) {
+    const vi = mu * (v0 === null ? 0 : v0[i]) - lr * g[i];
+    v[i] = vi;
+    next[i] = ws[i] + v[i];
+  }
+  return {
+    next: like(w, next),
+    config: { ...c, learningRate: lr, momentum: mu, velocity: like(w, v) },
+  };
+}
+
+/**
+ * RMSProp: `cache = decayRate · cache + (1 − decayRate) · dw²`,
+ * `next = w − learningRate · dw / (√cache + epsilon)`.
+ *
+ * @param w weights, any shape
+ * @param dw gradient, w's shape and dtype
+ * @param config `{ learningRate = 1e-2, decayRate = 0.99, epsilon = 1e-8, cache = zeros }`
+ * @returns `next` and the config with the new `cache` (w's shape and dtype)
+ * @throws {ShapeError} / {DTypeError} when dw or cache does not match w
+ * @throws {ValueError} on a hyperparameter outside its domain
+ */
+export function rmsprop(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
+  const fn = "rmsprop";
+  const c = checkArgs(fn, w, dw, config);
+  const d = OPTIM_DEFAULTS.rmsprop;
+  const lr = hyper(fn, c, "learningRate", d.learningRate, "positive");
+  const rho = hyper(fn, c, "decayRate", d.decayRate, "unit");
+  const eps = hyper(fn, c, "epsilon", d.epsilon, "nonnegative");
+  const c0 = state(fn, c, "cache", w);
+  const ws = w.data, g = dw.data;
+  const next = allocLike(ws, ws.length), cache = allocLike(ws, ws.length);
+  for (let i = 0; i < ws.length; i++) {
+    cache[i] = rho * (c0 === null ? 0 : c0[i]) + (1 - rho) * (g[i] * g[i]);
+    next[i] = ws[i] - (lr * g[i]) / (Math.sqrt(cache[i]) + eps);
+  }
+  return {
+    next: like(w, next),
+    config: { ...c, learningRate: lr, decayRate: rho, epsilon: eps, cache: like(w, cache) },
+  };
+}
+
+/**
+ * Adam with bias correction (Kingma & Ba, 2015): `t += 1` first, then
+ * `m = beta1 · m + (1 − beta1) · dw`, `v = beta2 · v + (1 − beta2) · dw²`,
+ * `next = w − learningRate · m̂ / (√v̂ + epsilon)` with `m̂ = m / (1 − beta1ᵗ)`
+ * and `v̂ = v / (1 − beta2ᵗ)`.
+ *
+ * @param w weights, any shape
+ * @param dw gradient, w's shape and dtype
+ * @param config `{ learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8,
+ *   m = zeros, v = zeros, t = 0 }`
+ * @returns `next` and the config with the new `m`, `v` (w's shape and dtype) and `t`
+ * @throws {ShapeError} / {DTypeError} when dw, m or v does not match w
+ * @throws {ValueError} on a hyperparameter outside its domain or t not an integer ≥ 0
+ *
+ * @example
+ * ```ts
+ * import { adam, tensor } from "../mod.ts";
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
+ * // The first bias-corrected step moves every weight by about learningRate.
+ * const { next, config } = adam(tensor([1, 1]), tensor([0.5, -3]));
+ * assertAlmostEquals(next.data[0], 1 - 1e-3, 1e-10);
+ * assertAlmostEquals(next.data[1], 1 + 1e-3, 1e-10);
+ * assertEquals(config.t, 1);
+ * ```
+ */
+export function adam(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
+  const fn = "adam";
+  const c = checkArgs(fn, w, dw, config);
+  const d = OPTIM_DEFAULTS.adam;
+  const lr = hyper(fn, c, "learningRate", d.learningRate, "positive");
+  const b1 = hyper(fn, c, "beta1", d.beta1, "unit");
+  const b2 = hyper(fn, c, "beta2", d.beta2, "unit");
+  const eps = hyper(fn, c, "epsilon", d.epsilon, "nonnegative");
+  const t0 = c.t ?? 0;
+  if (!Number.isInteger(t0) || t0 < 0) {
+    throw new ValueError(fn, `config.t must be an integer >= 0 but got ${t0}`);
+  }
+  const m0 = state(fn, c, "m", w), v0 = state(fn, c, "v", w);
+  const t = t0 + 1;
+  const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
+  const ws = w.data, g = dw.data;
+  const next = allocLike(ws, ws.length);
+  const m = allocLike(ws, ws.length), v = allocLike(ws, ws.length);
+  for (let i = 0; i < ws.length; i++) {
+    const gi = g[i];
+    m[i] = b1 * (m0 === null ? 0 : m0[i]) + (1 - b1) * gi;
+    v[i] = b2 * (v0 === null ? 0 : v0[i]) + (1 - b2) * (gi * gi);
+    const mb = m[i] / c1, vb = v[i] / c2;
+    next[i] = ws[i] - (lr * mb) / (Math.sqrt(vb) + eps);
+  }
+  return {
+    next: like(w, next),
+    config: {
+      ...c,
+      learningRate: lr,
+      beta1: b1,
+      beta2: b2,
+      epsilon: eps,
+      m: like(w, m),
+      v: like(w, v),
+      t,
+    },
+  };
+}

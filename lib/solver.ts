@@ -1,0 +1,512 @@
+/**
+ * The notebook's `Solver` (`cs231n/solver.py`): minibatch training of a
+ * classification model with one of the update rules of `optim.ts`,
+ * recording the loss at every iteration and the train and validation
+ * accuracies at every epoch, and keeping the parameters with the best
+ * validation accuracy.
+ *
+ * Randomness: every draw — minibatch indices and accuracy subsamples — comes
+ * from `options.rng`, a {@linkcode RandomState}. The notebook draws the
+ * weights, the dropout masks and the solver's indices all from the one global
+ * `np.random`; passing the *same* `RandomState` object to the model and to the
+ * solver (model built first) interleaves the draws exactly as the notebook
+ * does, so a float64 run follows numpy's reference run loss for loss.
+ * Separate generators decouple the two streams.
+ *
+ * @module
+ */
+
+import { BnlabError, ShapeError, ValueError } from "./errors.ts";
+import { adam, type OptimConfig, rmsprop, sgd, sgdMomentum, type UpdateRule } from "./optim.ts";
+import { RandomState } from "./random.ts";
+import { allocLike, checkTensor, fmtShape, type Tensor } from "./tensor.ts";
+
+/** What a solver needs of a model (the notebook's model interface). */
+export interface SolverModel {
+  /** Parameters by name; the solver replaces entries with updated tensors. */
+  params: Record<string, Tensor>;
+  /** Train mode: the loss and a gradient for every entry of `params`. */
+  loss(X: Tensor, y: ArrayLike<number>): { loss: number; grads: Record<string, Tensor> };
+  /** Test mode: `(N, C)` class scores. */
+  loss(X: Tensor): Tensor;
+  /** Number of classes, when the model knows it (labels are checked against it). */
+  readonly numClasses?: number;
+}
+
+/** Training and validation data, the notebook's `small_data` dictionary. */
+export interface SolverData {
+  /** `(N_train, d1, …)` training examples. */
+  X_train: Tensor;
+  /** `(N_train,)` integer training labels. */
+  y_train: ArrayLike<number>;
+  /** `(N_val, d1, …)` validation examples. */
+  X_val: Tensor;
+  /** `(N_val,)` integer validation labels. */
+  y_val: ArrayLike<number>;
+}
+
+/** The notebook's names of the update rules, and the camelCase alias. */
+export type UpdateRuleName = "sgd" | "sgd_momentum" | "sgdMomentum" | "rmsprop" | "adam";
+
+/** What `onProgress` receives after every iteration. */
+export interface SolverProgress {
+  /** 1-based iteration just done. */
+  iteration: number;
+  /** Total iterations of the run. */
+  numIterations: number;
+  /** Epochs completed so far. */
+  epoch: number;
+  /** This iteration's minibatch loss. */
+  loss: number;
+}
+
+/** Options of {@linkcode Solver}, the notebook's keyword arguments in camelCase. */
+export interface SolverOptions {
+  /** Update rule: a name (`"sgd"` default, `"sgd_momentum"`, `"rmsprop"`, `"adam"`) or a function. */
+  updateRule?: UpdateRuleName | UpdateRule;
+  /** Hyperparameters for the update rule, copied for every parameter (e.g. `{ learningRate: 1e-3 }`). */
+  optimConfig?: OptimConfig;
+  /** Every parameter's learning rate is multiplied by this after each epoch; default 1. */
+  lrDecay?: number;
+  /** Minibatch size; default 100. */
+  batchSize?: number;
+  /** Epochs to train; default 10. */
+  numEpochs?: number;
+  /** Training accuracy is measured on a subsample of this many examples; default 1000. */
+  numTrainSamples?: number;
+  /** Validation accuracy subsample; default `null` (the whole validation set). */
+  numValSamples?: number | null;
+  /** Log the loss every this many iterations (when verbose); default 10. */
+  printEvery?: number;
+  /** Log progress; default true. */
+  verbose?: boolean;
+  /** The generator of minibatch indices and accuracy subsamples. Required. */
+  rng: RandomState;
+  /** Where log lines go; default `console.log`. */
+  log?: (line: string) => void;
+  /** Called after every iteration. */
+  onProgress?: (progress: SolverProgress) => void;
+}
+
+const OPTION_KEYS = new Set([
+  "updateRule",
+  "optimConfig",
+  "lrDecay",
+  "batchSize",
+  "numEpochs",
+  "numTrainSamples",
+  "numValSamples",
+  "printEvery",
+  "verbose",
+  "rng",
+  "log",
+  "onProgress",
+]);
+
+const RULES: Record<UpdateRuleName, UpdateRule> = {
+  sgd,
+  sgd_momentum: sgdMomentum,
+  sgdMomentum,
+  rmsprop,
+  adam,
+};
+
+/** numpy's `%f`: six decimals, `nan` / `inf` spelled as Python does. */
+function fmtF(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  return v.toFixed(6);
+}
+
+function checkCount(fn: string, name: string, v: unknown, min: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+    throw new ValueError(fn, `${name} must be an integer >= ${min} but got ${v}`);
+  }
+  return v;
+}
+
+function checkSplit(
+  fn: string,
+  xName: string,
+  yName: string,
+  X: unknown,
+  y: unknown,
+  numClasses: number | undefined,
+): void {
+  checkTensor(fn, `data.${xName}`, X);
+  if (X.shape.length < 2 || X.shape[0] < 1) {
+    throw new ShapeError(
+      fn,
+      `data.${xName} must be (N, d1, …) with N >= 1 but got shape ${fmtShape(X.shape)}`,
+    );
+  }
+  const ys = y as ArrayLike<number>;
+  if (ys === null || typeof ys !== "object" || typeof ys.length !== "number") {
+    throw new ValueError(fn, `data.${yName} must be an array of integer labels but got ${y}`);
+  }
+  if (ys.length !== X.shape[0]) {
+    throw new ShapeError(
+      fn,
+      `data.${yName} must have one label per example of data.${xName} (N=${
+        X.shape[0]
+      }) but has ${ys.length}`,
+    );
+  }
+  for (let i = 0; i < ys.length; i++) {
+    const v = ys[i];
+    if (!Number.isInteger(v) || v < 0 || (numClasses !== undefined && v >= numClasses)) {
+      const range = numClasses === undefined
+        ? "an integer >= 0"
+        : `an integer in [0, ${numClasses})`;
+      throw new ValueError(fn, `data.${yName}[${i}] must be ${range} but got ${v}`);
+    }
+  }
+}
+
+/** Rows `idx` of X, a new tensor `(idx.length, d1, …)`. */
+function gather(X: Tensor, idx: Int32Array): Tensor {
+  const d = X.data.length / X.shape[0];
+  const out = allocLike(X.data, idx.length * d);
+  for (let i = 0; i < idx.length; i++) {
+    const s = idx[i] * d;
+    out.set(X.data.subarray(s, s + d), i * d);
+  }
+  return { shape: [idx.length, ...X.shape.slice(1)], data: out };
+}
+
+function allFinite(params: Record<string, Tensor>): boolean {
+  for (const t of Object.values(params)) {
+    const a = t.data;
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  }
+  return true;
+}
+
+function deepCopy(params: Record<string, Tensor>): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const [k, t] of Object.entries(params)) {
+    out[k] = { shape: [...t.shape], data: t.data.slice() };
+  }
+  return out;
+}
+
+/**
+ * Trains a model by minibatch gradient descent, as the notebook's `Solver`.
+ *
+ * The loop (`train()`): `iterationsPerEpoch = max(⌊N_train / batchSize⌋, 1)`
+ * and `numIterations = numEpochs · iterationsPerEpoch`. Each iteration draws
+ * `rng.choice(N_train, batchSize)` (with replacement), computes
+ * `model.loss(X_batch, y_batch)`, appends the loss to `lossHistory` and
+ * updates every parameter with its own copy of `optimConfig`. After the first
+ * iteration, every epoch's last and the final one it measures the training
+ * accuracy (on `rng.choice(N, numTrainSamples)` when N is larger) and the
+ * validation accuracy, logs `(Epoch e / E) train acc: …; val_acc: …` and
+ * keeps a deep copy of the parameters when the validation accuracy is the
+ * best so far. At epoch ends every learning rate is multiplied by `lrDecay`.
+ * At the end the model gets the best parameters.
+ *
+ * A loss that turns NaN or infinite stops the run: `diverged` becomes true,
+ * `divergedAt` holds the iteration, the loss is the last entry of
+ * `lossHistory`, a message is logged (even when not verbose), no update is
+ * applied, and the model gets the best parameters seen before. Parameters
+ * that are not all finite are never recorded as the best.
+ *
+ * Differences from `solver.py`: the first accuracy check always records the
+ * best parameters (the notebook's strict `>` against 0 could leave
+ * `best_params` empty), and `train()` runs once per solver.
+ *
+ * @example
+ * ```ts
+ * import { FullyConnectedNet, RandomState, Solver } from "../mod.ts";
+ * import { assertEquals } from "@std/assert";
+ * const rng = new RandomState(0);
+ * const X = rng.randn(20, 4);
+ * const y = Int32Array.from({ length: 20 }, (_, i) => (X.data[i * 4] > 0 ? 1 : 0));
+ * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2, rng });
+ * const solver = new Solver(model, { X_train: X, y_train: y, X_val: X, y_val: y }, {
+ *   updateRule: "adam", optimConfig: { learningRate: 1e-2 }, batchSize: 10, numEpochs: 3,
+ *   verbose: false, rng,
+ * });
+ * solver.train();
+ * assertEquals(solver.lossHistory.length, 6);
+ * assertEquals(solver.valAccHistory.length, 4); // first iteration + 3 epoch ends
+ * ```
+ */
+export class Solver {
+  /** The model being trained. */
+  readonly model: SolverModel;
+  /** The data. */
+  readonly data: Readonly<SolverData>;
+  /** The update rule. */
+  readonly updateRule: UpdateRule;
+  /** The hyperparameters every parameter's config starts from. */
+  readonly optimConfig: Readonly<OptimConfig>;
+  /** Learning-rate decay per epoch. */
+  readonly lrDecay: number;
+  /** Minibatch size. */
+  readonly batchSize: number;
+  /** Epochs. */
+  readonly numEpochs: number;
+  /** Training-accuracy subsample size. */
+  readonly numTrainSamples: number;
+  /** Validation-accuracy subsample size, or null for all. */
+  readonly numValSamples: number | null;
+  /** Loss logging period, in iterations. */
+  readonly printEvery: number;
+  /** Whether progress is logged. */
+  readonly verbose: boolean;
+  /** Epochs completed. */
+  epoch = 0;
+  /** Best validation accuracy so far (0 before the first check). */
+  bestValAcc = 0;
+  /** Deep copy of the parameters at the best validation accuracy (`{}` before the first check). */
+  bestParams: Record<string, Tensor> = {};
+  /** The minibatch loss of every iteration. */
+  readonly lossHistory: number[] = [];
+  /** Training accuracy at every check. */
+  readonly trainAccHistory: number[] = [];
+  /** Validation accuracy at every check. */
+  readonly valAccHistory: number[] = [];
+  /** Every parameter's update-rule config and state, by parameter name. */
+  optimConfigs: Record<string, OptimConfig> = {};
+  /** True when a non-finite loss stopped the run. */
+  diverged = false;
+  /** The 1-based iteration whose loss was not finite, or null. */
+  divergedAt: number | null = null;
+  readonly #rng: RandomState;
+  readonly #log: (line: string) => void;
+  readonly #onProgress?: (progress: SolverProgress) => void;
+  #trained = false;
+
+  /**
+   * Sets up a run: checks the data and options and gives every parameter its
+   * own copy of `optimConfig`. Nothing is drawn until `train()`.
+   *
+   * @param model the model to train (e.g. a {@linkcode FullyConnectedNet})
+   * @param data `{ X_train (N_train, …), y_train (N_train,), X_val (N_val, …), y_val (N_val,) }`
+   * @param options see {@linkcode SolverOptions}; `rng` is required
+   * @throws {ValueError} on an unknown option or update rule, an option outside
+   *   its domain, or labels that are not integers (in `[0, C)` when the model
+   *   has `numClasses`)
+   * @throws {ShapeError} when a split's X and y lengths differ
+   */
+  constructor(model: SolverModel, data: SolverData, options: SolverOptions) {
+    const fn = "Solver";
+    if (
+      model === null || typeof model !== "object" || typeof model.loss !== "function" ||
+      model.params === null || typeof model.params !== "object"
+    ) {
+      throw new ValueError(fn, `model must have params and a loss(X, y?) method but got ${model}`);
+    }
+    if (data === null || typeof data !== "object") {
+      throw new ValueError(fn, `data must be { X_train, y_train, X_val, y_val } but got ${data}`);
+    }
+    if (options === null || typeof options !== "object") {
+      throw new ValueError(
+        fn,
+        `options must be an object with at least { rng } but got ${options}`,
+      );
+    }
+    const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.has(k));
+    if (unknown.length > 0) {
+      throw new ValueError(
+        fn,
+        `unrecognized option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; known: ${
+          [...OPTION_KEYS].join(", ")
+        }`,
+      );
+    }
+    const numClasses = typeof model.numClasses === "number" ? model.numClasses : undefined;
+    checkSplit(fn, "X_train", "y_train", data.X_train, data.y_train, numClasses);
+    checkSplit(fn, "X_val", "y_val", data.X_val, data.y_val, numClasses);
+
+    const rule = options.updateRule ?? "sgd";
+    if (typeof rule === "function") this.updateRule = rule;
+    else if (typeof rule === "string" && Object.hasOwn(RULES, rule)) {
+      this.updateRule = RULES[rule as UpdateRuleName];
+    } else {
+      throw new ValueError(
+        fn,
+        `invalid updateRule ${JSON.stringify(rule)}; expected one of ${
+          Object.keys(RULES).map((k) => `"${k}"`).join(", ")
+        } or a function`,
+      );
+    }
+    const optimConfig = options.optimConfig ?? {};
+    if (optimConfig === null || typeof optimConfig !== "object") {
+      throw new ValueError(fn, `optimConfig must be an object but got ${optimConfig}`);
+    }
+    const lrDecay = options.lrDecay ?? 1;
+    if (typeof lrDecay !== "number" || !(lrDecay > 0) || !Number.isFinite(lrDecay)) {
+      throw new ValueError(fn, `lrDecay must be a positive finite number but got ${lrDecay}`);
+    }
+    const numValSamples = options.numValSamples ?? null;
+    if (!(options.rng instanceof RandomState)) {
+      throw new ValueError(
+        fn,
+        `options.rng must be a RandomState (minibatches are drawn from it) but got ${options.rng}`,
+      );
+    }
+    const log = options.log ?? console.log;
+    if (typeof log !== "function") {
+      throw new ValueError(fn, `log must be a function but got ${log}`);
+    }
+    if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
+      throw new ValueError(fn, `onProgress must be a function but got ${options.onProgress}`);
+    }
+    this.batchSize = checkCount(fn, "batchSize", options.batchSize ?? 100, 1);
+    this.numEpochs = checkCount(fn, "numEpochs", options.numEpochs ?? 10, 1);
+    this.numTrainSamples = checkCount(fn, "numTrainSamples", options.numTrainSamples ?? 1000, 1);
+    this.numValSamples = numValSamples === null
+      ? null
+      : checkCount(fn, "numValSamples", numValSamples, 1);
+    this.printEvery = checkCount(fn, "printEvery", options.printEvery ?? 10, 1);
+    const verbose = options.verbose ?? true;
+    if (typeof verbose !== "boolean") {
+      throw new ValueError(fn, `verbose must be a boolean but got ${verbose}`);
+    }
+    this.model = model;
+    this.data = data;
+    this.optimConfig = { ...optimConfig };
+    this.lrDecay = lrDecay;
+    this.verbose = verbose;
+    this.#rng = options.rng;
+    this.#log = log;
+    this.#onProgress = options.onProgress;
+    for (const name of Object.keys(model.params)) this.optimConfigs[name] = { ...optimConfig };
+  }
+
+  /**
+   * Runs the whole training loop (see the class documentation). Call once.
+   *
+   * @throws {BnlabError} when called a second time, or whatever the model or
+   *   the update rule throws
+   */
+  train(): void {
+    const fn = "Solver.train";
+    if (this.#trained) {
+      throw new BnlabError(
+        fn,
+        `train() already ran on this solver; make a new Solver to train again`,
+      );
+    }
+    this.#trained = true;
+    const { X_train, y_train } = this.data;
+    const numTrain = X_train.shape[0];
+    const iterationsPerEpoch = Math.max(Math.floor(numTrain / this.batchSize), 1);
+    const numIterations = this.numEpochs * iterationsPerEpoch;
+    const yBatch = new Int32Array(this.batchSize);
+
+    for (let t = 0; t < numIterations; t++) {
+      // One step: a minibatch drawn with replacement, the loss, an update per parameter.
+      const mask = this.#rng.choice(numTrain, this.batchSize).data;
+      const XBatch = gather(X_train, mask);
+      for (let i = 0; i < mask.length; i++) yBatch[i] = y_train[mask[i]];
+      const { loss, grads } = this.model.loss(XBatch, yBatch);
+      this.lossHistory.push(loss);
+      if (!Number.isFinite(loss)) {
+        this.diverged = true;
+        this.divergedAt = t + 1;
+        this.#log(
+          `(Iteration ${t + 1} / ${numIterations}) loss: ${
+            fmtF(loss)
+          } — diverged; training stopped, the best parameters so far are kept`,
+        );
+        break;
+      }
+      for (const [name, w] of Object.entries(this.model.params)) {
+        const dw = grads[name];
+        if (dw === undefined) {
+          throw new BnlabError(fn, `the model returned no gradient for parameter ${name}`);
+        }
+        const { next, config } = this.updateRule(w, dw, this.optimConfigs[name]);
+        this.model.params[name] = next;
+        this.optimConfigs[name] = config;
+      }
+      if (this.verbose && t % this.printEvery === 0) {
+        this.#log(`(Iteration ${t + 1} / ${numIterations}) loss: ${fmtF(loss)}`);
+      }
+
+      const epochEnd = (t + 1) % iterationsPerEpoch === 0;
+      if (epochEnd) {
+        this.epoch++;
+        for (const config of Object.values(this.optimConfigs)) {
+          if (config.learningRate !== undefined) config.learningRate *= this.lrDecay;
+        }
+      }
+      if (t === 0 || t === numIterations - 1 || epochEnd) {
+        const trainAcc = this.checkAccuracy(X_train, y_train, this.numTrainSamples);
+        const valAcc = this.checkAccuracy(this.data.X_val, this.data.y_val, this.numValSamples);
+        this.trainAccHistory.push(trainAcc);
+        this.valAccHistory.push(valAcc);
+        if (this.verbose) {
+          this.#log(
+            `(Epoch ${this.epoch} / ${this.numEpochs}) train acc: ${fmtF(trainAcc)}; val_acc: ${
+              fmtF(valAcc)
+            }`,
+          );
+        }
+        const first = Object.keys(this.bestParams).length === 0;
+        if ((first || valAcc > this.bestValAcc) && allFinite(this.model.params)) {
+          this.bestValAcc = valAcc;
+          this.bestParams = deepCopy(this.model.params);
+        }
+      }
+      this.#onProgress?.({ iteration: t + 1, numIterations, epoch: this.epoch, loss });
+    }
+    // The model ends with the best parameters (copies, so bestParams stays intact).
+    if (Object.keys(this.bestParams).length > 0) this.model.params = deepCopy(this.bestParams);
+  }
+
+  /**
+   * Classification accuracy of the model on (a subsample of) a data set, as
+   * the notebook's `check_accuracy`: when N > numSamples, the examples
+   * `rng.choice(N, numSamples)` are used (drawing from the solver's rng);
+   * predictions are the argmax of test-mode scores, in batches.
+   *
+   * @param X `(N, d1, …)` examples
+   * @param y `(N,)` integer labels
+   * @param numSamples subsample size; null or ≥ N uses all N examples
+   * @param batchSize examples per `model.loss(X)` call; default 100
+   * @returns the fraction of examples whose predicted class is the label
+   */
+  checkAccuracy(
+    X: Tensor,
+    y: ArrayLike<number>,
+    numSamples: number | null = null,
+    batchSize = 100,
+  ): number {
+    let n = X.shape[0];
+    let xs = X, ys = y;
+    if (numSamples !== null && n > numSamples) {
+      const mask = this.#rng.choice(n, numSamples).data;
+      xs = gather(X, mask);
+      ys = Array.from(mask, (i) => y[i]);
+      n = numSamples;
+    }
+    const d = xs.data.length / n;
+    const rest = xs.shape.slice(1);
+    let correct = 0;
+    for (let start = 0; start < n; start += batchSize) {
+      const end = Math.min(start + batchSize, n);
+      // Contiguous rows: a view, no copy.
+      const batch = { shape: [end - start, ...rest], data: xs.data.subarray(start * d, end * d) };
+      const scores = this.model.loss(batch);
+      const c = scores.shape[1], s = scores.data;
+      for (let i = 0; i < end - start; i++) {
+        // argmax as numpy: the first maximum, and the first NaN if there is one.
+        let best = 0;
+        let bv = s[i * c];
+        for (let j = 1; j < c && !Number.isNaN(bv); j++) {
+          const v = s[i * c + j];
+          if (v > bv || Number.isNaN(v)) {
+            best = j;
+            bv = v;
+          }
+        }
+        if (best === ys[start + i]) correct++;
+      }
+    }
+    return correct / n;
+  }
+}
