@@ -142,26 +142,26 @@ export function batchnormForward(
   // double shifts every centred value by up to half an ulp of μ.
   const meanLo = new Float64Array(d);
   if (mode === "train") {
-    // 1. μ = (1/N) Σₙ x, then the corrected two-pass term μlo = (1/N) Σₙ (x − μhi).
+    // 1. μhi = (1/N) Σₙ x
     for (let i = 0; i < n; i++) {
       const o = i * d;
       for (let j = 0; j < d; j++) mean[j] += xs[o + j];
     }
     for (let j = 0; j < d; j++) mean[j] /= n;
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      for (let j = 0; j < d; j++) meanLo[j] += xs[o + j] - mean[j];
-    }
-    for (let j = 0; j < d; j++) meanLo[j] /= n;
-    // 2–4. σ² = (1/N) Σₙ (x − μ)², biased, from centred values so it is never negative.
+    // 2–4, corrected two-pass (Chan, Golub & LeVeque): with c = x − μhi,
+    // μlo = (1/N) Σₙ c and σ² = (1/N) Σₙ c² − μlo², biased, clamped at 0.
     for (let i = 0; i < n; i++) {
       const o = i * d;
       for (let j = 0; j < d; j++) {
-        const c = xs[o + j] - mean[j] - meanLo[j];
+        const c = xs[o + j] - mean[j];
+        meanLo[j] += c;
         variance[j] += c * c;
       }
     }
-    for (let j = 0; j < d; j++) variance[j] /= n;
+    for (let j = 0; j < d; j++) {
+      meanLo[j] /= n;
+      variance[j] = Math.max(0, variance[j] / n - meanLo[j] * meanLo[j]);
+    }
   } else {
     if (rm) mean.set(rm.data);
     if (rv) variance.set(rv.data);
