@@ -9,12 +9,18 @@
 
 /** Base class of every error bnlab throws on purpose. */
 export class BnlabError extends Error {
+  /** Name of the public function that threw, e.g. `"batchnormForward"`. */
+  readonly fn: string;
+
   /**
+   * An error whose message reads `fn: message`.
+   *
    * @param fn name of the public function that rejected its input
    * @param message what was expected and what came
    */
-  constructor(readonly fn: string, message: string) {
+  constructor(fn: string, message: string) {
     super(`${fn}: ${message}`);
+    this.fn = fn;
     this.name = "BnlabError";
   }
 }
@@ -22,6 +28,8 @@ export class BnlabError extends Error {
 /** A tensor has the wrong rank or shape. */
 export class ShapeError extends BnlabError {
   /**
+   * A shape error raised by `fn`.
+   *
    * @param fn name of the public function
    * @param message what shape was expected and what came
    */
@@ -34,6 +42,8 @@ export class ShapeError extends BnlabError {
 /** Tensors that must share a dtype do not (Float32Array mixed with Float64Array). */
 export class DTypeError extends BnlabError {
   /**
+   * A dtype error raised by `fn`.
+   *
    * @param fn name of the public function
    * @param message which dtypes were expected and which came
    */
@@ -46,6 +56,8 @@ export class DTypeError extends BnlabError {
 /** An option or argument has a value outside its domain (unknown mode, negative size, …). */
 export class ValueError extends BnlabError {
   /**
+   * A value error raised by `fn`.
+   *
    * @param fn name of the public function
    * @param message which values were allowed and which came
    */

@@ -62,7 +62,6 @@ export function assertObjectMatch(
 /** Throws unless `fn` throws; returns what it threw. */
 export function assertThrows(fn: () => unknown, msg?: string): unknown;
 /** Throws unless `fn` throws an instance of `ErrorClass` (whose message includes `msgIncludes`). */
-// deno-lint-ignore no-explicit-any
 export function assertThrows<E extends Error = Error>(
   fn: () => unknown,
   // deno-lint-ignore no-explicit-any
