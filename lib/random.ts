@@ -49,6 +49,11 @@ function checkShape(fn: string, shape: readonly number[]): number {
   return n;
 }
 
+/** A `size` argument as a shape: omitted is a scalar (`[]`), a number is a 1-D length. */
+function shapeOf(size: number | readonly number[] | undefined): number[] {
+  return size === undefined ? [] : typeof size === "number" ? [size] : [...size];
+}
+
 /**
  * Mersenne Twister MT19937 with numpy's legacy sampling algorithms.
  *
@@ -74,7 +79,7 @@ export class RandomState {
    * @throws {ValueError} for a seed that is not such an integer
    */
   constructor(seed: number) {
-    this.seed(seed);
+    this.#init("RandomState", seed);
   }
 
   /**
@@ -82,13 +87,16 @@ export class RandomState {
    * the cached Gaussian is dropped.
    *
    * @param seed an integer in [0, 2³² − 1]
+   * @throws {ValueError} for a seed that is not such an integer
    */
   seed(seed: number): void {
+    this.#init("RandomState.seed", seed);
+  }
+
+  /** `init_genrand(seed)`, validating the seed on behalf of the public function `fn`. */
+  #init(fn: string, seed: number): void {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-      throw new ValueError(
-        "RandomState.seed",
-        `seed must be an integer between 0 and 2**32 - 1 but got ${seed}`,
-      );
+      throw new ValueError(fn, `seed must be an integer between 0 and 2**32 - 1 but got ${seed}`);
     }
     const mt = this.#mt;
     mt[0] = seed >>> 0;
@@ -207,7 +215,7 @@ export class RandomState {
     if (low < -0x80000000 || high > 0x80000000) {
       throw new ValueError(fn, `bounds must fit in int32 but got [${low}, ${high})`);
     }
-    const shape = size === undefined ? [] : typeof size === "number" ? [size] : [...size];
+    const shape = shapeOf(size);
     const data = new Int32Array(checkShape(fn, shape));
     const rng = high - 1 - low;
     if (rng === 0) {
@@ -243,6 +251,7 @@ export class RandomState {
     if (!Number.isInteger(n) || n <= 0) {
       throw new ValueError("RandomState.choice", `n must be a positive integer but got ${n}`);
     }
+    checkShape("RandomState.choice", shapeOf(size));
     return this.randint(0, n, size);
   }
 
