@@ -1,0 +1,46 @@
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+/**
+ * A sweep worker: receives the small data once, then trains the points it is
+ * sent, one at a time, each on its own generator (per-point seeding), posting
+ * its progress and its histories back.
+ *
+ * Messages in: `{ type: "init", data }`, `{ type: "run", id, settings, point, seed }`.
+ * Messages out: `{ type: "progress", id, fraction }`, `{ type: "done", id, history }`,
+ * `{ type: "error", id, message }`.
+ *
+ * @module
+ */
+
+import type { SmallData } from "./_data.ts";
+import { runPoint, type SweepPoint, type SweepSettings } from "./_sweep_core.ts";
+
+/** A message the main thread sends. */
+export type ToWorker =
+  | { type: "init"; data: SmallData }
+  | { type: "run"; id: number; settings: SweepSettings; point: SweepPoint; seed: number };
+
+let data: SmallData | null = null;
+
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  const msg = e.data;
+  if (msg.type === "init") {
+    data = msg.data;
+    return;
+  }
+  const { id, settings, point, seed } = msg;
+  try {
+    if (!data) throw new Error("sweep worker: got a run before its data");
+    let last = 0;
+    const history = runPoint(settings, point, data, seed, (fraction) => {
+      const now = performance.now();
+      if (now - last < 250) return;
+      last = now;
+      self.postMessage({ type: "progress", id, fraction });
+    });
+    self.postMessage({ type: "done", id, history });
+  } catch (err) {
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    self.postMessage({ type: "error", id, message });
+  }
+};

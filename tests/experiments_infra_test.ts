@@ -1,0 +1,293 @@
+/**
+ * The machinery under the experiment scripts: the command line, the result
+ * files that survive interruption, the weight scales and seeds, the charts
+ * and the progress report. (The scripts themselves run in
+ * `experiments_test.ts`.)
+ */
+import { describe, it } from "node:test";
+import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "@std/assert";
+import {
+  commonOptions,
+  commonSpecs,
+  helpText,
+  type Io,
+  parseArgs,
+  parseDataChoice,
+  runCli,
+  UsageError,
+} from "../experiments/_cli.ts";
+import { panelsSpec, renderSvg, svgToPng } from "../experiments/_chart.ts";
+import { createProgress, formatDuration } from "../experiments/_progress.ts";
+import { fmtScale, formatTable } from "../experiments/_report.ts";
+import { atomicWrite, CsvTable, openOutDir } from "../experiments/_store.ts";
+import { logspace, pointKey, sweepPlan } from "../experiments/_sweep_core.ts";
+import { pointSeed, summarize } from "../experiments/_train.ts";
+
+/** An `Io` that keeps what is written. */
+function captureIo(isTerminal = false): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, isTerminal, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+}
+
+const specs = [
+  ...commonSpecs("demo", 10, 2),
+  { name: "workers", kind: "int" as const, min: 1, help: "workers", arg: "N" },
+];
+
+describe("Command line: every script's options", () => {
+  it("reads --name value, --name=value and flags, and applies the notebook's defaults", () => {
+    const p = parseArgs(["--seed", "7", "--dtype=float64", "--quick", "--workers", "2"], specs);
+    const o = commonOptions(p, "demo", 10, 2);
+    assertEquals(o.seed, 7);
+    assertEquals(o.dtype, "float64");
+    assertEquals(o.quick, true);
+    assertEquals(o.epochs, 2, "--quick lowers the default epochs");
+    assertEquals(o.out, "results/demo-quick");
+    assertEquals(p.get("workers"), 2);
+    const d = commonOptions(parseArgs([], specs), "demo", 10, 2);
+    assertEquals([d.seed, d.dtype, d.epochs, d.out, d.data.kind], [
+      231,
+      "float32",
+      10,
+      "results/demo",
+      "sample",
+    ]);
+  });
+
+  it("rejects unknown flags, bad values, repeats and positional arguments with a message", () => {
+    const cases: [string[], RegExp][] = [
+      [["--sed", "1"], /unknown option --sed \(did you mean --seed\?\)/],
+      [["--seed", "x"], /--seed must be an integer but got 'x'/],
+      [["--seed", "-1"], /--seed must be at least 0/],
+      [["--epochs", "0"], /--epochs must be at least 1/],
+      [["--dtype", "float16"], /--dtype must be one of float32, float64 but got 'float16'/],
+      [["--workers"], /--workers needs a value/],
+      [["--quick=yes"], /--quick takes no value/],
+      [["--seed", "1", "--seed", "2"], /--seed is given twice/],
+      [["sweep"], /unexpected argument 'sweep'/],
+    ];
+    for (const [args, re] of cases) {
+      const e = assertThrows(() => parseArgs(args, specs), UsageError);
+      assertMatch(e.message, re, `args ${args.join(" ")}`);
+    }
+  });
+
+  it("parses --data sample | fashion-mnist[:DIR] | cifar10[:DIR]", () => {
+    assertEquals(parseDataChoice("sample"), { kind: "sample", dir: null });
+    assertEquals(parseDataChoice("fashion-mnist"), { kind: "fashion-mnist", dir: null });
+    assertEquals(parseDataChoice("cifar10:/d/c10"), { kind: "cifar10", dir: "/d/c10" });
+    assertEquals(parseDataChoice("fashion-mnist:C:/x"), { kind: "fashion-mnist", dir: "C:/x" });
+    for (const bad of ["mnist", "sample:/x", "cifar10:"]) {
+      assertThrows(() => parseDataChoice(bad), UsageError);
+    }
+  });
+
+  it("turns a usage error into exit code 2 and a message on stderr", async () => {
+    const io = captureIo();
+    const code = await runCli(io, "demo --help", () => {
+      parseArgs(["--nope"], specs);
+      return Promise.resolve(0);
+    });
+    assertEquals(code, 2);
+    assertMatch(io.stderr.join(""), /error: unknown option --nope\n\(see demo --help\)/);
+  });
+
+  it("lists every option with its default in --help", () => {
+    const text = helpText("demo [options]", "About.", specs);
+    for (const s of specs) assert(text.includes(`--${s.name}`), `--${s.name} in help`);
+    assertMatch(text, /--seed N +seed of the random generator \(default: 231\)/);
+  });
+});
+
+describe("Result files: finished work is never lost", () => {
+  it("appends rows atomically, keeps them ordered and reads NaN and flags back", async () => {
+    const dir = await Deno.makeTempDir();
+    const cols = [
+      { name: "i", type: "int" as const },
+      { name: "loss", type: "number" as const },
+      { name: "diverged", type: "boolean" as const },
+      { name: "name", type: "string" as const },
+    ];
+    const order = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+      (a.i as number) - (b.i as number);
+    const t = new CsvTable(`${dir}/t.csv`, cols, order);
+    await t.load();
+    await t.append([{ i: 2, loss: NaN, diverged: true, name: "b,1" }]);
+    await t.append([{ i: 1, loss: 0.1 + 0.2, diverged: false, name: "a" }]);
+    const text = await Deno.readTextFile(`${dir}/t.csv`);
+    assertEquals(text, 'i,loss,diverged,name\n1,0.30000000000000004,0,a\n2,NaN,1,"b,1"\n');
+    const back = new CsvTable(`${dir}/t.csv`, cols);
+    const rows = await back.load();
+    assertEquals(rows[0], { i: 1, loss: 0.30000000000000004, diverged: false, name: "a" });
+    assert(Number.isNaN(rows[1].loss) && rows[1].diverged === true && rows[1].name === "b,1");
+    const leftovers = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".tmp"));
+    assertEquals(leftovers, [], "no temporary file stays behind");
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  it("refuses a CSV whose header is another script's", async () => {
+    const dir = await Deno.makeTempDir();
+    await atomicWrite(`${dir}/t.csv`, "x,y\n1,2\n");
+    const t = new CsvTable(`${dir}/t.csv`, [{ name: "i", type: "int" }]);
+    await assertRejects(() => t.load(), UsageError, "has columns [x, y]");
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  it("resumes a folder made with the same options and refuses other options unless --fresh", async () => {
+    const dir = await Deno.makeTempDir();
+    const open = (seed: number, fresh = false) =>
+      openOutDir(dir, {
+        script: "demo",
+        options: { seed, dims: [50, 50] },
+        fresh,
+        files: ["a.csv"],
+      });
+    const first = await open(231);
+    assertEquals(first.resumed, false);
+    await Deno.writeTextFile(`${dir}/a.csv`, "x\n");
+    await Deno.writeTextFile(`${dir}/notes.txt`, "mine");
+    const again = await open(231);
+    assertEquals(again.resumed, true);
+    await assertRejects(() => open(1), UsageError, "seed: 231 there, 1 now");
+    const fresh = await open(1, true);
+    assertEquals(fresh.resumed, false);
+    assertEquals(fresh.record.options.seed, 1);
+    await assertRejects(() => Deno.stat(`${dir}/a.csv`), Deno.errors.NotFound);
+    assertEquals(
+      await Deno.readTextFile(`${dir}/notes.txt`),
+      "mine",
+      "--fresh deletes only its files",
+    );
+    await Deno.remove(dir, { recursive: true });
+  });
+});
+
+describe("Batch normalization and initialization: the plan", () => {
+  it("has numpy's weight scales: np.logspace(-4, 0, num=20), bit for bit", () => {
+    // python3 -c "import numpy as np; print([repr(float(v)) for v in np.logspace(-4, 0, 20)])"
+    const numpy = [
+      0.0001,
+      0.0001623776739188721,
+      0.00026366508987303583,
+      0.00042813323987193956,
+      0.0006951927961775605,
+      0.0011288378916846883,
+      0.0018329807108324356,
+      0.002976351441631319,
+      0.004832930238571752,
+      0.007847599703514606,
+      0.012742749857031334,
+      0.0206913808111479,
+      0.03359818286283781,
+      0.05455594781168514,
+      0.08858667904100823,
+      0.14384498882876628,
+      0.23357214690901212,
+      0.3792690190732246,
+      0.615848211066026,
+      1.0,
+    ];
+    assertEquals(logspace(-4, 0, 20), numpy);
+  });
+
+  it("visits each scale in the notebook's order: batchnorm model, then baseline", () => {
+    const plan = sweepPlan([1e-4, 1]);
+    assertEquals(plan.map(pointKey), ["0/batchnorm", "0/baseline", "1/batchnorm", "1/baseline"]);
+    assertEquals(plan.map((p) => p.index), [0, 1, 2, 3]);
+  });
+
+  it("derives per-point seeds as numpy's RandomState(seed).randint(0, 2**32, dtype=uint32)", () => {
+    // python3 -c "import numpy as np; print(np.random.RandomState(231).randint(0, 2**32, size=3, dtype=np.uint32))"
+    assertEquals([0, 1, 2].map((i) => pointSeed(231, i)), [3356491351, 2600961200, 2509159060]);
+  });
+
+  it("summarizes a run as the notebook: best accuracies, mean of the last 100 losses", () => {
+    const loss = Array.from({ length: 150 }, (_, i) => (i < 50 ? 100 : i % 2));
+    const s = summarize({
+      lossHistory: loss,
+      trainAccHistory: [0.1, 0.5, 0.4],
+      valAccHistory: [0.1, 0.3, 0.35],
+      diverged: false,
+      seconds: 1,
+    });
+    assertEquals(s, {
+      bestValAcc: 0.35,
+      bestTrainAcc: 0.5,
+      finalLoss: 0.5,
+      iterations: 150,
+      diverged: false,
+    });
+  });
+});
+
+describe("Charts: titled panels, log x, a legend, text in the PNG", () => {
+  it("renders panels to an SVG with titles, axis titles and legend entries, and to a PNG", async () => {
+    const points = [1e-4, 1e-2, 1].flatMap((x, i) => [
+      { series: "baseline", x, y: 0.1 * i },
+      { series: "batchnorm", x, y: 0.2 * i, hollow: i === 2 },
+    ]);
+    const spec = panelsSpec([
+      {
+        title: "Top panel",
+        xTitle: "Weight scale",
+        yTitle: "Acc",
+        points,
+        mark: "line",
+        logX: true,
+      },
+      {
+        title: "Bottom panel",
+        xTitle: "Epoch",
+        yTitle: "Loss",
+        points,
+        mark: "point",
+        yDomain: [0, 1],
+      },
+    ], { title: "A figure", subtitle: "a subtitle", series: ["baseline", "batchnorm"] });
+    const svg = await renderSvg(spec);
+    assert(svg.startsWith("<svg"), "an SVG document");
+    for (
+      const text of [
+        "A figure",
+        "Top panel",
+        "Bottom panel",
+        "Weight scale",
+        "baseline",
+        "batchnorm",
+      ]
+    ) {
+      assert(svg.includes(text), `SVG holds "${text}"`);
+    }
+    assert(svg.includes("1e-4"), "log axis labelled in powers of ten");
+    const png = await svgToPng(svg);
+    assertEquals([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  });
+});
+
+describe("Progress and report", () => {
+  it("prints one plain line per finished run when stderr is not a terminal", () => {
+    const io = captureIo(false);
+    const p = createProgress(io, "sweep", 2, 3);
+    p.update(0.5, "ws 1e-4");
+    p.finished("run a");
+    p.finished("run b");
+    p.stop();
+    assertEquals(io.stderr.length, 2);
+    assertMatch(io.stderr[0], /^\[4\/5\] run a \(elapsed \d+s\)\n$/);
+    assertMatch(io.stderr[1], /^\[5\/5\] run b/);
+  });
+
+  it("formats durations, scales and tables for people", () => {
+    assertEquals([formatDuration(5), formatDuration(185), formatDuration(7260)], [
+      "5s",
+      "3m05s",
+      "2h01m",
+    ]);
+    assertEquals(fmtScale(0.0001623776739188721), "1.62e-4");
+    assertEquals(
+      formatTable(["scale", "acc"], [["1e-4", "0.1"], ["1", "0.25"]]),
+      "scale   acc\n-----  ----\n1e-4    0.1\n1      0.25\n",
+    );
+  });
+});
