@@ -28,20 +28,20 @@ export async function gunzip(
   gz: Uint8Array,
   onProgress?: (done: number, total: number) => void,
 ): Promise<Uint8Array> {
+  if (gz.length >= 2 && (gz[0] !== 0x1f || gz[1] !== 0x8b)) {
+    throw new DataFormatError(
+      fn,
+      file,
+      0,
+      `expected the gzip magic bytes 1f 8b but got ${hex(gz[0])} ${hex(gz[1])}`,
+    );
+  }
   if (gz.length < 18) {
     throw new DataFormatError(
       fn,
       file,
       0,
       `expected a gzip file (at least 18 bytes) but the file has ${gz.length} bytes (truncated?)`,
-    );
-  }
-  if (gz[0] !== 0x1f || gz[1] !== 0x8b) {
-    throw new DataFormatError(
-      fn,
-      file,
-      0,
-      `expected the gzip magic bytes 1f 8b but got ${hex(gz[0])} ${hex(gz[1])}`,
     );
   }
   if (gz[2] !== 8) {
@@ -73,7 +73,7 @@ export async function gunzip(
       fn,
       file,
       null,
-      `expected a complete gzip stream but decompression failed after ${n} bytes: ` +
+      `expected a complete gzip stream but decompression failed after ${n} output bytes: ` +
         `${(e as Error).message ?? e} (truncated or corrupted file?)`,
     );
   }

@@ -163,7 +163,15 @@ function describe(v: PyValue | undefined): string {
   if (typeof v === "string") {
     return `str ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
   }
-  if (v instanceof Uint8Array) return `bytes of length ${v.length}`;
+  if (v instanceof Uint8Array) {
+    if (v.length > 40) return `bytes of length ${v.length}`;
+    return `b'${
+      Array.from(v, (b) =>
+        b >= 32 && b < 127 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`).join(
+          "",
+        )
+    }'`;
+  }
   if (v instanceof PyTuple) return `tuple of length ${v.items.length}`;
   if (v instanceof PyList) return `list of length ${v.items.length}`;
   if (v instanceof PyDict) return `dict of ${v.entries.size} entries`;
@@ -283,7 +291,7 @@ export function unpickle(fn: string, file: string, bytes: Uint8Array): PyValue {
     l.offsets.push(...vo);
   };
 
-  if (bytes.length < 2 || bytes[0] !== OP.PROTO) {
+  if (bytes.length === 0 || bytes[0] !== OP.PROTO) {
     fail(
       `expected a protocol-2 pickle starting with PROTO (0x80) but got ` +
         (bytes.length ? `0x${bytes[0].toString(16).padStart(2, "0")}` : "an empty file"),
@@ -378,7 +386,12 @@ export function unpickle(fn: string, file: string, bytes: Uint8Array): PyValue {
         const mid = end < 0 ? -1 : bytes.subarray(pos + end + 1, pos + 2 * MAX_GLOBAL_LINE)
           .indexOf(0x0a);
         if (end < 0 || mid < 0) {
-          fail("expected GLOBAL's 'module\\nname\\n' but found no end of line");
+          fail(
+            pos + 2 * MAX_GLOBAL_LINE >= bytes.length
+              ? `expected GLOBAL's 'module\\nname\\n' but the file ends at byte ${bytes.length} ` +
+                `(truncated?)`
+              : `expected GLOBAL's 'module\\nname\\n' within ${2 * MAX_GLOBAL_LINE} bytes`,
+          );
         }
         const module = latin1.decode(bytes.subarray(pos, pos + end));
         const name = latin1.decode(bytes.subarray(pos + end + 1, pos + end + 1 + mid));
