@@ -10,6 +10,8 @@ import { DataFormatError } from "./errors.ts";
 
 /** Largest buffer allocated up front from the (untrusted) length in the gzip trailer. */
 const MAX_PREALLOC = 1 << 28;
+/** Compressed bytes handed to the decompressor at a time. */
+const CHUNK = 1 << 20;
 
 /**
  * Decompresses a single-member gzip file held in memory.
@@ -51,9 +53,16 @@ export async function gunzip(
   const isize = new DataView(gz.buffer, gz.byteOffset + gz.length - 4, 4).getUint32(0, true);
   let out = new Uint8Array(Math.min(isize, MAX_PREALLOC, 64 * gz.length + 65536) || 65536);
   let n = 0;
-  const reader = new Blob([gz as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new DecompressionStream("gzip"))
-    .getReader();
+  // Fed in slices so the output (and the progress line) arrives as it is made.
+  let fed = 0;
+  const input = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(controller) {
+      if (fed >= gz.length) return controller.close();
+      controller.enqueue(gz.slice(fed, fed + CHUNK));
+      fed += CHUNK;
+    },
+  });
+  const reader = input.pipeThrough(new DecompressionStream("gzip")).getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
