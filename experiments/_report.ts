@@ -67,3 +67,13 @@ export function fmtScale(x: number): string {
   const [m, e] = x.toExponential(2).split("e");
   return `${m}e${Number(e)}`;
 }
+
+/**
+ * A count with its noun, plural when needed: `1 epoch`, `2 epochs`.
+ *
+ * @param n the count
+ * @param noun the singular noun
+ */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

@@ -7,7 +7,7 @@
  */
 
 import { panelsSpec, type Point } from "./_chart.ts";
-import { fmtLr } from "./_report.ts";
+import { fmtLr, plural } from "./_report.ts";
 import type { Row } from "./_store.ts";
 import type { SweepSettings } from "./_sweep_core.ts";
 
@@ -93,7 +93,7 @@ export function sweepChartSpec(
     title: "Batch normalization and weight initialization",
     subtitle:
       `${meta.data} · hidden ${hidden} · Adam ${fmtLr(s.learningRate)} · batch ${s.batchSize}` +
-      ` · ${s.numEpochs} epochs · ${s.dtype} · seed ${meta.seed} (${meta.seeding})` +
+      ` · ${plural(s.numEpochs, "epoch")} · ${s.dtype} · seed ${meta.seed} (${meta.seeding})` +
       (meta.complete ? "" : ` · partial: ${rows.length} of ${meta.total} runs`),
     series: ["baseline", "batchnorm"],
     footnote: [

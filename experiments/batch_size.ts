@@ -32,7 +32,7 @@ import { panelsSpec, type Point, writeChart } from "./_chart.ts";
 import { dataLabel, describeChoice, loadExperimentData } from "./_data.ts";
 import { environmentFacts } from "./_env.ts";
 import { createProgress } from "./_progress.ts";
-import { fmt, formatTable } from "./_report.ts";
+import { fmt, formatTable, plural } from "./_report.ts";
 import {
   HISTORY_FILES,
   HistoryStore,
@@ -231,7 +231,7 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
           NORMALIZATIONS[gi].title,
           ordered.map((r) => ({ name: seriesName(r), history: store.history(r.id) })),
           `${label} · hidden 5 × 100 · weight scale 2e-2 · Adam 10^-3.5 · ` +
-            `${o.epochs} epoch${o.epochs > 1 ? "s" : ""} · ${o.dtype} · seed ${o.seed}`,
+            `${plural(o.epochs, "epoch")} · ${o.dtype} · seed ${o.seed}`,
         ),
         `${o.out}/batch_size_${g.name}`,
       );

@@ -30,7 +30,7 @@ import { panelsSpec, type Point, writeChart } from "./_chart.ts";
 import { dataLabel, describeChoice, loadExperimentData } from "./_data.ts";
 import { environmentFacts } from "./_env.ts";
 import { createProgress } from "./_progress.ts";
-import { fmt, formatTable } from "./_report.ts";
+import { fmt, formatTable, plural } from "./_report.ts";
 import {
   HISTORY_FILES,
   HistoryStore,
@@ -223,7 +223,7 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
       });
       io.err(
         `deep_net: 2 runs (batchnorm, baseline), ${2 - pending.length} already done | ${label}` +
-          ` | ${o.epochs} epochs | ${o.dtype} | seed ${o.seed} | → ${o.out}\n`,
+          ` | ${plural(o.epochs, "epoch")} | ${o.dtype} | seed ${o.seed} | → ${o.out}\n`,
       );
       const progress = createProgress(io, "deep_net", pending.length, 2 - pending.length);
       try {
@@ -253,7 +253,7 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
         `${
           dataLabel(o.data, DEEP_NET.numTrain)
         } · hidden 5 × 100 · weight scale 2e-2 · Adam 1e-3 · batch 50 · ` +
-          `${o.epochs} epochs · ${o.dtype} · seed ${o.seed}`,
+          `${plural(o.epochs, "epoch")} · ${o.dtype} · seed ${o.seed}`,
       ),
       `${o.out}/deep_net`,
     );

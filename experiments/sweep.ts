@@ -29,7 +29,7 @@ import { writeChart } from "./_chart.ts";
 import { dataLabel, describeChoice, loadExperimentData } from "./_data.ts";
 import { runPointsInWorkers } from "./_pool.ts";
 import { createProgress } from "./_progress.ts";
-import { fmt, fmtScale, formatTable } from "./_report.ts";
+import { fmt, fmtScale, formatTable, plural } from "./_report.ts";
 import { type Column, CsvTable, openOutDir, type Row } from "./_store.ts";
 import {
   logspace,
@@ -204,7 +204,9 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
       io.err(
         `sweep: ${plan.length} runs (${settings.weightScales.length} weight scales × 2 models), ` +
           `${finished.size} already done, ${todo.length} to run` +
-          ` | ${label} | ${settings.numEpochs} epochs | ${o.dtype} | seed ${o.seed} (${seeding})` +
+          ` | ${label} | ${
+            plural(settings.numEpochs, "epoch")
+          } | ${o.dtype} | seed ${o.seed} (${seeding})` +
           ` | ${nWorkers} worker${nWorkers > 1 ? "s" : ""} | → ${o.out}\n`,
       );
       const progress = createProgress(io, "sweep", todo.length, finished.size);

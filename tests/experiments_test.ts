@@ -1,0 +1,258 @@
+/**
+ * The experiment scripts, run in-process with `--quick` on the shipped
+ * Fashion-MNIST sample: "Batchnorm for deep networks", "Batch normalization
+ * and initialization" (the sweep) and the batch-size experiment. Each writes
+ * well-formed CSVs and charts; the sweep survives interruption and gives the
+ * same numbers serially, in parallel Workers and after a resume.
+ *
+ * Sweeps here use `--epochs 1` on top of `--quick` (5 weight scales) to keep
+ * this file near 45 s on a 2-core machine.
+ */
+import { after, describe, it } from "node:test";
+import { assert, assertEquals, assertGreater, assertMatch } from "@std/assert";
+import { parse } from "@std/csv";
+import type { Io } from "../experiments/_cli.ts";
+import { loadExperimentData } from "../experiments/_data.ts";
+import { logspace, runNotebookSweep } from "../experiments/_sweep_core.ts";
+import { SWEEP_PANEL_TITLES } from "../experiments/_sweep_chart.ts";
+import { summarize } from "../experiments/_train.ts";
+import { main as batchSize } from "../experiments/batch_size.ts";
+import { DEEP_NET_PANEL_TITLES, main as deepNet } from "../experiments/deep_net.ts";
+import { main as sweep, SWEEP_COLUMNS } from "../experiments/sweep.ts";
+
+/** An `Io` that keeps what is written (no terminal: plain progress lines). */
+function captureIo(): Io & { stdout: string[]; stderr: string[]; text(): string } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    isTerminal: false,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    text: () => stdout.join("") + stderr.join(""),
+  };
+}
+
+/** Runs a script's main in-process; fails the test with its output when the exit code differs. */
+async function run(
+  script: (args: string[], io: Io) => Promise<number>,
+  args: string[],
+  expected = 0,
+): Promise<ReturnType<typeof captureIo>> {
+  const io = captureIo();
+  const code = await script(args, io);
+  assertEquals(code, expected, `exit code of ${args.join(" ")}\n${io.text()}`);
+  return io;
+}
+
+/** A CSV file as records. */
+async function readCsv(
+  path: string,
+): Promise<{ header: string[]; rows: Record<string, string>[] }> {
+  const text = await Deno.readTextFile(path);
+  const [header, ...body] = parse(text);
+  return {
+    header,
+    rows: body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]]))),
+  };
+}
+
+/** Checks an SVG holds each title and a PNG starts with the PNG signature. */
+async function assertChart(base: string, titles: readonly string[]): Promise<void> {
+  const svg = await Deno.readTextFile(`${base}.svg`);
+  assertMatch(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert(svg.trimEnd().endsWith("</svg>"), `${base}.svg is a complete document`);
+  for (const t of titles) assert(svg.includes(t), `${base}.svg has the title "${t}"`);
+  const png = await Deno.readFile(`${base}.png`);
+  assertEquals([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assertGreater(png.length, 20_000, "the PNG has content");
+}
+
+const tmp = await Deno.makeTempDir({ prefix: "bnlab-experiments-" });
+after(() => Deno.remove(tmp, { recursive: true }));
+
+/** The values of sweep.csv rows, without the wall seconds. */
+function values(rows: Record<string, string>[]): string[] {
+  return rows.map((r) =>
+    SWEEP_COLUMNS.filter((c) => c.name !== "seconds").map((c) => r[c.name]).join(",")
+  );
+}
+
+describe("Batch normalization and initialization: sweep.ts", () => {
+  const quick = ["--quick", "--epochs", "1"];
+  let serial: Record<string, string>[] = [];
+
+  it("writes one CSV row per (weight scale, model) with sane values, a chart and run.json", async () => {
+    const out = `${tmp}/sweep-serial`;
+    const io = await run(sweep, [...quick, "--workers", "1", "--out", out]);
+    const { header, rows } = await readCsv(`${out}/sweep.csv`);
+    assertEquals(header, SWEEP_COLUMNS.map((c) => c.name));
+    assertEquals(rows.length, 10, "5 scales × 2 models");
+    const scales = logspace(-4, 0, 5);
+    rows.forEach((r, i) => {
+      assertEquals(Number(r.scale_index), Math.floor(i / 2));
+      assertEquals(Number(r.weight_scale), scales[Math.floor(i / 2)]);
+      assertEquals(r.model, i % 2 === 0 ? "batchnorm" : "baseline", "the notebook's order");
+      for (const k of ["best_val_acc", "best_train_acc"]) {
+        const v = Number(r[k]);
+        assert(v >= 0 && v <= 1, `${k} ${v} in [0, 1]`);
+      }
+      assert(r.diverged === "0" || r.diverged === "1");
+      assert(r.diverged === "1" || Number(r.final_train_loss) > 0, "a positive final loss");
+      assertEquals(Number(r.iterations), 20, "1 epoch of 1000 / 50");
+      assert(Number(r.seconds) > 0);
+    });
+    // At the smallest scale batchnorm learns, the baseline stays at chance (10 classes).
+    assertGreater(Number(rows[0].best_val_acc), Number(rows[1].best_val_acc) + 0.05);
+    await assertChart(`${out}/sweep`, SWEEP_PANEL_TITLES);
+    const record = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
+    assertEquals([record.script, record.complete, record.options.seed], ["sweep", true, 231]);
+    assertMatch(io.stderr.join(""), /^\[10\/10\] ws 1.00e0 baseline/m, "one plain line per run");
+    assertMatch(io.stdout.join(""), /weight scale +val base +val bn/);
+    assertMatch(io.stdout.join(""), /sweep\.png/);
+    serial = rows;
+  });
+
+  it("resumes an interrupted sweep: the rerun trains exactly the missing runs, same numbers", async () => {
+    const out = `${tmp}/sweep-resume`;
+    const first = await run(sweep, [...quick, "--workers", "1", "--max-points", "3", "--out", out]);
+    assertEquals((await readCsv(`${out}/sweep.csv`)).rows.length, 3);
+    assertMatch(first.stdout.join(""), /3 of 10 runs done; rerun the same command to finish/);
+    const second = await run(sweep, [...quick, "--workers", "1", "--out", out]);
+    assertMatch(second.stderr.join(""), /3 already done, 7 to run/);
+    assertEquals(second.stderr.filter((l) => l.startsWith("[")).length, 7, "7 runs trained");
+    const { rows } = await readCsv(`${out}/sweep.csv`);
+    assertEquals(values(rows), values(serial), "resumed = uninterrupted");
+  });
+
+  it("gives the serial numbers in two parallel Workers", async () => {
+    const out = `${tmp}/sweep-parallel`;
+    const io = await run(sweep, [...quick, "--workers", "2", "--out", out]);
+    assertMatch(io.stderr.join(""), /2 workers/);
+    assertEquals(values((await readCsv(`${out}/sweep.csv`)).rows), values(serial));
+  });
+
+  it("refuses to mix results of other options in one folder unless --fresh", async () => {
+    const out = `${tmp}/sweep-serial`;
+    const io = await run(sweep, [...quick, "--seed", "1", "--out", out], 2);
+    assertMatch(io.stderr.join(""), /other options \(seed: 231 there, 1 now\).*--fresh/s);
+  });
+
+  it("follows the notebook's order of draws with --seeding notebook, also across a resume", async () => {
+    const out = `${tmp}/sweep-notebook`;
+    const args = [...quick, "--seeding", "notebook", "--out", out];
+    await run(sweep, [...args, "--max-points", "1"]);
+    const second = await run(sweep, [...args, "--max-points", "2"]);
+    assertMatch(second.stderr.join(""), /retraining the 1 recorded run/);
+    const { rows } = await readCsv(`${out}/sweep.csv`);
+    assertEquals(rows.map((r) => `${r.scale_index}/${r.model}`), [
+      "0/batchnorm",
+      "0/baseline",
+      "1/batchnorm",
+    ]);
+    // The hook for the numpy reference test, on the same scales: same numbers.
+    const { data } = await loadExperimentData({ kind: "sample", dir: null }, {
+      dtype: "float32",
+      numTrain: 1000,
+      progress: false,
+    });
+    const ref = runNotebookSweep(data, {
+      weightScales: logspace(-4, 0, 5).slice(0, 2),
+      numEpochs: 1,
+      dtype: "float32",
+    });
+    const expect = [ref[0].batchnorm, ref[0].baseline, ref[1].batchnorm].map(summarize);
+    rows.forEach((r, i) => {
+      assertEquals(Number(r.best_val_acc), expect[i].bestValAcc, `row ${i} best_val_acc`);
+      assertEquals(Number(r.final_train_loss), expect[i].finalLoss, `row ${i} final_train_loss`);
+    });
+    assertEquals(ref[0].batchnorm.lossHistory.length, 20);
+  });
+
+  it("rejects bad options with exit code 2 and says why", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--workers", "0"], /--workers must be at least 1/],
+      [["--seeding", "random"], /--seeding must be one of per-point, notebook/],
+      [["--seeding", "notebook", "--workers", "2"], /runs serially/],
+      [["--data", "mnist"], /--data must be sample, fashion-mnist\[:DIR\] or cifar10\[:DIR\]/],
+      [["--bogus"], /unknown option --bogus/],
+    ];
+    for (const [args, re] of cases) {
+      const io = await run(sweep, [...args, "--out", `${tmp}/never`], 2);
+      assertMatch(io.stderr.join(""), re);
+    }
+    const help = await run(sweep, ["--help"]);
+    assertMatch(help.stdout.join(""), /Usage: deno task sweep \[options\]/);
+    assertMatch(help.stdout.join(""), /--seeding MODE/);
+  });
+});
+
+describe("Batchnorm for deep networks: deep_net.ts", () => {
+  it("writes per-iteration loss and per-epoch accuracy for both models and the three-panel chart", async () => {
+    const out = `${tmp}/deep-net`;
+    const io = await run(deepNet, ["--quick", "--out", out]);
+    const loss = await readCsv(`${out}/loss.csv`);
+    assertEquals(loss.header, ["run", "iteration", "loss"]);
+    assertEquals(loss.rows.length, 2 * 40, "2 models × 2 epochs × 20 iterations");
+    for (const r of loss.rows) assert(Number(r.loss) > 0 && Number(r.loss) < 10);
+    const acc = await readCsv(`${out}/accuracy.csv`);
+    assertEquals(acc.header, ["run", "epoch", "train_acc", "val_acc"]);
+    assertEquals(acc.rows.map((r) => `${r.run}@${r.epoch}`), [
+      "batchnorm@0",
+      "batchnorm@1",
+      "batchnorm@2",
+      "baseline@0",
+      "baseline@1",
+      "baseline@2",
+    ]);
+    const runs = await readCsv(`${out}/runs.csv`);
+    assertEquals(runs.rows.map((r) => r.run), ["batchnorm", "baseline"]);
+    await assertChart(`${out}/deep_net`, DEEP_NET_PANEL_TITLES);
+    // The solver's log, as the notebook prints it.
+    assertMatch(
+      io.stdout.join(""),
+      /\(Iteration 1 \/ 40\) loss: \d\.\d{6}\n\(Epoch 0 \/ 2\) train acc: /,
+    );
+    // A rerun finds both runs and only redraws.
+    const again = await run(deepNet, ["--quick", "--out", out]);
+    assertEquals(again.stderr.join(""), "", "nothing trained");
+  });
+});
+
+describe("Batch normalization and batch size: batch_size.ts", () => {
+  it("trains batchnorm and layernorm at batch sizes 5, 10, 50 against a baseline, with two charts", async () => {
+    const out = `${tmp}/batch-size`;
+    await run(batchSize, ["--quick", "--out", out]);
+    const runs = await readCsv(`${out}/runs.csv`);
+    assertEquals(runs.rows.map((r) => `${r.run}:${r.normalization}:${r.batch_size}`), [
+      "batchnorm/baseline-bs5:none:5",
+      "batchnorm/bs5:batchnorm:5",
+      "batchnorm/bs10:batchnorm:10",
+      "batchnorm/bs50:batchnorm:50",
+      "layernorm/baseline-bs5:none:5",
+      "layernorm/bs5:layernorm:5",
+      "layernorm/bs10:layernorm:10",
+      "layernorm/bs50:layernorm:50",
+    ]);
+    // Each group is seeded afresh and trains its baseline first: the two baselines agree.
+    assertEquals(runs.rows[0].final_train_loss, runs.rows[4].final_train_loss);
+    const loss = await readCsv(`${out}/loss.csv`);
+    const iters = (id: string) => loss.rows.filter((r) => r.run === id).length;
+    assertEquals([iters("batchnorm/bs5"), iters("batchnorm/bs10"), iters("batchnorm/bs50")], [
+      200,
+      100,
+      20,
+    ]);
+    await assertChart(`${out}/batch_size_batchnorm`, [
+      "Training accuracy (Batch Normalization)",
+      "Validation accuracy (Batch Normalization)",
+      "batchnorm, batch 10",
+      "baseline, batch 5",
+    ]);
+    await assertChart(`${out}/batch_size_layernorm`, [
+      "Training accuracy (Layer Normalization)",
+      "Validation accuracy (Layer Normalization)",
+    ]);
+  });
+});
