@@ -96,7 +96,27 @@ export function affineForward(
   return { out: { shape: [n, m], data: out }, cache: { x, w } };
 }
 
-/** `out[n, :] = b + Σ_d x[n, d] · w[d, :]`, i-k-j order so the inner loop is contiguous. */
+// Float64 scratch buffers reused across calls (JS runs one call at a time):
+// the kernels copy their operands into them so the inner loops read one
+// array type only, whatever the dtype, and allocate nothing per call.
+let scratchW = new Float64Array(0);
+let scratchX = new Float64Array(0);
+
+function scratch(which: "w" | "x", length: number): Float64Array {
+  if (which === "w") {
+    if (scratchW.length < length) scratchW = new Float64Array(length);
+    return scratchW;
+  }
+  if (scratchX.length < length) scratchX = new Float64Array(length);
+  return scratchX;
+}
+
+/**
+ * `out[i, j] = (Σ_k x[i, k] · w[k, j]) + b[j]`, summed over k in order and the
+ * bias added last (numpy's `x.dot(w) + b`). wᵀ and a block of four rows of x
+ * are staged in float64, so each output is a dot product of two contiguous
+ * rows; a 4 × 2 block of outputs shares every load (eight accumulators).
+ */
 function affineKernel(
   x: FloatArray,
   w: FloatArray,
@@ -106,17 +126,69 @@ function affineKernel(
   d: number,
   m: number,
 ): void {
-  const row = new Float64Array(m);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) row[j] = b[j];
+  const wT = scratch("w", d * m);
+  for (let k = 0; k < d; k++) {
+    const wo = k * m;
+    for (let j = 0; j < m; j++) wT[j * d + k] = w[wo + j];
+  }
+  const xr = scratch("x", 4 * d);
+  const d1 = d, d2 = 2 * d, d3 = 3 * d;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
     const xo = i * d;
-    for (let k = 0; k < d; k++) {
-      const xik = x[xo + k];
-      if (xik === 0) continue;
-      const wo = k * m;
-      for (let j = 0; j < m; j++) row[j] += xik * w[wo + j];
+    for (let k = 0; k < 4 * d; k++) xr[k] = x[xo + k];
+    const o = i * m;
+    let j = 0;
+    for (; j + 2 <= m; j += 2) {
+      const wa = j * d, wb = wa + d;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      for (let k = 0; k < d; k++) {
+        const u = wT[wa + k], v = wT[wb + k];
+        const x0 = xr[k], x1 = xr[d1 + k], x2 = xr[d2 + k], x3 = xr[d3 + k];
+        a0 += x0 * u;
+        a1 += x1 * u;
+        a2 += x2 * u;
+        a3 += x3 * u;
+        b0 += x0 * v;
+        b1 += x1 * v;
+        b2 += x2 * v;
+        b3 += x3 * v;
+      }
+      const ba = b[j], bb = b[j + 1];
+      out[o + j] = a0 + ba;
+      out[o + m + j] = a1 + ba;
+      out[o + 2 * m + j] = a2 + ba;
+      out[o + 3 * m + j] = a3 + ba;
+      out[o + j + 1] = b0 + bb;
+      out[o + m + j + 1] = b1 + bb;
+      out[o + 2 * m + j + 1] = b2 + bb;
+      out[o + 3 * m + j + 1] = b3 + bb;
     }
-    out.set(row, i * m);
+    for (; j < m; j++) {
+      const wa = j * d;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (let k = 0; k < d; k++) {
+        const u = wT[wa + k];
+        a0 += xr[k] * u;
+        a1 += xr[d1 + k] * u;
+        a2 += xr[d2 + k] * u;
+        a3 += xr[d3 + k] * u;
+      }
+      out[o + j] = a0 + b[j];
+      out[o + m + j] = a1 + b[j];
+      out[o + 2 * m + j] = a2 + b[j];
+      out[o + 3 * m + j] = a3 + b[j];
+    }
+  }
+  for (; i < n; i++) {
+    const xo = i * d;
+    for (let k = 0; k < d; k++) xr[k] = x[xo + k];
+    for (let j = 0; j < m; j++) {
+      const wa = j * d;
+      let s = 0;
+      for (let k = 0; k < d; k++) s += xr[k] * wT[wa + k];
+      out[i * m + j] = s + b[j];
+    }
   }
 }
 
@@ -137,31 +209,79 @@ export function affineBackward(
   const [d, m] = w.shape;
   checkDoutShape("affineBackward", dout, [n, m]);
   checkSameDType("affineBackward", ["dout", dout], ["x", x]);
-  const g = dout.data, xs = x.data, ws = w.data;
+  const xs = x.data;
   const dx = allocLike(xs, n * d);
   const dw = new Float64Array(d * m);
   const db = new Float64Array(m);
-  for (let i = 0; i < n; i++) {
-    const go = i * m, xo = i * d;
-    for (let j = 0; j < m; j++) db[j] += g[go + j];
-    for (let k = 0; k < d; k++) {
-      // dx[i, k] = dout[i, :] · w[k, :]
-      const wo = k * m;
-      let s = 0;
-      for (let j = 0; j < m; j++) s += g[go + j] * ws[wo + j];
-      dx[xo + k] = s;
-      // dw[k, :] += x[i, k] · dout[i, :]
-      const xik = xs[xo + k];
-      if (xik === 0) continue;
-      for (let j = 0; j < m; j++) dw[wo + j] += xik * g[go + j];
-    }
-  }
+  affineBackwardKernel(dout.data, xs, w.data, dx, dw, db, n, d, m);
   const cast = (a: Float64Array) => (xs instanceof Float32Array ? Float32Array.from(a) : a);
   return {
     dx: { shape: [...x.shape], data: dx },
     dw: { shape: [d, m], data: cast(dw) },
     db: { shape: [m], data: cast(db) },
   };
+}
+
+/**
+ * `db = Σ_i dout[i, :]`, `dx[i, k] = dout[i, :] · w[k, :]` and
+ * `dw[k, :] = Σ_i x[i, k] · dout[i, :]`, in one sweep over w per four rows of
+ * the batch: dout and w are staged in float64, so every inner loop reads
+ * contiguous float64 rows.
+ */
+function affineBackwardKernel(
+  dout: FloatArray,
+  xs: FloatArray,
+  ws: FloatArray,
+  dx: FloatArray,
+  dw: Float64Array,
+  db: Float64Array,
+  n: number,
+  d: number,
+  m: number,
+): void {
+  const g = scratch("x", n * m);
+  for (let k = 0; k < n * m; k++) g[k] = dout[k];
+  const w = scratch("w", d * m);
+  for (let k = 0; k < d * m; k++) w[k] = ws[k];
+  for (let i = 0; i < n; i++) {
+    const go = i * m;
+    for (let j = 0; j < m; j++) db[j] += g[go + j];
+  }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const g0 = i * m, g1 = g0 + m, g2 = g1 + m, g3 = g2 + m;
+    const x0o = i * d, x1o = x0o + d, x2o = x1o + d, x3o = x2o + d;
+    for (let k = 0; k < d; k++) {
+      const wo = k * m;
+      const x0 = xs[x0o + k], x1 = xs[x1o + k], x2 = xs[x2o + k], x3 = xs[x3o + k];
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let j = 0; j < m; j++) {
+        const wv = w[wo + j];
+        const a0 = g[g0 + j], a1 = g[g1 + j], a2 = g[g2 + j], a3 = g[g3 + j];
+        s0 += a0 * wv;
+        s1 += a1 * wv;
+        s2 += a2 * wv;
+        s3 += a3 * wv;
+        dw[wo + j] += x0 * a0 + x1 * a1 + x2 * a2 + x3 * a3;
+      }
+      dx[x0o + k] = s0;
+      dx[x1o + k] = s1;
+      dx[x2o + k] = s2;
+      dx[x3o + k] = s3;
+    }
+  }
+  for (; i < n; i++) {
+    const go = i * m, xo = i * d;
+    for (let k = 0; k < d; k++) {
+      const wo = k * m, xik = xs[xo + k];
+      let s = 0;
+      for (let j = 0; j < m; j++) {
+        s += g[go + j] * w[wo + j];
+        dw[wo + j] += xik * g[go + j];
+      }
+      dx[xo + k] = s;
+    }
+  }
 }
 
 /**
