@@ -28,7 +28,7 @@
  */
 
 export { DataFormatError } from "./errors.ts";
-export { BnlabError } from "../errors.ts";
+export { BnlabError, ValueError } from "../errors.ts";
 export type { DType, FloatArray, Tensor } from "../tensor.ts";
 export { CIFAR10_CLASSES, type Cifar10Format, getCifar10Data, loadCifar10 } from "./cifar10.ts";
 export {
