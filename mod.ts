@@ -40,3 +40,4 @@ export * from "./lib/layer_utils.ts";
 export * from "./lib/fc_net.ts";
 export * from "./lib/optim.ts";
 export * from "./lib/solver.ts";
+export * from "./lib/data/mod.ts";
