@@ -144,7 +144,7 @@ export function panelsSpec(
       scale: {
         ...(p.logX ? { type: "log" } : { zero: false }),
         ...(p.xDomain ? { domain: [...p.xDomain] } : {}),
-        nice: !p.logX && !p.xDomain,
+        nice: !p.logX && !p.xDomain && !p.integerX,
         padding: 8,
       },
       axis: p.logX

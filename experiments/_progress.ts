@@ -36,8 +36,9 @@ export interface Progress {
    * Reports one finished run.
    *
    * @param line one line describing its result (no newline)
+   * @param running what is still running, if it changed
    */
-  finished(line: string): void;
+  finished(line: string, running?: string): void;
   /** Prints a message (above the bar on a terminal). */
   log(line: string): void;
   /** Ends the report (the bar stays drawn at its last state). */
@@ -79,7 +80,8 @@ export function createProgress(
     stream: process.stderr,
     format: `${label} {bar} {count} runs | {running} | elapsed {elapsed} | left {left}`,
     barsize: 24,
-    hideCursor: true,
+    // A hidden cursor would stay hidden after Ctrl-C (the default SIGINT exit).
+    hideCursor: false,
     clearOnComplete: false,
     autopadding: true,
     fps: 5,
@@ -114,8 +116,9 @@ export function createProgress(
       lastRunning = running;
       draw(done, running, false);
     },
-    finished(line) {
+    finished(line, running) {
       finished++;
+      if (running !== undefined) lastRunning = running;
       multi.log(`${line}\n`);
       draw(Math.max(lastDone, finished), lastRunning, true);
     },

@@ -100,8 +100,14 @@ export function sweepChartSpec(
       anyDiverged
         ? "Hollow marker: the run diverged (NaN/∞ loss) and stopped early; its final loss is drawn at the top."
         : "",
-      rows.some((r) => !r.diverged && (r.final_train_loss as number) > hi)
-        ? `Final losses above ${hi} run off the top, as in the notebook (y range ${lo}–${hi}); sweep.csv has them.`
+      rows.some((r) => {
+          const v = r.final_train_loss as number;
+          return !r.diverged && (v > hi || v < lo);
+        })
+        ? `Final losses outside ${
+          lo.toFixed(1)
+        }–${hi} (the notebook's y range) run off the chart; ` +
+          "sweep.csv has them."
         : "",
     ].filter((t) => t !== "").join("  ") || undefined,
   });

@@ -233,6 +233,7 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
           }  best train ${fmt(row.best_train_acc as number)}  final loss ${
             fmt(row.final_train_loss as number)
           }${h.diverged ? "  DIVERGED" : ""}  ${h.seconds.toFixed(1)}s`,
+          describeRunning(),
         );
       };
       try {
