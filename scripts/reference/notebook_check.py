@@ -24,22 +24,23 @@ def eval_numerical_gradient(f, x, h=1e-5):
     return grad
 
 
-np.random.seed(231)
-N, D, H1, H2, C = 2, 15, 20, 30, 10
-X = np.random.randn(N, D)
-y = np.random.randint(C, size=(N,))
+if __name__ == '__main__':
+    np.random.seed(231)
+    N, D, H1, H2, C = 2, 15, 20, 30, 10
+    X = np.random.randn(N, D)
+    y = np.random.randint(C, size=(N,))
 
-for reg in [0, 3.14]:
-    print('Running check with reg = ', reg)
-    model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, reg=reg,
-                              weight_scale=5e-2, dtype=np.float64, normalization='batchnorm')
-    loss, grads = model.loss(X, y)
-    print('Initial loss: ', repr(loss))
-    for name in sorted(grads):
-        f = lambda _: model.loss(X, y)[0]
-        grad_num = eval_numerical_gradient(f, model.params[name], h=1e-5)
-        print('%s relative error: %.2e  (max |analytic| %.2e, max |numeric| %.2e)' % (
-            name, rel_error(grad_num, grads[name]), np.abs(grads[name]).max(),
-            np.abs(grad_num).max()))
-    if reg == 0:
-        print()
+    for reg in [0, 3.14]:
+        print('Running check with reg = ', reg)
+        model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, reg=reg,
+                                  weight_scale=5e-2, dtype=np.float64, normalization='batchnorm')
+        loss, grads = model.loss(X, y)
+        print('Initial loss: ', repr(loss))
+        for name in sorted(grads):
+            f = lambda _: model.loss(X, y)[0]
+            grad_num = eval_numerical_gradient(f, model.params[name], h=1e-5)
+            print('%s relative error: %.2e  (max |analytic| %.2e, max |numeric| %.2e)' % (
+                name, rel_error(grad_num, grads[name]), np.abs(grads[name]).max(),
+                np.abs(grad_num).max()))
+        if reg == 0:
+            print()
