@@ -31,6 +31,8 @@ export interface SolverModel {
   loss(X: Tensor): Tensor;
   /** Number of classes, when the model knows it (labels are checked against it). */
   readonly numClasses?: number;
+  /** Features per example, when the model knows it (the data is checked against it). */
+  readonly inputDim?: number;
 }
 
 /** Training and validation data, the notebook's `small_data` dictionary. */
@@ -111,12 +113,30 @@ const RULES: Record<UpdateRuleName, UpdateRule> = {
   adam,
 };
 
-/** numpy's `%f`: six decimals, `nan` / `inf` spelled as Python does. */
-function fmtF(v: number): string {
+/**
+ * Python's `'%f' % v`: six decimals rounded half to even on the exact binary
+ * value, every integer digit written out (no exponent), `nan` / `inf` as
+ * Python spells them.
+ */
+export function formatPercentF(v: number): string {
   if (Number.isNaN(v)) return "nan";
   if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-  return v.toFixed(6);
+  const sign = v < 0 || Object.is(v, -0) ? "-" : "";
+  const a = Math.abs(v);
+  // Doubles from 1e21 up are integers; BigInt gives their exact digits.
+  if (a >= 1e21) return `${sign}${BigInt(a)}.000000`;
+  let s = a.toFixed(6); // rounds a tie away from zero
+  // An exact tie at six decimals is 2·10⁶·a odd, i.e. a = odd / 2⁷ (10⁶ = 2⁶·5⁶); its seven
+  // decimals are then exact, and the truncation is kept when its last digit is even.
+  const t = a * 128;
+  if (Number.isInteger(t) && t % 2 === 1) {
+    const truncated = a.toFixed(7).slice(0, -1);
+    if (Number(truncated.at(-1)) % 2 === 0) s = truncated;
+  }
+  return sign + s;
 }
+
+const fmtF = formatPercentF;
 
 function checkCount(fn: string, name: string, v: unknown, min: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
@@ -131,13 +151,23 @@ function checkSplit(
   yName: string,
   X: unknown,
   y: unknown,
-  numClasses: number | undefined,
+  model: SolverModel,
 ): void {
+  const numClasses = typeof model.numClasses === "number" ? model.numClasses : undefined;
   checkTensor(fn, `data.${xName}`, X);
   if (X.shape.length < 2 || X.shape[0] < 1) {
     throw new ShapeError(
       fn,
       `data.${xName} must be (N, d1, …) with N >= 1 but got shape ${fmtShape(X.shape)}`,
+    );
+  }
+  const d = X.data.length / X.shape[0];
+  if (typeof model.inputDim === "number" && d !== model.inputDim) {
+    throw new ShapeError(
+      fn,
+      `data.${xName} must have ${model.inputDim} features per example (the model's inputDim) but has shape ${
+        fmtShape(X.shape)
+      }`,
     );
   }
   const ys = y as ArrayLike<number>;
@@ -316,9 +346,8 @@ export class Solver {
         }`,
       );
     }
-    const numClasses = typeof model.numClasses === "number" ? model.numClasses : undefined;
-    checkSplit(fn, "X_train", "y_train", data.X_train, data.y_train, numClasses);
-    checkSplit(fn, "X_val", "y_val", data.X_val, data.y_val, numClasses);
+    checkSplit(fn, "X_train", "y_train", data.X_train, data.y_train, model);
+    checkSplit(fn, "X_val", "y_val", data.X_val, data.y_val, model);
 
     const rule = options.updateRule ?? "sgd";
     if (typeof rule === "function") this.updateRule = rule;
