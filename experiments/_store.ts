@@ -185,7 +185,7 @@ export interface OutDir {
   /** Whether results from an earlier run of the same options were found. */
   readonly resumed: boolean;
   /**
-   * Updates `run.json` (atomically).
+   * Writes `run.json` (atomically) with the time and completeness.
    *
    * @param complete whether every planned run is now finished
    */
@@ -249,8 +249,9 @@ export async function openOutDir(dir: string, opts: OpenOptions): Promise<OutDir
     complete: false,
     environment: opts.environment,
   };
+  // Written at the first touch(), i.e. once a run is recorded: a call that fails
+  // before (say, on a wrong --data path) leaves no record to block the next one.
   const write = () => atomicWrite(recordPath, JSON.stringify(record, null, 2) + "\n");
-  if (!existing) await write();
   return {
     dir,
     record,

@@ -223,6 +223,7 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
         progress.stop();
       }
     }
+    await out.touch(true);
     const written = HISTORY_FILES.map((f) => `${o.out}/${f}`);
     for (const [gi, g] of groups.entries()) {
       const ordered = [...g.runs.slice(1), g.runs[0]]; // normalized first, baseline last (its colour: red)

@@ -238,6 +238,7 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
         progress.stop();
       }
     }
+    await out.touch(true);
     const histories = new Map(ids.map((id) => [id, store.history(id)] as const));
     const itersPerEpoch = Math.max(Math.floor(DEEP_NET.numTrain / DEEP_NET.batchSize), 1);
     for (const id of ids) {

@@ -295,6 +295,7 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
       );
       written.push(paths.svg, paths.png);
     }
+    await out.touch(complete);
     written.push(`${o.out}/run.json`);
     io.out(summaryTable(table.rows, settings.weightScales));
     io.out(

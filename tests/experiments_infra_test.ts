@@ -145,6 +145,13 @@ describe("Result files: finished work is never lost", () => {
       });
     const first = await open(231);
     assertEquals(first.resumed, false);
+    await assertRejects(
+      () => Deno.stat(`${dir}/run.json`),
+      Deno.errors.NotFound,
+      undefined,
+      "no record before a run",
+    );
+    await first.touch(false);
     await Deno.writeTextFile(`${dir}/a.csv`, "x\n");
     await Deno.writeTextFile(`${dir}/notes.txt`, "mine");
     const again = await open(231);
