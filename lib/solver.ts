@@ -154,32 +154,30 @@ function checkSplit(
   model: SolverModel,
 ): void {
   const numClasses = typeof model.numClasses === "number" ? model.numClasses : undefined;
-  checkTensor(fn, `data.${xName}`, X);
+  checkTensor(fn, `${xName}`, X);
   if (X.shape.length < 2 || X.shape[0] < 1) {
     throw new ShapeError(
       fn,
-      `data.${xName} must be (N, d1, …) with N >= 1 but got shape ${fmtShape(X.shape)}`,
+      `${xName} must be (N, d1, …) with N >= 1 but got shape ${fmtShape(X.shape)}`,
     );
   }
   const d = X.data.length / X.shape[0];
   if (typeof model.inputDim === "number" && d !== model.inputDim) {
     throw new ShapeError(
       fn,
-      `data.${xName} must have ${model.inputDim} features per example (the model's inputDim) but has shape ${
+      `${xName} must have ${model.inputDim} features per example (the model's inputDim) but has shape ${
         fmtShape(X.shape)
       }`,
     );
   }
   const ys = y as ArrayLike<number>;
   if (ys === null || typeof ys !== "object" || typeof ys.length !== "number") {
-    throw new ValueError(fn, `data.${yName} must be an array of integer labels but got ${y}`);
+    throw new ValueError(fn, `${yName} must be an array of integer labels but got ${y}`);
   }
   if (ys.length !== X.shape[0]) {
     throw new ShapeError(
       fn,
-      `data.${yName} must have one label per example of data.${xName} (N=${
-        X.shape[0]
-      }) but has ${ys.length}`,
+      `${yName} must have one label per example of ${xName} (N=${X.shape[0]}) but has ${ys.length}`,
     );
   }
   for (let i = 0; i < ys.length; i++) {
@@ -188,7 +186,7 @@ function checkSplit(
       const range = numClasses === undefined
         ? "an integer >= 0"
         : `an integer in [0, ${numClasses})`;
-      throw new ValueError(fn, `data.${yName}[${i}] must be ${range} but got ${v}`);
+      throw new ValueError(fn, `${yName}[${i}] must be ${range} but got ${v}`);
     }
   }
 }
@@ -346,8 +344,8 @@ export class Solver {
         }`,
       );
     }
-    checkSplit(fn, "X_train", "y_train", data.X_train, data.y_train, model);
-    checkSplit(fn, "X_val", "y_val", data.X_val, data.y_val, model);
+    checkSplit(fn, "data.X_train", "data.y_train", data.X_train, data.y_train, model);
+    checkSplit(fn, "data.X_val", "data.y_val", data.X_val, data.y_val, model);
 
     const rule = options.updateRule ?? "sgd";
     if (typeof rule === "function") this.updateRule = rule;
@@ -498,6 +496,8 @@ export class Solver {
    * @param numSamples subsample size; null or ≥ N uses all N examples
    * @param batchSize examples per `model.loss(X)` call; default 100
    * @returns the fraction of examples whose predicted class is the label
+   * @throws {ShapeError} / {ValueError} on data the model cannot take or labels
+   *   that are not integers in `[0, C)`
    */
   checkAccuracy(
     X: Tensor,
@@ -505,6 +505,10 @@ export class Solver {
     numSamples: number | null = null,
     batchSize = 100,
   ): number {
+    const fn = "Solver.checkAccuracy";
+    checkSplit(fn, "X", "y", X, y, this.model);
+    if (numSamples !== null) checkCount(fn, "numSamples", numSamples, 1);
+    checkCount(fn, "batchSize", batchSize, 1);
     let n = X.shape[0];
     let xs = X, ys = y;
     if (numSamples !== null && n > numSamples) {

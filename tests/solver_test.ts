@@ -466,6 +466,20 @@ describe("Bad input to the Solver", () => {
     );
   });
 
+  it("checks what checkAccuracy is given", () => {
+    const s = new Solver(model, data, { rng: new RandomState(1) });
+    assertThrows(
+      () => s.checkAccuracy(data.X_val, new Int32Array(3)),
+      ShapeError,
+      "Solver.checkAccuracy: y must have one label per example of X (N=50) but has 3",
+    );
+    assertThrows(
+      () => s.checkAccuracy(data.X_val, data.y_val, 0),
+      ValueError,
+      "numSamples must be",
+    );
+  });
+
   it("changes nothing when it throws: no draw from rng, no parameter touched", () => {
     const before = Object.fromEntries(
       Object.entries(model.params).map(([k, t]) => [k, t.data.slice()]),
