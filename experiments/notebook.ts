@@ -8,10 +8,11 @@
  */
 
 import { batchnormCells } from "./notebook/batchnorm_cells.ts";
+import { fcNetBatchnormCell } from "./notebook/fc_net_cells.ts";
 import { type Cell, renderCell, rowOk } from "./notebook/report.ts";
 
 /** Every replayed cell, in notebook order. */
-export const cells: (() => Cell | Promise<Cell>)[] = [...batchnormCells];
+export const cells: (() => Cell | Promise<Cell>)[] = [...batchnormCells, fcNetBatchnormCell];
 
 /**
  * Replays every cell, printing as it goes.

@@ -54,7 +54,7 @@ export function renderCell(cell: Cell): string[] {
   if (cell.note) lines.push(`   ${cell.note}`);
   const w = Math.max(...cell.rows.map((r) => r.label.length), 5);
   lines.push(
-    `   ${"".padEnd(w)}  ${"notebook".padStart(16)}  ${"bnlab".padStart(22)}    check`,
+    `   ${"".padEnd(w)}  ${"notebook".padStart(20)}  ${"bnlab".padStart(22)}    check`,
   );
   for (const r of cell.rows) {
     const c = r.check;
@@ -64,11 +64,11 @@ export function renderCell(cell: Cell): string[] {
       ? `< ${c.below.toExponential(0)}`
       : c.info;
     const mark = "info" in c ? " " : rowOk(r) ? "✓" : "✗";
-    const ours = "below" in c || "info" in c ? fmt(r.ours) : String(r.ours);
+    const exact = "within" in c;
+    const ours = exact ? String(r.ours) : fmt(r.ours);
+    const nb = exact && r.notebook !== null ? String(r.notebook) : fmt(r.notebook);
     lines.push(
-      `   ${r.label.padEnd(w)}  ${fmt(r.notebook).padStart(16)}  ${
-        ours.padStart(22)
-      }  ${mark} ${how}`,
+      `   ${r.label.padEnd(w)}  ${nb.padStart(20)}  ${ours.padStart(22)}  ${mark} ${how}`,
     );
   }
   for (const l of cell.log ?? []) lines.push(`   ${l}`);
