@@ -13,20 +13,17 @@
  * gives a `file:` URL only for packages in this module's graph — hence the
  * JSON import of the font package's manifest below.
  *
- * The `npm:` specifiers are inline here, in this one file, until deno.json's
- * import map carries them (lint's `no-import-prefix` is silenced line by line).
+ * The versions are pinned in deno.json's import map.
  *
  * @module
  */
 
-export * as vega from "npm:vega@6.4.0";
-export * as vegaLite from "npm:vega-lite@6.5.0";
-export { initWasm, Resvg } from "npm:@resvg/resvg-wasm@2.6.2";
-// @ts-types="npm:@types/cli-progress@3.11.6"
-// deno-lint-ignore no-import-prefix
-import cliProgress from "npm:cli-progress@3.12.0";
-// deno-lint-ignore no-import-prefix
-import dejavuManifest from "npm:dejavu-fonts-ttf@2.37.3/package.json" with { type: "json" };
+export * as vega from "vega";
+export * as vegaLite from "vega-lite";
+export { initWasm, Resvg } from "@resvg/resvg-wasm";
+// @ts-types="@types/cli-progress"
+import cliProgress from "cli-progress";
+import dejavuManifest from "dejavu-fonts-ttf/package.json" with { type: "json" };
 
 export { cliProgress };
 
@@ -39,10 +36,10 @@ export const DEJAVU_VERSION: string = dejavuManifest.version;
  * @param name file name under the package's `ttf/`, e.g. `"DejaVuSans.ttf"`
  */
 export function dejavuFontUrl(name: string): string {
-  return import.meta.resolve(`npm:dejavu-fonts-ttf@2.37.3/ttf/${name}`);
+  return import.meta.resolve(`dejavu-fonts-ttf/ttf/${name}`);
 }
 
 /** `file:` URL of resvg's WebAssembly module. */
 export function resvgWasmUrl(): string {
-  return import.meta.resolve("npm:@resvg/resvg-wasm@2.6.2/index_bg.wasm");
+  return import.meta.resolve("@resvg/resvg-wasm/index_bg.wasm");
 }
