@@ -2,17 +2,31 @@
  * `deno task notebook`: the CS231n Batch Normalization notebook, replayed
  * cell by cell. For each cell it prints what the notebook printed beside what
  * bnlab computes for the same cell, with a ✓ or ✗ per number and the
- * tolerance used, and exits 1 if any number is off.
+ * tolerance used, and exits 1 if any number is off. The training cells run
+ * on the shipped Fashion-MNIST sample; `--quick` shortens them (1 epoch, 2
+ * weight scales).
  *
  * @module
  */
 
 import { batchnormCells } from "./notebook/batchnorm_cells.ts";
 import { fcNetBatchnormCell } from "./notebook/fc_net_cells.ts";
+import {
+  dataCell,
+  deepNetCell,
+  sweepCell,
+  type TrainingOptions,
+} from "./notebook/training_cells.ts";
 import { type Cell, renderCell, rowOk } from "./notebook/report.ts";
 
 /** Every replayed cell, in notebook order. */
-export const cells: (() => Cell | Promise<Cell>)[] = [...batchnormCells, fcNetBatchnormCell];
+export const cells: ((opts: TrainingOptions) => Cell | Promise<Cell>)[] = [
+  dataCell,
+  ...batchnormCells,
+  fcNetBatchnormCell,
+  deepNetCell,
+  sweepCell,
+];
 
 /**
  * Replays every cell, printing as it goes.
@@ -22,11 +36,12 @@ export const cells: (() => Cell | Promise<Cell>)[] = [...batchnormCells, fcNetBa
  */
 export async function replay(
   print: (line: string) => void = console.log,
+  opts: TrainingOptions = {},
 ): Promise<{ ok: number; off: number }> {
   let ok = 0, off = 0;
   print("CS231n assignment 2 — Batch Normalization, replayed by bnlab (seed 231)\n");
   for (const make of cells) {
-    const cell = await make();
+    const cell = await make(opts);
     for (const line of renderCell(cell)) print(line);
     print("");
     for (const r of cell.rows) {
@@ -40,6 +55,11 @@ export async function replay(
 }
 
 if (import.meta.main) {
-  const { off } = await replay();
+  const unknown = Deno.args.filter((a) => a !== "--quick");
+  if (unknown.length > 0) {
+    console.error(`notebook: unknown option ${unknown[0]} (the only option is --quick)`);
+    Deno.exit(2);
+  }
+  const { off } = await replay(console.log, { quick: Deno.args.includes("--quick") });
   Deno.exit(off === 0 ? 0 : 1);
 }

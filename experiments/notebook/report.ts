@@ -29,7 +29,7 @@ export interface Cell {
   note?: string;
   /** The compared numbers. */
   rows: Row[];
-  /** Lines printed verbatim after the rows (e.g. a training log). */
+  /** Lines printed verbatim before the rows (e.g. a training log). */
   log?: string[];
 }
 
@@ -52,6 +52,8 @@ function fmt(v: number | null): string {
 export function renderCell(cell: Cell): string[] {
   const lines = [`── ${cell.title}`];
   if (cell.note) lines.push(`   ${cell.note}`);
+  for (const l of cell.log ?? []) lines.push(`   ${l}`);
+  if (cell.rows.length === 0) return lines;
   const w = Math.max(...cell.rows.map((r) => r.label.length), 5);
   lines.push(
     `   ${"".padEnd(w)}  ${"notebook".padStart(20)}  ${"bnlab".padStart(22)}    check`,
@@ -71,6 +73,5 @@ export function renderCell(cell: Cell): string[] {
       `   ${r.label.padEnd(w)}  ${nb.padStart(20)}  ${ours.padStart(22)}  ${mark} ${how}`,
     );
   }
-  for (const l of cell.log ?? []) lines.push(`   ${l}`);
   return lines;
 }
