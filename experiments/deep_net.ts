@@ -181,6 +181,44 @@ export function deepNetChartSpec(
   ], { title: "Batchnorm for deep networks", subtitle, series: ["baseline", "batchnorm"] });
 }
 
+/** Window of the moving mean in {@linkcode iterationsToLoss}. */
+export const LOSS_WINDOW = 20;
+
+/** Training-loss levels the convergence table reports. */
+export const LOSS_LEVELS: readonly number[] = [1.5, 1.0, 0.8, 0.6, 0.5, 0.4, 0.3];
+
+/**
+ * How fast a run converges: the first iteration at which the mean of the last
+ * `window` training losses falls below `level` (the raw per-minibatch loss is
+ * too noisy to threshold).
+ *
+ * @param losses the loss history, iteration 1 first
+ * @param level the training-loss level
+ * @param window iterations averaged; default 20
+ * @returns the iteration (counting from 1), or null if never reached
+ *
+ * @example
+ * ```ts
+ * import { iterationsToLoss } from "./deep_net.ts";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(iterationsToLoss([3, 2, 1, 0.5], 1.6, 2), 3); // mean(2, 1) = 1.5
+ * assertEquals(iterationsToLoss([3, 2], 0.1, 2), null);
+ * ```
+ */
+export function iterationsToLoss(
+  losses: readonly number[],
+  level: number,
+  window: number = LOSS_WINDOW,
+): number | null {
+  let sum = 0;
+  for (let i = 0; i < losses.length; i++) {
+    sum += losses[i];
+    if (i >= window) sum -= losses[i - window];
+    if (i >= window - 1 && sum / window < level) return i + 1;
+  }
+  return null;
+}
+
 /**
  * Runs the experiment from command-line arguments.
  *
@@ -268,6 +306,16 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
         fmt(r.best_train_acc as number),
         fmt(r.final_train_loss as number) + (r.diverged ? " (diverged)" : ""),
         (r.seconds as number).toFixed(1),
+      ]),
+    ));
+    io.out(`\nFirst iteration whose ${LOSS_WINDOW}-iteration mean training loss is below…\n`);
+    io.out(formatTable(
+      ["model", ...LOSS_LEVELS.map((l) => `< ${l}`)],
+      ids.map((id) => [
+        id,
+        ...LOSS_LEVELS.map((l) =>
+          String(iterationsToLoss(histories.get(id)!.lossHistory, l) ?? "—")
+        ),
       ]),
     ));
     const written = [
