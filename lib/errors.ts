@@ -66,3 +66,36 @@ export class ValueError extends BnlabError {
     this.name = "ValueError";
   }
 }
+
+/**
+ * Checks an options object: it must be an object, and every key must be one
+ * the function knows (a misspelt option is an error, not silently ignored).
+ *
+ * @param fn name of the public function, for the message
+ * @param options the value passed as options
+ * @param known the option names the function accepts
+ * @param required a short description of what must be present, e.g. `"{ rng }"`
+ * @throws {ValueError} naming the unknown keys and listing the known ones
+ */
+export function checkOptionKeys(
+  fn: string,
+  options: unknown,
+  known: ReadonlySet<string>,
+  required: string,
+): void {
+  if (options === null || typeof options !== "object") {
+    throw new ValueError(
+      fn,
+      `options must be an object with at least ${required} but got ${options}`,
+    );
+  }
+  const unknown = Object.keys(options).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new ValueError(
+      fn,
+      `unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; known: ${
+        [...known].join(", ")
+      }`,
+    );
+  }
+}

@@ -19,7 +19,7 @@ import {
   dropoutForward,
   type DropoutParam,
 } from "./dropout.ts";
-import { BnlabError, DTypeError, ShapeError, ValueError } from "./errors.ts";
+import { BnlabError, checkOptionKeys, DTypeError, ShapeError, ValueError } from "./errors.ts";
 import {
   affineBackward,
   type AffineCache,
@@ -190,21 +190,7 @@ export class FullyConnectedNet {
         }`,
       );
     }
-    if (options === null || typeof options !== "object") {
-      throw new ValueError(
-        fn,
-        `options must be an object with at least { rng } but got ${options}`,
-      );
-    }
-    const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.has(k));
-    if (unknown.length > 0) {
-      throw new ValueError(
-        fn,
-        `unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; known: ${
-          [...OPTION_KEYS].join(", ")
-        }`,
-      );
-    }
+    checkOptionKeys(fn, options, OPTION_KEYS, "{ rng }");
     const {
       inputDim = 3 * 32 * 32,
       numClasses = 10,

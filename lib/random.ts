@@ -54,6 +54,17 @@ function shapeOf(size: number | readonly number[] | undefined): number[] {
   return size === undefined ? [] : typeof size === "number" ? [size] : [...size];
 }
 
+/** Smallest all-ones mask covering `max` (< 2³²), as numpy's `gen_mask`. */
+function genMask(max: number): number {
+  let mask = max;
+  mask |= mask >>> 1;
+  mask |= mask >>> 2;
+  mask |= mask >>> 4;
+  mask |= mask >>> 8;
+  mask |= mask >>> 16;
+  return mask >>> 0;
+}
+
 /**
  * Mersenne Twister MT19937 with numpy's legacy sampling algorithms.
  *
@@ -222,14 +233,7 @@ export class RandomState {
       data.fill(low);
       return { shape, data };
     }
-    // Smallest all-ones mask covering rng, as numpy's gen_mask.
-    let mask = rng;
-    mask |= mask >>> 1;
-    mask |= mask >>> 2;
-    mask |= mask >>> 4;
-    mask |= mask >>> 8;
-    mask |= mask >>> 16;
-    mask >>>= 0;
+    const mask = genMask(rng);
     for (let i = 0; i < data.length; i++) {
       let v: number;
       do v = (this.nextUint32() & mask) >>> 0; while (v > rng);
@@ -283,13 +287,7 @@ export class RandomState {
 
   /** numpy's `random_interval(max)`: uniform in [0, max] by masked rejection. */
   #interval(max: number): number {
-    let mask = max;
-    mask |= mask >>> 1;
-    mask |= mask >>> 2;
-    mask |= mask >>> 4;
-    mask |= mask >>> 8;
-    mask |= mask >>> 16;
-    mask >>>= 0;
+    const mask = genMask(max);
     let v: number;
     do v = (this.nextUint32() & mask) >>> 0; while (v > max);
     return v;

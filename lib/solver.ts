@@ -16,7 +16,7 @@
  * @module
  */
 
-import { BnlabError, ShapeError, ValueError } from "./errors.ts";
+import { BnlabError, checkOptionKeys, ShapeError, ValueError } from "./errors.ts";
 import { adam, type OptimConfig, rmsprop, sgd, sgdMomentum, type UpdateRule } from "./optim.ts";
 import { RandomState } from "./random.ts";
 import { allocLike, checkTensor, fmtShape, type Tensor } from "./tensor.ts";
@@ -329,21 +329,7 @@ export class Solver {
     if (data === null || typeof data !== "object") {
       throw new ValueError(fn, `data must be { X_train, y_train, X_val, y_val } but got ${data}`);
     }
-    if (options === null || typeof options !== "object") {
-      throw new ValueError(
-        fn,
-        `options must be an object with at least { rng } but got ${options}`,
-      );
-    }
-    const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.has(k));
-    if (unknown.length > 0) {
-      throw new ValueError(
-        fn,
-        `unrecognized option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; known: ${
-          [...OPTION_KEYS].join(", ")
-        }`,
-      );
-    }
+    checkOptionKeys(fn, options, OPTION_KEYS, "{ rng }");
     checkSplit(fn, "data.X_train", "data.y_train", data.X_train, data.y_train, model);
     checkSplit(fn, "data.X_val", "data.y_val", data.X_val, data.y_val, model);
 

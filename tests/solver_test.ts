@@ -423,7 +423,7 @@ describe("Bad input to the Solver", () => {
     assertThrows(
       make({}, { learning_rate: 1 }),
       ValueError,
-      "Solver: unrecognized option learning_rate",
+      "Solver: unknown option learning_rate",
     );
     assertThrows(
       make({}, { updateRule: "adagrad" }),
