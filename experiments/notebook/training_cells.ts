@@ -52,6 +52,31 @@ async function smallData(numTrain = 1000) {
   };
 }
 
+/**
+ * The notebook's pair of models, built in its order from one generator:
+ * `bn_model` with batchnorm, then `model` without.
+ */
+function modelPair(hiddenDims: number[], inputDim: number, weightScale: number, rng: RandomState) {
+  const build = (useBatchnorm: boolean) =>
+    new FullyConnectedNet(hiddenDims, { inputDim, weightScale, useBatchnorm, rng });
+  const bnModel = build(true);
+  return { bnModel, model: build(false) };
+}
+
+/** The notebook's Solver settings: adam 1e-3, batch 50, print every 200 (when a log is given). */
+function solverOptions(numEpochs: number, rng: RandomState, log?: (line: string) => void) {
+  return {
+    numEpochs,
+    batchSize: 50,
+    updateRule: "adam" as const,
+    optimConfig: { learningRate: 1e-3 },
+    verbose: log !== undefined,
+    printEvery: 200,
+    rng,
+    ...(log ? { log } : {}),
+  };
+}
+
 /** Cell "Load the (preprocessed) CIFAR10 data": the shapes, beside the notebook's. */
 export async function dataCell(): Promise<Cell> {
   const lines = describeData(await data());
@@ -94,31 +119,11 @@ export async function deepNetCell(opts: TrainingOptions = {}): Promise<Cell> {
   const small = await smallData(1000);
   const inputDim = small.X_train.data.length / small.X_train.shape[0];
   const weightScale = 2e-2;
-  const bnModel = new FullyConnectedNet(hiddenDims, {
-    inputDim,
-    weightScale,
-    useBatchnorm: true,
-    rng,
-  });
-  const model = new FullyConnectedNet(hiddenDims, {
-    inputDim,
-    weightScale,
-    useBatchnorm: false,
-    rng,
-  });
+  const { bnModel, model } = modelPair(hiddenDims, inputDim, weightScale, rng);
   const numEpochs = opts.quick ? 1 : 10;
   const log: string[] = [];
   const solverFor = (m: FullyConnectedNet) =>
-    new Solver(m, small, {
-      numEpochs,
-      batchSize: 50,
-      updateRule: "adam",
-      optimConfig: { learningRate: 1e-3 },
-      verbose: true,
-      printEvery: 200,
-      rng,
-      log: (l) => log.push(l),
-    });
+    new Solver(m, small, solverOptions(numEpochs, rng, (l) => log.push(l)));
   const bnSolver = solverFor(bnModel);
   bnSolver.train();
   const solver = solverFor(model);
@@ -172,27 +177,8 @@ export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
   const mean = (a: readonly number[]) => a.reduce((s, v) => s + v, 0) / a.length;
   weightScales.forEach((weightScale, i) => {
     log.push(`Running weight scale ${i + 1} / ${weightScales.length}`);
-    const bnModel = new FullyConnectedNet(hiddenDims, {
-      inputDim,
-      weightScale,
-      useBatchnorm: true,
-      rng,
-    });
-    const model = new FullyConnectedNet(hiddenDims, {
-      inputDim,
-      weightScale,
-      useBatchnorm: false,
-      rng,
-    });
-    const options = {
-      numEpochs,
-      batchSize: 50,
-      updateRule: "adam" as const,
-      optimConfig: { learningRate: 1e-3 },
-      verbose: false,
-      printEvery: 200,
-      rng,
-    };
+    const { bnModel, model } = modelPair(hiddenDims, inputDim, weightScale, rng);
+    const options = solverOptions(numEpochs, rng);
     const bnSolver = new Solver(bnModel, small, options);
     bnSolver.train();
     const solver = new Solver(model, small, options);
