@@ -26,10 +26,10 @@ import {
   type ImageSet,
   type LoadOptions,
   resolveSplitOptions,
-  sliceImages,
   splitData,
   type SplitOptions,
   type TrainTest,
+  wholeSets,
 } from "./split.ts";
 
 /** CIFAR-10's class names, indexed by label 0..9 (`label_names` of `batches.meta`). */
@@ -296,9 +296,7 @@ export async function loadCifar10(
   const fn = "loadCifar10";
   const dtype = checkDType(fn, options.dtype);
   const { train, test } = await readCifar10(fn, dir, options.progress);
-  const tr = sliceImages(train, 0, train.count, dtype);
-  const te = sliceImages(test, 0, test.count, dtype);
-  return { X_train: tr.X, y_train: tr.y, X_test: te.X, y_test: te.y };
+  return wholeSets(train, test, dtype);
 }
 
 /**

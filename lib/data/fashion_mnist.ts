@@ -20,10 +20,10 @@ import {
   type ImageSet,
   type LoadOptions,
   resolveSplitOptions,
-  sliceImages,
   splitData,
   type SplitOptions,
   type TrainTest,
+  wholeSets,
 } from "./split.ts";
 
 /** Where Debian's `dataset-fashion-mnist` package puts the full dataset. */
@@ -168,9 +168,7 @@ export async function loadFashionMnist(
   const fn = "loadFashionMnist";
   const dtype = checkDType(fn, options.dtype);
   const { train, test } = await readFashionMnist(fn, dir, options.progress);
-  const tr = sliceImages(train, 0, train.count, dtype);
-  const te = sliceImages(test, 0, test.count, dtype);
-  return { X_train: tr.X, y_train: tr.y, X_test: te.X, y_test: te.y };
+  return wholeSets(train, test, dtype);
 }
 
 /**

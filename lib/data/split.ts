@@ -273,3 +273,18 @@ export function describeData(data: DataSplits): string[] {
     return `${k}:  ${fmtShape(v instanceof Int32Array ? [v.length] : v.shape)}`;
   });
 }
+
+/**
+ * Both sets whole, without splitting or mean subtraction: what `loadCifar10`
+ * and `loadFashionMnist` return.
+ *
+ * @param train the training images and labels as read
+ * @param test the test images and labels as read
+ * @param dtype storage of the images
+ * @returns X_train (N, C, H, W), y_train (N,), X_test, y_test
+ */
+export function wholeSets(train: ImageSet, test: ImageSet, dtype: DType): TrainTest {
+  const tr = sliceImages(train, 0, train.count, dtype);
+  const te = sliceImages(test, 0, test.count, dtype);
+  return { X_train: tr.X, y_train: tr.y, X_test: te.X, y_test: te.y };
+}
