@@ -31,6 +31,7 @@ import {
   type RunConfig,
   type RunHistory,
   summarize,
+  SUMMARY_COLUMNS,
 } from "./_train.ts";
 
 /** Columns of `runs.csv`. */
@@ -41,12 +42,7 @@ export const RUN_COLUMNS: readonly Column[] = [
   { name: "batch_size", type: "int" },
   { name: "weight_scale", type: "number" },
   { name: "learning_rate", type: "number" },
-  { name: "best_val_acc", type: "number" },
-  { name: "best_train_acc", type: "number" },
-  { name: "final_train_loss", type: "number" },
-  { name: "diverged", type: "boolean" },
-  { name: "iterations", type: "int" },
-  { name: "seconds", type: "number" },
+  ...SUMMARY_COLUMNS,
 ];
 
 /** Columns of `loss.csv` (iterations count from 1, as the solver's log). */

@@ -13,6 +13,7 @@ import { RandomState } from "../lib/random.ts";
 import { Solver } from "../lib/solver.ts";
 import type { DType } from "../lib/tensor.ts";
 import type { SmallData } from "./_data.ts";
+import type { Column } from "./_store.ts";
 
 /** Normalization layer after each hidden affine layer. */
 export type Normalization = "batchnorm" | "layernorm" | null;
@@ -113,6 +114,16 @@ export function prepareRun(config: RunConfig, data: SmallData, rng: RandomState)
     },
   };
 }
+
+/** The CSV columns of a run's summary, shared by `sweep.csv` and `runs.csv`. */
+export const SUMMARY_COLUMNS: readonly Column[] = [
+  { name: "best_val_acc", type: "number" },
+  { name: "best_train_acc", type: "number" },
+  { name: "final_train_loss", type: "number" },
+  { name: "diverged", type: "boolean" },
+  { name: "iterations", type: "int" },
+  { name: "seconds", type: "number" },
+];
 
 /** The notebook's summary numbers of a run. */
 export interface RunSummary {

@@ -42,7 +42,7 @@ import {
   type SweepPoint,
   type SweepSettings,
 } from "./_sweep_core.ts";
-import { type RunHistory, summarize } from "./_train.ts";
+import { type RunHistory, summarize, SUMMARY_COLUMNS } from "./_train.ts";
 import { sweepChartSpec } from "./_sweep_chart.ts";
 import { environmentFacts } from "./_env.ts";
 
@@ -60,12 +60,7 @@ export const SWEEP_COLUMNS: readonly Column[] = [
   { name: "scale_index", type: "int" },
   { name: "weight_scale", type: "number" },
   { name: "model", type: "string" },
-  { name: "best_val_acc", type: "number" },
-  { name: "best_train_acc", type: "number" },
-  { name: "final_train_loss", type: "number" },
-  { name: "diverged", type: "boolean" },
-  { name: "iterations", type: "int" },
-  { name: "seconds", type: "number" },
+  ...SUMMARY_COLUMNS,
 ];
 
 /** The options `sweep.ts` takes. */
