@@ -308,3 +308,18 @@ describe("bad CIFAR-10 folders and files are clear errors naming the file and of
     );
   });
 });
+
+describe("CIFAR-10 batches that declare huge lengths are named errors", () => {
+  it("a batch dict of 300,000 keys without 'data' names the first keys and the count", async () => {
+    const dir = await copyFixture("cifar-10-batches-py-py2", `${tmp}/many-keys`);
+    let pairs = "";
+    for (let i = 0; i < 300_000; i++) pairs += `U${String.fromCharCode(`k${i}`.length)}k${i}N`;
+    await Deno.writeFile(`${dir}/data_batch_2`, latin1(`\x80\x02}(${pairs}u.`));
+    await assertRejects(
+      () => loadCifar10(dir),
+      DataFormatError,
+      `data_batch_2 at byte 2: expected the top-level dict to have a 'data' entry but its keys ` +
+        `are ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9', … (300000 in all)]`,
+    );
+  });
+});

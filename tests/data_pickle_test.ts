@@ -174,3 +174,29 @@ describe("unpickle refuses anything outside the allow-list, naming the byte", ()
     assertRefused(latin1("\x80\x02T\xff\xff\xff\xff."), 2, "expected a non-negative length");
   });
 });
+
+describe("unpickle handles the lengths a file declares with loops, not argument spreads", () => {
+  const MANY = 300_000;
+
+  it("reads an APPENDS of 300,000 items, which a spread into push would overflow", () => {
+    const v = parse(latin1("\x80\x02](" + "K\x07".repeat(MANY) + "e."));
+    assertInstanceOf(v, PyList);
+    assertEquals(v.items.length, MANY);
+    assertEquals([v.items[0], v.items[MANY - 1]], [7, 7]);
+    // each item keeps the offset of its own BININT1: 4 + 2 i
+    assertEquals([v.offsets[0], v.offsets[MANY - 1]], [4, 4 + 2 * (MANY - 1)]);
+  });
+
+  it("reads a SETITEMS of 300,000 key/value pairs", () => {
+    const pairs: string[] = [];
+    for (let i = 0; i < MANY; i++) {
+      const key = `k${i}`;
+      pairs.push(`X${u32(key.length)}${key}M${String.fromCharCode(i & 255, (i >> 8) & 255)}`);
+    }
+    const v = parse(latin1("\x80\x02}(" + pairs.join("") + "u."));
+    assertInstanceOf(v, PyDict);
+    assertEquals(v.entries.size, MANY);
+    assertEquals(v.entries.get("k0"), 0);
+    assertEquals(v.entries.get(`k${MANY - 1}`), (MANY - 1) & 0xffff);
+  });
+});

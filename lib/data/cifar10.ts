@@ -133,7 +133,7 @@ function readPickleBatch(
       at ?? top.offset,
       at === undefined
         ? `expected the top-level dict to have a '${missing}' entry but its keys are ` +
-          `[${[...top.entries.keys()].map((k) => `'${k}'`).join(", ")}]`
+          listKeys(top)
         : missing === "data"
         ? "expected 'data' to be a numpy uint8 array"
         : "expected 'labels' to be a list of ints",
@@ -173,6 +173,17 @@ function readPickleBatch(
     labels[i] = c;
   }
   return { pixels: data.data, labels };
+}
+
+/** A dict's first keys for a message, `['data', 'labels', … (300000 in all)]`. */
+function listKeys(d: PyDict, shown = 10): string {
+  const keys: string[] = [];
+  for (const k of d.entries.keys()) {
+    if (keys.length === shown) break;
+    keys.push(`'${k.length > 40 ? k.slice(0, 40) + "…" : k}'`);
+  }
+  const more = d.entries.size > shown ? `, … (${d.entries.size} in all)` : "";
+  return `[${keys.join(", ")}${more}]`;
 }
 
 /** One binary-version batch: records of 1 label byte + 3072 pixel bytes. */

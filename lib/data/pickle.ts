@@ -287,8 +287,11 @@ export function unpickle(fn: string, file: string, bytes: Uint8Array): PyValue {
   };
   const appendItems = (l: PyValue, vs: PyValue[], vo: number[]): void => {
     if (!(l instanceof PyList)) return fail(`expected a list to append to but got ${describe(l)}`);
-    l.items.push(...vs);
-    l.offsets.push(...vo);
+    // a loop, not push(...vs): APPENDS may carry more items than a call takes arguments
+    for (let i = 0; i < vs.length; i++) {
+      l.items.push(vs[i]);
+      l.offsets.push(vo[i]);
+    }
   };
 
   if (bytes.length === 0 || bytes[0] !== OP.PROTO) {
