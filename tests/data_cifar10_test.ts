@@ -21,6 +21,8 @@ import {
   label,
   latin1,
   pixel,
+  replaceBySymlinkLoop,
+  runLoaderChild,
   writeCifarBin,
 } from "./fixtures/make.ts";
 
@@ -309,7 +311,33 @@ describe("bad CIFAR-10 folders and files are clear errors naming the file and of
   });
 });
 
-describe("CIFAR-10 batches that declare huge lengths are named errors", () => {
+describe("CIFAR-10 files that cannot be read, or declare huge lengths, are named errors", () => {
+  it("a batch that is a symlink loop is a DataFormatError naming it, where it is probed or read", async () => {
+    const dir = await copyFixture("cifar-10-batches-py-py2", `${tmp}/loops`);
+    await replaceBySymlinkLoop(`${dir}/data_batch_3`);
+    await assertRejects(
+      () => loadCifar10(dir),
+      DataFormatError,
+      `loadCifar10: ${dir}/data_batch_3: is a symlink loop (too many levels of symbolic links); ` +
+        "expected the CIFAR-10 python batch data_batch_3",
+    );
+    // data_batch_1 is the first name probed to find the distribution
+    await replaceBySymlinkLoop(`${dir}/data_batch_1`);
+    const e = await assertRejects(() => loadCifar10(dir), DataFormatError);
+    assertStringIncludes(e.message, `${dir}/data_batch_1: is a symlink loop`);
+  });
+
+  it("a folder outside Deno's --allow-read is a PermissionError naming it and the flag", async () => {
+    const dir = await copyFixture("cifar-10-batches-py-py3", `${tmp}/not-allowed`);
+    const { report } = await runLoaderChild("cifar10", dir, { allowRead: `${tmp}/other` });
+    assertEquals(report.name, "PermissionError", report.message);
+    assertEquals(
+      report.message,
+      `loadCifar10: ${dir}: Deno's permissions do not allow reading it (NotCapable); run with ` +
+        `--allow-read or --allow-read=${tmp}/not-allowed`,
+    );
+  });
+
   it("a batch dict of 300,000 keys without 'data' names the first keys and the count", async () => {
     const dir = await copyFixture("cifar-10-batches-py-py2", `${tmp}/many-keys`);
     let pairs = "";

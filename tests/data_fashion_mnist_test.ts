@@ -10,7 +10,7 @@ import {
   assertRejects,
   assertStringIncludes,
 } from "@std/assert";
-import { ValueError } from "../lib/errors.ts";
+import { BnlabError, ValueError } from "../lib/errors.ts";
 import type { Tensor } from "../lib/tensor.ts";
 import {
   DataFormatError,
@@ -21,6 +21,7 @@ import {
   getFashionMnistData,
   loadFashionMnist,
   loadSample,
+  PermissionError,
 } from "../lib/data/mod.ts";
 import {
   gzip,
@@ -29,6 +30,8 @@ import {
   labels,
   mnistImages,
   pixel,
+  replaceBySymlinkLoop,
+  runLoaderChild,
   writeFashionMnist,
 } from "./fixtures/make.ts";
 
@@ -309,6 +312,97 @@ describe("bad Fashion-MNIST files are clear errors naming the file and offset", 
       ValueError,
       "numTraining must be at least 1 to take the mean image",
     );
+  });
+});
+
+/** Whether a program is installed at `path`. */
+function installed(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+const SETPRIV = "/usr/bin/setpriv";
+
+/** Whether this process reads files whatever their mode (root's CAP_DAC_OVERRIDE). */
+const readsAnyFile = (() => {
+  const probe = Deno.makeTempFileSync({ prefix: "bnlab_mode_" });
+  try {
+    Deno.chmodSync(probe, 0o000);
+    Deno.readFileSync(probe);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    Deno.removeSync(probe);
+  }
+})();
+
+describe("files that cannot be read are named errors, never raw Deno errors", () => {
+  it("a symlink loop where a file should be is a DataFormatError naming it", async () => {
+    const dir = `${tmp}/loop`;
+    await writeFashionMnist(dir, 4, 2);
+    await replaceBySymlinkLoop(`${dir}/t10k-images-idx3-ubyte.gz`);
+    const e = await assertRejects(() => loadFashionMnist(dir), DataFormatError);
+    assertStringIncludes(
+      e.message,
+      `loadFashionMnist: ${dir}/t10k-images-idx3-ubyte.gz: is a symlink loop (too many levels ` +
+        "of symbolic links); expected the gzipped IDX images file",
+    );
+    assertEquals(e.file, `${dir}/t10k-images-idx3-ubyte.gz`);
+  });
+
+  it(
+    "a file the operating system refuses to read is a PermissionError naming it",
+    {
+      skip: !readsAnyFile || installed(SETPRIV)
+        ? false
+        : `running with CAP_DAC_OVERRIDE and ${SETPRIV} is not installed to drop it`,
+    },
+    async () => {
+      const dir = `${tmp}/mode000`;
+      await writeFashionMnist(dir, 4, 2);
+      await Deno.chmod(`${dir}/train-labels-idx1-ubyte.gz`, 0o000);
+      // as root, a child without the capabilities that bypass file modes
+      const wrap = readsAnyFile
+        ? [SETPRIV, "--bounding-set=-dac_override,-dac_read_search", "--"]
+        : [];
+      const { report } = await runLoaderChild("fashion-mnist", dir, { wrap });
+      assertEquals(report.name, "PermissionError", report.message);
+      assert(report.dataFormat, "a PermissionError is a DataFormatError");
+      assertEquals(report.file, `${dir}/train-labels-idx1-ubyte.gz`);
+      assertStringIncludes(
+        report.message!,
+        `loadFashionMnist: ${dir}/train-labels-idx1-ubyte.gz: the operating system denies ` +
+          "reading it (permission denied)",
+      );
+    },
+  );
+
+  it("a folder outside Deno's --allow-read is a PermissionError naming the file and the flag", async () => {
+    const dir = `${tmp}/not-allowed`;
+    await writeFashionMnist(dir, 4, 2);
+    const { report } = await runLoaderChild("fashion-mnist", dir, { allowRead: `${tmp}/other` });
+    assertEquals(report.name, "PermissionError", report.message);
+    assertEquals(
+      report.message,
+      `loadFashionMnist: ${dir}/train-images-idx3-ubyte.gz: Deno's permissions do not allow ` +
+        `reading it (NotCapable); run with --allow-read or --allow-read=${dir}`,
+    );
+  });
+
+  it("is a BnlabError subclass, with no byte offset", () => {
+    const e = new PermissionError("f", "/x", "denied");
+    assertInstanceOf(e, DataFormatError);
+    assertInstanceOf(e, BnlabError);
+    assertEquals([e.name, e.message, e.file, e.offset], [
+      "PermissionError",
+      "f: /x: denied",
+      "/x",
+      null,
+    ]);
   });
 });
 

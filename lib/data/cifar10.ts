@@ -80,7 +80,7 @@ async function locate(
   dir: DirLike,
   nested = false,
 ): Promise<{ dir: DirLike; format: Cifar10Format }> {
-  const kind = await statKind(dir);
+  const kind = await statKind(fn, dir, "a CIFAR-10 folder");
   if (kind !== "dir") {
     throw new DataFormatError(
       fn,
@@ -93,13 +93,17 @@ async function locate(
   for (const format of ["python", "binary"] as const) {
     const { train, test } = batchNames(format);
     for (const name of [...train, test]) {
-      if (await statKind(joinPath(dir, name)) === "file") return { dir, format };
+      if (
+        await statKind(fn, joinPath(dir, name), `the CIFAR-10 ${format} batch ${name}`) === "file"
+      ) return { dir, format };
     }
   }
   if (!nested) {
     for (const format of ["python", "binary"] as const) {
       const sub = joinPath(dir, SUBFOLDERS[format]);
-      if (await statKind(sub) === "dir") return locate(fn, sub, true);
+      if (await statKind(fn, sub, `the CIFAR-10 folder ${SUBFOLDERS[format]}/`) === "dir") {
+        return locate(fn, sub, true);
+      }
     }
   }
   throw new DataFormatError(

@@ -1,11 +1,13 @@
 /**
- * Paths and whole-file reads for the data loaders, turning a missing file into
- * a {@link DataFormatError} that names it.
+ * Paths, opening and whole-file reads for the data loaders. Every failure of
+ * the file system — a missing file, a folder where a file should be, a
+ * symlink loop, a permission the operating system or Deno refuses — becomes a
+ * {@link DataFormatError} (or its {@link PermissionError}) naming the path.
  *
  * @module
  */
 
-import { DataFormatError } from "./errors.ts";
+import { DataFormatError, PermissionError } from "./errors.ts";
 
 /** A folder given as a path or a `file:` URL. */
 export type DirLike = string | URL;
@@ -26,39 +28,134 @@ export function displayPath(p: DirLike): string {
 }
 
 /**
+ * The named error for a failed file-system call on `p`.
+ *
+ * @param fn name of the public function, for messages
+ * @param p the path the call was about
+ * @param expected what the path should be, e.g. `the CIFAR-10 python batch data_batch_1`
+ * @param e what the call threw
+ * @returns `e` itself when it is already a {@link DataFormatError}; a {@link PermissionError}
+ *   when the operating system or Deno's permissions refuse; otherwise a DataFormatError
+ *   saying what happened (not found, a folder, a symlink loop, any other I/O error)
+ */
+export function fileError(fn: string, p: DirLike, expected: string, e: unknown): DataFormatError {
+  if (e instanceof DataFormatError) return e;
+  const file = displayPath(p);
+  const says = (message: string) => new DataFormatError(fn, file, null, message);
+  if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+    return says(`file not found; expected ${expected}`);
+  }
+  if (e instanceof Deno.errors.IsADirectory) return says(`is a folder; expected ${expected}`);
+  if (e instanceof Deno.errors.FilesystemLoop) {
+    return says(`is a symlink loop (too many levels of symbolic links); expected ${expected}`);
+  }
+  if (e instanceof Deno.errors.NotCapable) {
+    const folder = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) || "/" : ".";
+    return new PermissionError(
+      fn,
+      file,
+      `Deno's permissions do not allow reading it (NotCapable); run with --allow-read or ` +
+        `--allow-read=${folder}`,
+    );
+  }
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return new PermissionError(
+      fn,
+      file,
+      `the operating system denies reading it (permission denied); expected ${expected} ` +
+        `readable by this user`,
+    );
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  return says(`could not be read (${err.name}: ${err.message}); expected ${expected}`);
+}
+
+/**
  * Whether `p` exists and is a file (`"file"`), a folder (`"dir"`), or neither.
  *
+ * @param fn name of the public function, for messages
  * @param p the path
+ * @param expected what the path should be, for messages
+ * @throws {DataFormatError} when `p` cannot be looked at: a symlink loop, or a
+ *   {@link PermissionError} when the operating system or Deno refuse
  */
-export async function statKind(p: DirLike): Promise<"file" | "dir" | null> {
+export async function statKind(
+  fn: string,
+  p: DirLike,
+  expected: string,
+): Promise<"file" | "dir" | null> {
   try {
     const s = await Deno.stat(p);
     return s.isDirectory ? "dir" : s.isFile ? "file" : null;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return null;
-    throw e;
+    throw fileError(fn, p, expected, e);
+  }
+}
+
+/** An open data file and its size in bytes. */
+export interface OpenFile {
+  /** The open file; the caller closes it. */
+  readonly file: Deno.FsFile;
+  /** Its size when opened. */
+  readonly size: number;
+}
+
+/**
+ * Opens a regular file for reading.
+ *
+ * @param fn name of the public function, for messages
+ * @param p the file
+ * @param expected what the file should be, for messages
+ * @returns the open file and its size
+ * @throws {DataFormatError} when it does not exist, is a folder or another kind of
+ *   non-regular file (a device, a pipe), is a symlink loop, or cannot be read; a
+ *   {@link PermissionError} when the operating system or Deno refuse
+ */
+export async function openDataFile(fn: string, p: DirLike, expected: string): Promise<OpenFile> {
+  let file: Deno.FsFile | undefined;
+  try {
+    file = await Deno.open(p, { read: true });
+    const s = await file.stat();
+    if (s.isDirectory) throw new Deno.errors.IsADirectory();
+    if (!s.isFile) {
+      throw new DataFormatError(
+        fn,
+        displayPath(p),
+        null,
+        `is not a regular file (a device, pipe or socket); expected ${expected}`,
+      );
+    }
+    return { file, size: s.size };
+  } catch (e) {
+    file?.close();
+    throw fileError(fn, p, expected, e);
   }
 }
 
 /**
- * Reads a whole file.
+ * Reads a whole regular file.
  *
  * @param fn name of the public function, for messages
  * @param p the file
- * @param expected what the file should be, for the not-found message
+ * @param expected what the file should be, for messages
  * @returns its bytes
- * @throws {DataFormatError} when it does not exist or is a folder
+ * @throws {DataFormatError} as {@link openDataFile}, or when a read fails
  */
 export async function readDataFile(fn: string, p: DirLike, expected: string): Promise<Uint8Array> {
+  const { file, size } = await openDataFile(fn, p, expected);
   try {
-    return await Deno.readFile(p);
+    const out = new Uint8Array(size);
+    let n = 0;
+    while (n < size) {
+      const got = await file.read(out.subarray(n));
+      if (got === null) break;
+      n += got;
+    }
+    return out.subarray(0, n);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
-      throw new DataFormatError(fn, displayPath(p), null, `file not found; expected ${expected}`);
-    }
-    if (e instanceof Deno.errors.IsADirectory) {
-      throw new DataFormatError(fn, displayPath(p), null, `is a folder; expected ${expected}`);
-    }
-    throw e;
+    throw fileError(fn, p, expected, e);
+  } finally {
+    file.close();
   }
 }

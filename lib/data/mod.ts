@@ -27,7 +27,7 @@
  * @module
  */
 
-export { DataFormatError } from "./errors.ts";
+export { DataFormatError, PermissionError } from "./errors.ts";
 export { BnlabError, ValueError } from "../errors.ts";
 export type { DType, FloatArray, Tensor } from "../tensor.ts";
 export { CIFAR10_CLASSES, type Cifar10Format, getCifar10Data, loadCifar10 } from "./cifar10.ts";
