@@ -25,6 +25,8 @@ import {
 } from "../lib/data/mod.ts";
 import {
   gzip,
+  gzipBomb,
+  gzipMembers,
   idx,
   label,
   labels,
@@ -324,6 +326,7 @@ function installed(path: string): boolean {
   }
 }
 
+const TIME = "/usr/bin/time";
 const SETPRIV = "/usr/bin/setpriv";
 
 /** Whether this process reads files whatever their mode (root's CAP_DAC_OVERRIDE). */
@@ -339,6 +342,144 @@ const readsAnyFile = (() => {
     Deno.removeSync(probe);
   }
 })();
+
+/** The fields `/usr/bin/time -v` reports: peak memory in MB and wall-clock seconds. */
+function timeReport(stderr: string): { peakMB: number; wallSeconds: number } {
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/
+    .exec(stderr);
+  if (!rss || !wall) throw new Error(`no /usr/bin/time -v report in:\n${stderr}`);
+  const [h, m, sec] = [Number(wall[1] ?? 0), Number(wall[2]), Number(wall[3])];
+  return { peakMB: Number(rss[1]) / 1024, wallSeconds: 3600 * h + 60 * m + sec };
+}
+
+// A gzip bomb: a head, then 1,500 MiB of zeros; 1.5 MB on disk, a valid gzip file.
+const BOMB_MIB = 1500;
+
+describe("gzip files are inflated only as far as the IDX header allows", () => {
+  const bombDir = async (name: string, file: string, bytes: Uint8Array) => {
+    const dir = `${tmp}/${name}`;
+    await writeFashionMnist(dir, 4, 2);
+    await Deno.writeFile(`${dir}/${file}`, bytes);
+    return dir;
+  };
+  const timed = async (dir: string) => {
+    const t0 = performance.now();
+    const e = await assertRejects(() => loadFashionMnist(dir), DataFormatError);
+    return { e, ms: performance.now() - t0 };
+  };
+  // each the head of a train-images bomb, and the error it must end in
+  const bombs = [
+    {
+      claim: "a bomb with a wrong magic number fails on its first bytes",
+      head: new Uint8Array(16),
+      error: "train-images-idx3-ubyte.gz (decompressed) at byte 0: expected IDX magic number " +
+        "2051 (images) but got 0",
+    },
+    {
+      claim: "a header claiming 2,000,000 images fails on the labels' count before any image",
+      head: idx(2051, [2_000_000, 28, 28], new Uint8Array(0)),
+      error: "train-labels-idx1-ubyte.gz (decompressed) at byte 4: expected 2000000 labels, one " +
+        "per image of train-images-idx3-ubyte.gz, but the header says 4",
+    },
+    {
+      claim: "valid images followed by 1.5 GB more stop at the first byte past the data",
+      head: idx(2051, [4, 28, 28], mnistImages(0, 4)),
+      error: "train-images-idx3-ubyte.gz (decompressed) at byte 3152: expected the file to end " +
+        "after 3136 data bytes for shape (4, 28, 28) but more bytes follow",
+    },
+  ];
+
+  for (const [i, { claim, head, error }] of bombs.entries()) {
+    it(`${claim}, in well under a second`, async () => {
+      const bomb = gzipBomb(head, BOMB_MIB);
+      assert(bomb.length < 2e6, `bomb of ${bomb.length} bytes`);
+      const { e, ms } = await timed(await bombDir(`bomb-${i}`, "train-images-idx3-ubyte.gz", bomb));
+      assertStringIncludes(e.message, error);
+      assert(ms < 1000, `took ${ms.toFixed(0)} ms`);
+    });
+  }
+
+  it("a header needing more bytes than deflate can expand the file to fails before any allocation", async () => {
+    const gz = await gzip(idx(2051, [4_000_000_000, 28, 28], new Uint8Array(0)));
+    const dir = await bombDir("bomb-ratio", "train-images-idx3-ubyte.gz", gz);
+    const { e } = await timed(dir);
+    assertStringIncludes(
+      e.message,
+      `train-images-idx3-ubyte.gz (decompressed) at byte 4: expected sizes that fit the gzip ` +
+        `file, at most ${1032 * gz.length} decompressed bytes (deflate expands at most 1032:1), ` +
+        `but shape (4000000000, 28, 28) needs 3136000000016`,
+    );
+  });
+
+  it(
+    "a bomb fails within a second and under 300 MB of peak memory, measured by /usr/bin/time -v on a deno process",
+    { skip: installed(TIME) ? false : `${TIME} is not installed (Debian package "time")` },
+    async () => {
+      for (const [i, { head, error }] of bombs.slice(0, 2).entries()) {
+        const bomb = gzipBomb(head, BOMB_MIB);
+        const dir = await bombDir(`bomb-proc-${i}`, "train-images-idx3-ubyte.gz", bomb);
+        const { report, stderr } = await runLoaderChild("fashion-mnist", dir, {
+          wrap: [TIME, "-v"],
+        });
+        const { peakMB, wallSeconds } = timeReport(stderr);
+        const what = `${dir}: load ${report.ms.toFixed(0)} ms, process ${wallSeconds} s, ` +
+          `peak ${peakMB.toFixed(0)} MB`;
+        assertEquals(report.name, "DataFormatError", what);
+        assertStringIncludes(report.message!, error);
+        assert(report.ms < 1000 && wallSeconds < 1, what);
+        assert(peakMB < 300, what);
+      }
+    },
+  );
+});
+
+describe("multi-member gzip files (cat a.gz b.gz) are read member by member", () => {
+  it("reads images in three members, the first cut inside the magic number, as one member", async () => {
+    const dir = `${tmp}/members`;
+    await writeFashionMnist(dir, 6, 3);
+    const images = idx(2051, [6, 28, 28], mnistImages(0, 6));
+    const ys = idx(2049, [6], labels(0, 6));
+    await Deno.writeFile(
+      `${dir}/train-images-idx3-ubyte.gz`,
+      await gzipMembers([images.subarray(0, 2), images.subarray(2, 2000), images.subarray(2000)]),
+    );
+    await Deno.writeFile(
+      `${dir}/train-labels-idx1-ubyte.gz`,
+      await gzipMembers([ys.subarray(0, 9), new Uint8Array(0), ys.subarray(9)]),
+    );
+    const d = await loadFashionMnist(dir);
+    assertImages(d.X_train, 0, 6);
+    assertEquals(Array.from(d.y_train), Array.from({ length: 6 }, (_, n) => label(n)));
+    assertImages(d.X_test, 100, 3);
+  });
+
+  it("refuses bytes after the last member, even the zero padding gzip(1) tolerates, at their offset", async () => {
+    const dir = `${tmp}/padded`;
+    await writeFashionMnist(dir, 4, 2);
+    const gz = await gzip(idx(2049, [4], labels(0, 4)));
+    await Deno.writeFile(`${dir}/train-labels-idx1-ubyte.gz`, new Uint8Array([...gz, 0, 0, 0]));
+    await assertRejects(
+      () => loadFashionMnist(dir),
+      DataFormatError,
+      `train-labels-idx1-ubyte.gz at byte ${gz.length}: expected the file to end after its last ` +
+        "gzip member but 3 more byte(s) follow",
+    );
+  });
+
+  it("a second member cut short fails as a truncated file", async () => {
+    const dir = `${tmp}/cut-member`;
+    await writeFashionMnist(dir, 4, 2);
+    const ys = idx(2049, [2], labels(100, 2));
+    const gz = await gzipMembers([ys.subarray(0, 5), ys.subarray(5)]);
+    await Deno.writeFile(`${dir}/t10k-labels-idx1-ubyte.gz`, gz.subarray(0, gz.length - 4));
+    await assertRejects(
+      () => loadFashionMnist(dir),
+      DataFormatError,
+      "t10k-labels-idx1-ubyte.gz: expected a complete gzip stream but decompression failed",
+    );
+  });
+});
 
 describe("files that cannot be read are named errors, never raw Deno errors", () => {
   it("a symlink loop where a file should be is a DataFormatError naming it", async () => {

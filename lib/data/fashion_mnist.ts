@@ -10,9 +10,15 @@
  */
 
 import { DataFormatError } from "./errors.ts";
-import { type DirLike, displayPath, joinPath, readDataFile } from "./files.ts";
-import { gunzip } from "./gzip.ts";
-import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx } from "./idx.ts";
+import { type DirLike, displayPath, joinPath } from "./files.ts";
+import { GzipReader } from "./gzip.ts";
+import {
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  type IdxHeader,
+  readIdxData,
+  readIdxHeader,
+} from "./idx.ts";
 import { createProgress, type Progress, progressByDefault } from "./progress.ts";
 import {
   checkDType,
@@ -62,23 +68,37 @@ export const FASHION_MNIST_FILES = {
 
 const NUM_CLASSES = 10;
 
-/** Reads one gzipped IDX file. */
-async function readIdxGz(
-  fn: string,
-  dir: DirLike,
-  name: string,
-  magic: number,
-  progress: Progress,
-) {
-  const path = joinPath(dir, name);
-  const file = displayPath(path);
-  const kind = magic === IDX_IMAGES_MAGIC ? "images" : "labels";
-  const gz = await readDataFile(fn, path, `the gzipped IDX ${kind} file ${name} of Fashion-MNIST`);
-  const raw = await gunzip(fn, file, gz, (done, total) => progress.update(name, done, total));
-  return { file, ...parseIdx(fn, `${file} (decompressed)`, raw, magic) };
+/** A gzipped IDX file, open, its header read and checked. */
+interface OpenIdx extends AsyncDisposable {
+  /** How messages name the decompressed file. */
+  readonly label: string;
+  readonly src: GzipReader;
+  readonly header: IdxHeader;
 }
 
-/** Reads an images file and its labels file and checks they agree. */
+/** Opens one gzipped IDX file and reads its header from the first decompressed bytes. */
+async function openIdxGz(fn: string, dir: DirLike, name: string, magic: number): Promise<OpenIdx> {
+  const kind = magic === IDX_IMAGES_MAGIC ? "images" : "labels";
+  const src = await GzipReader.open(
+    fn,
+    joinPath(dir, name),
+    `the gzipped IDX ${kind} file ${name} of Fashion-MNIST`,
+  );
+  try {
+    const label = `${src.file} (decompressed)`;
+    const header = await readIdxHeader(fn, label, src, magic);
+    return { label, src, header, [Symbol.asyncDispose]: () => src.close() };
+  } catch (e) {
+    await src.close();
+    throw e;
+  }
+}
+
+/**
+ * Reads an images file and its labels file. Both headers are read and checked
+ * against each other before any data is inflated, then the labels, then the
+ * images: a header announcing more images than there are labels fails at once.
+ */
 async function readPair(
   fn: string,
   dir: DirLike,
@@ -86,31 +106,41 @@ async function readPair(
   labelsName: string,
   progress: Progress,
 ): Promise<ImageSet> {
-  const im = await readIdxGz(fn, dir, imagesName, IDX_IMAGES_MAGIC, progress);
-  const lb = await readIdxGz(fn, dir, labelsName, IDX_LABELS_MAGIC, progress);
-  const [N, Hi, Wi] = im.shape;
-  if (lb.shape[0] !== N) {
+  await using im = await openIdxGz(fn, dir, imagesName, IDX_IMAGES_MAGIC);
+  await using lb = await openIdxGz(fn, dir, labelsName, IDX_LABELS_MAGIC);
+  const [N, Hi, Wi] = im.header.shape;
+  if (lb.header.shape[0] !== N) {
     throw new DataFormatError(
       fn,
-      `${lb.file} (decompressed)`,
+      lb.label,
       4,
-      `expected ${N} labels, one per image of ${imagesName}, but the header says ${lb.shape[0]}`,
+      `expected ${N} labels, one per image of ${imagesName}, but the header says ` +
+        `${lb.header.shape[0]}`,
     );
   }
+  const classes = await readIdxData(fn, lb.label, lb.src, lb.header);
   const labels = new Int32Array(N);
   for (let i = 0; i < N; i++) {
-    const c = lb.data[i];
+    const c = classes[i];
     if (c >= NUM_CLASSES) {
       throw new DataFormatError(
         fn,
-        `${lb.file} (decompressed)`,
-        8 + i,
+        lb.label,
+        lb.header.length + i,
         `expected label ${i} to be a class 0..${NUM_CLASSES - 1} but got ${c}`,
       );
     }
     labels[i] = c;
   }
-  return { pixels: im.data, labels, count: N, imageShape: [1, Hi, Wi] };
+  const size = im.header.size;
+  const pixels = await readIdxData(
+    fn,
+    im.label,
+    im.src,
+    im.header,
+    (done) => progress.update(imagesName, done, size),
+  );
+  return { pixels, labels, count: N, imageShape: [1, Hi, Wi] };
 }
 
 /** Reads all four files and checks train and test images have the same size. */

@@ -1,5 +1,6 @@
 /**
- * The IDX format of MNIST and Fashion-MNIST (after gunzip).
+ * The IDX format of MNIST and Fashion-MNIST (after gunzip), read as a stream:
+ * the header first, then exactly the data it announces.
  *
  * A big-endian header — magic number `0x0000 TT DD` (TT = 0x08 unsigned byte,
  * DD = number of dimensions), then DD uint32 sizes — followed by the
@@ -10,59 +11,71 @@
  */
 
 import { DataFormatError } from "./errors.ts";
+import { type ByteSource, MAX_INFLATE_RATIO } from "./gzip.ts";
 
 /** Magic number of a uint8 3-D (N, Hi, Wi) IDX file. */
 export const IDX_IMAGES_MAGIC = 2051;
 /** Magic number of a uint8 1-D (N,) IDX file. */
 export const IDX_LABELS_MAGIC = 2049;
 
-/** A parsed IDX file: its sizes and a view of its data bytes. */
-export interface IdxArray {
+/** A parsed IDX header. */
+export interface IdxHeader {
   /** (N, Hi, Wi) for images, (N,) for labels. */
   readonly shape: readonly number[];
-  /** The `prod(shape)` data bytes, a view into the file. */
-  readonly data: Uint8Array;
+  /** `prod(shape)`: the number of data bytes after the header. */
+  readonly size: number;
+  /** Length of the header in bytes, `4 + 4 × rank`: the offset of the first data byte. */
+  readonly length: number;
 }
 
 /**
- * Parses an uncompressed IDX file of unsigned bytes.
+ * Reads and checks an IDX header from the first bytes of `src`, before any
+ * data is read.
  *
  * @param fn name of the public function, for messages
- * @param file how to name the file in messages
- * @param bytes the file's bytes
+ * @param file how to name the (decompressed) file in messages
+ * @param src the bytes, at position 0
  * @param magic {@link IDX_IMAGES_MAGIC} or {@link IDX_LABELS_MAGIC}
- * @returns the shape from the header and the data bytes
- * @throws {DataFormatError} on a wrong magic number, a short header, or a data
- *   length that differs from the header's sizes (truncated or trailing bytes)
+ * @returns the shape, data size and header length; `src` is left at the first data byte
+ * @throws {DataFormatError} on a wrong magic number, a short header, or sizes that need
+ *   more bytes than `src` can hold (`src.maxSize`)
  */
-export function parseIdx(fn: string, file: string, bytes: Uint8Array, magic: number): IdxArray {
+export async function readIdxHeader(
+  fn: string,
+  file: string,
+  src: ByteSource,
+  magic: number,
+): Promise<IdxHeader> {
   const rank = magic & 0xff;
   const kind = magic === IDX_IMAGES_MAGIC ? "images" : "labels";
-  const header = 4 + 4 * rank;
-  if (bytes.length < 4) {
+  const length = 4 + 4 * rank;
+  const bytes = new Uint8Array(length);
+  const got = await src.readInto(bytes.subarray(0, 4));
+  if (got < 4) {
     throw new DataFormatError(
       fn,
       file,
       0,
-      `expected the 4-byte IDX magic number ${magic} (${kind}) but the file has ${bytes.length} bytes`,
+      `expected the 4-byte IDX magic number ${magic} (${kind}) but the file has ${got} bytes`,
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const got = view.getUint32(0, false);
-  if (got !== magic) {
+  const view = new DataView(bytes.buffer);
+  const found = view.getUint32(0, false);
+  if (found !== magic) {
     throw new DataFormatError(
       fn,
       file,
       0,
-      `expected IDX magic number ${magic} (${kind}) but got ${got}`,
+      `expected IDX magic number ${magic} (${kind}) but got ${found}`,
     );
   }
-  if (bytes.length < header) {
+  const more = await src.readInto(bytes.subarray(4));
+  if (more < length - 4) {
     throw new DataFormatError(
       fn,
       file,
-      bytes.length,
-      `expected a ${header}-byte IDX header but the file ends here (truncated?)`,
+      4 + more,
+      `expected a ${length}-byte IDX header but the file ends here (truncated?)`,
     );
   }
   const shape: number[] = [];
@@ -72,18 +85,59 @@ export function parseIdx(fn: string, file: string, bytes: Uint8Array, magic: num
     shape.push(s);
     size *= s;
   }
-  if (bytes.length - header !== size) {
-    const short = bytes.length - header < size;
+  if (length + size > src.maxSize) {
     throw new DataFormatError(
       fn,
       file,
-      short ? bytes.length : header + size,
-      short
-        ? `expected ${size} data bytes for shape (${shape.join(", ")}) after the header but the ` +
-          `file ends here, ${header + size - bytes.length} bytes short (truncated?)`
-        : `expected the file to end after ${size} data bytes for shape (${shape.join(", ")}) ` +
-          `but ${bytes.length - header - size} more bytes follow`,
+      4,
+      `expected sizes that fit the gzip file, at most ${src.maxSize} decompressed bytes ` +
+        `(deflate expands at most ${MAX_INFLATE_RATIO}:1), but shape (${shape.join(", ")}) ` +
+        `needs ${length + size}`,
     );
   }
-  return { shape, data: bytes.subarray(header) };
+  return { shape, size, length };
+}
+
+/**
+ * Reads the data an IDX header announces, and checks that nothing follows.
+ *
+ * @param fn name of the public function, for messages
+ * @param file how to name the (decompressed) file in messages
+ * @param src the bytes, at the first data byte (after {@link readIdxHeader})
+ * @param header what {@link readIdxHeader} returned
+ * @param onProgress called with the number of data bytes read so far
+ * @returns the `header.size` data bytes
+ * @throws {DataFormatError} when the data ends early (truncated) or more bytes follow it;
+ *   reading stops at the first byte past the data, however much more the file would inflate to
+ */
+export async function readIdxData(
+  fn: string,
+  file: string,
+  src: ByteSource,
+  header: IdxHeader,
+  onProgress?: (done: number) => void,
+): Promise<Uint8Array> {
+  const { shape, size, length } = header;
+  const data = new Uint8Array(size);
+  const got = await src.readInto(data, onProgress);
+  if (got < size) {
+    throw new DataFormatError(
+      fn,
+      file,
+      length + got,
+      `expected ${size} data bytes for shape (${shape.join(", ")}) after the header but the ` +
+        `file ends here, ${size - got} bytes short (truncated?)`,
+    );
+  }
+  const extra = await src.trailing();
+  if (extra > 0) {
+    throw new DataFormatError(
+      fn,
+      file,
+      length + size,
+      `expected the file to end after ${size} data bytes for shape (${shape.join(", ")}) ` +
+        `but more bytes follow (at least ${extra}; reading stopped there)`,
+    );
+  }
+  return data;
 }
