@@ -1,0 +1,333 @@
+/**
+ * Where bnlab's numbers live, and the one helper every typed array of the
+ * library is allocated through.
+ *
+ * Two places:
+ *
+ * - **the JavaScript heap** — every array handed to a user (a plain call's
+ *   output, a parameter, a gradient returned by `loss`) is an ordinary typed
+ *   array the garbage collector owns;
+ * - **the WebAssembly memory** ("resident" arrays) — one shared
+ *   `WebAssembly.Memory` that the SIMD kernels compute in. Only owners with a
+ *   known lifetime keep arrays there: a net's or a solver's workspace, and the
+ *   temporaries of a single call (freed before it returns).
+ *
+ * The memory is *shared* (`shared: true`) on purpose: growing a shared memory
+ * never detaches the views already made of it, so a resident array stays valid
+ * for its whole life even when another allocation grows the memory mid-training
+ * (a spec forces that). Where shared WebAssembly memory is unavailable the
+ * library runs on the JavaScript heap with the TypeScript kernels.
+ *
+ * Every allocation is counted ({@linkcode allocationCount}), which is how a spec
+ * shows that a training step allocates nothing after the first.
+ *
+ * @module
+ */
+
+import { ValueError } from "../errors.ts";
+
+/** Name of a floating-point dtype, as numpy spells it. */
+export type DType = "float32" | "float64";
+
+/** Floating-point storage a tensor may use. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Bytes of one element of each dtype. */
+export const DTYPE_BYTES: Readonly<Record<DType, number>> = { float32: 4, float64: 8 };
+
+/**
+ * The largest array bnlab allocates, in bytes: 4 GiB, what one WebAssembly
+ * memory can address. A request above it is refused before anything is allocated.
+ */
+export const MAX_ARRAY_BYTES = 2 ** 32;
+
+const PAGE = 65536;
+/** Blocks start on 64-byte boundaries (a cache line, four v128 lanes). */
+const ALIGN = 64;
+/** Pages of the memory at start: 1 MiB. Page 0 stays unused, so no block starts at 0. */
+const INITIAL_PAGES = 16;
+const MAX_PAGES = 65536;
+
+let count = 0;
+
+/**
+ * How many typed arrays the library has allocated so far (JavaScript heap and
+ * WebAssembly memory together) — the count a spec reads before and after a
+ * training step.
+ */
+export function allocationCount(): number {
+  return count;
+}
+
+/**
+ * Checks that `length` elements of `bytesPerElement` fit in one array.
+ *
+ * @param fn the public function asking, for the message
+ * @param length elements requested
+ * @param bytesPerElement size of one element
+ * @param what what is being allocated, e.g. `"the minibatch (100000, 784)"`
+ * @throws {ValueError} when the array would exceed {@linkcode MAX_ARRAY_BYTES}
+ *   or the length is not a non-negative integer
+ */
+export function checkAllocation(
+  fn: string,
+  length: number,
+  bytesPerElement: number,
+  what = "an array",
+): void {
+  if (!Number.isSafeInteger(length) || length < 0) {
+    throw new ValueError(fn, `${what} needs a length that is an integer >= 0 but got ${length}`);
+  }
+  const bytes = length * bytesPerElement;
+  if (bytes > MAX_ARRAY_BYTES) {
+    throw new ValueError(
+      fn,
+      `${what} would take ${fmtBytes(bytes)} (${length} elements), more than the limit of ${
+        fmtBytes(MAX_ARRAY_BYTES)
+      } per array`,
+    );
+  }
+}
+
+function fmtBytes(b: number): string {
+  if (b >= 2 ** 30) return `${(b / 2 ** 30).toPrecision(3)} GiB`;
+  if (b >= 2 ** 20) return `${(b / 2 ** 20).toPrecision(3)} MiB`;
+  return `${b} bytes`;
+}
+
+/**
+ * A new zero-filled typed array of the named dtype on the JavaScript heap.
+ *
+ * @param dtype storage
+ * @param length elements
+ * @param fn the public function asking (named when the size is refused)
+ * @throws {ValueError} when the array would exceed {@linkcode MAX_ARRAY_BYTES}
+ */
+export function allocate(dtype: DType, length: number, fn = "allocate"): FloatArray {
+  checkAllocation(fn, length, DTYPE_BYTES[dtype]);
+  count++;
+  return dtype === "float32" ? new Float32Array(length) : new Float64Array(length);
+}
+
+/**
+ * A new zero-filled `Int32Array` on the JavaScript heap (labels, indices).
+ *
+ * @param length elements
+ * @param fn the public function asking
+ * @throws {ValueError} when the array would exceed {@linkcode MAX_ARRAY_BYTES}
+ */
+export function allocateInt32(length: number, fn = "allocate"): Int32Array {
+  checkAllocation(fn, length, 4);
+  count++;
+  return new Int32Array(length);
+}
+
+/**
+ * A JavaScript-heap copy of `src` (same dtype), counted like every allocation.
+ *
+ * @param src the array to copy (resident or not)
+ * @returns a new array with the same numbers
+ */
+export function copyOf<A extends FloatArray>(src: A): A {
+  const out = allocate(dtypeOf(src), src.length) as A;
+  out.set(src);
+  return out;
+}
+
+/** The dtype of a typed array. */
+export function dtypeOf(data: FloatArray): DType {
+  return data instanceof Float32Array ? "float32" : "float64";
+}
+
+/** A block of the WebAssembly memory: byte offset and size. */
+interface Block {
+  ptr: number;
+  size: number;
+}
+
+/**
+ * First-fit allocator over the shared WebAssembly memory, with free blocks
+ * kept sorted by address and merged with their neighbours when freed.
+ */
+class WasmHeap {
+  readonly memory: WebAssembly.Memory;
+  /** Every `SharedArrayBuffer` the memory has shown: views made before a growth keep the old one. */
+  readonly #buffers = new Set<ArrayBufferLike>();
+  readonly #free: Block[] = [];
+  readonly #used = new Map<number, number>();
+  #top: number;
+
+  constructor() {
+    this.memory = new WebAssembly.Memory({
+      initial: INITIAL_PAGES,
+      maximum: MAX_PAGES,
+      shared: true,
+    });
+    this.#buffers.add(this.memory.buffer);
+    this.#top = PAGE; // page 0 is never handed out
+    this.#free.push({ ptr: this.#top, size: INITIAL_PAGES * PAGE - this.#top });
+  }
+
+  /** Bytes the memory holds now. */
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Bytes in live blocks. */
+  get bytesInUse(): number {
+    let s = 0;
+    for (const size of this.#used.values()) s += size;
+    return s;
+  }
+
+  owns(buffer: ArrayBufferLike): boolean {
+    return this.#buffers.has(buffer);
+  }
+
+  alloc(bytes: number): number {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    let i = this.#free.findIndex((b) => b.size >= size);
+    if (i < 0) i = this.#grow(size);
+    const b = this.#free[i];
+    const ptr = b.ptr;
+    if (b.size === size) this.#free.splice(i, 1);
+    else {
+      b.ptr += size;
+      b.size -= size;
+    }
+    this.#used.set(ptr, size);
+    return ptr;
+  }
+
+  free(ptr: number): void {
+    const size = this.#used.get(ptr);
+    if (size === undefined) return;
+    this.#used.delete(ptr);
+    const free = this.#free;
+    let i = 0;
+    while (i < free.length && free[i].ptr < ptr) i++;
+    free.splice(i, 0, { ptr, size });
+    // Merge with the next block, then with the previous one.
+    if (i + 1 < free.length && ptr + size === free[i + 1].ptr) {
+      free[i].size += free[i + 1].size;
+      free.splice(i + 1, 1);
+    }
+    if (i > 0 && free[i - 1].ptr + free[i - 1].size === ptr) {
+      free[i - 1].size += free[i].size;
+      free.splice(i, 1);
+    }
+  }
+
+  /** Grows the memory so a free block of `size` bytes exists; returns its index. */
+  #grow(size: number): number {
+    const end = this.memory.buffer.byteLength;
+    const last = this.#free.at(-1);
+    const tail = last && last.ptr + last.size === end ? last.size : 0;
+    const need = size - tail;
+    // Grow by at least half the current size, so growth happens O(log n) times.
+    const pages = Math.max(Math.ceil(need / PAGE), Math.ceil(end / PAGE / 2));
+    const have = end / PAGE;
+    const grant = Math.min(pages, MAX_PAGES - have);
+    if (grant < Math.ceil(need / PAGE)) {
+      throw new ValueError(
+        "allocateResident",
+        `the WebAssembly memory cannot hold ${fmtBytes(size)} more (it has ${
+          fmtBytes(end)
+        } of at most ${fmtBytes(MAX_PAGES * PAGE)})`,
+      );
+    }
+    this.memory.grow(grant);
+    this.#buffers.add(this.memory.buffer);
+    if (tail > 0) last!.size += grant * PAGE;
+    else this.#free.push({ ptr: end, size: grant * PAGE });
+    return this.#free.length - 1;
+  }
+
+  /** Grows the memory by `pages` now, whatever is free — for the spec that forces growth. */
+  growBy(pages: number): void {
+    const end = this.memory.buffer.byteLength;
+    this.memory.grow(pages);
+    this.#buffers.add(this.memory.buffer);
+    const last = this.#free.at(-1);
+    if (last && last.ptr + last.size === end) last.size += pages * PAGE;
+    else this.#free.push({ ptr: end, size: pages * PAGE });
+  }
+}
+
+function sharedMemoryWorks(): boolean {
+  try {
+    const m = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
+    return typeof SharedArrayBuffer !== "undefined" && m.buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+/** The shared WebAssembly memory and its allocator, or `null` where shared memory is missing. */
+export const wasmHeap: WasmHeap | null = sharedMemoryWorks() ? new WasmHeap() : null;
+
+/** The WebAssembly memory the kernels compute in, or `null` where there is none. */
+export const wasmMemory: WebAssembly.Memory | null = wasmHeap?.memory ?? null;
+
+/**
+ * True when `a` is a view of the WebAssembly memory, so a kernel can read it
+ * in place (its pointer is `a.byteOffset`).
+ *
+ * @param a any typed array
+ */
+export function isResident(a: ArrayBufferView): boolean {
+  return wasmHeap !== null && wasmHeap.owns(a.buffer);
+}
+
+/**
+ * A new zero-filled typed array in the WebAssembly memory (on the JavaScript
+ * heap where there is no WebAssembly memory). Free it with
+ * {@linkcode release} when its owner is done with it.
+ *
+ * @param dtype storage
+ * @param length elements
+ * @param fn the public function asking (named when the size is refused)
+ * @throws {ValueError} when the array would exceed {@linkcode MAX_ARRAY_BYTES}
+ *   or the memory cannot grow enough
+ */
+export function allocateResident(dtype: DType, length: number, fn = "allocate"): FloatArray {
+  const bytes = DTYPE_BYTES[dtype];
+  checkAllocation(fn, length, bytes);
+  if (wasmHeap === null) return allocate(dtype, length, fn);
+  count++;
+  const ptr = wasmHeap.alloc(length * bytes);
+  const buf = wasmHeap.memory.buffer;
+  const a = dtype === "float32"
+    ? new Float32Array(buf, ptr, length)
+    : new Float64Array(buf, ptr, length);
+  a.fill(0);
+  return a;
+}
+
+/**
+ * Returns a resident array's block to the allocator. The array must not be
+ * used afterwards. Arrays on the JavaScript heap are left to the collector.
+ *
+ * @param a an array from {@linkcode allocateResident}
+ */
+export function release(a: FloatArray): void {
+  if (wasmHeap !== null && wasmHeap.owns(a.buffer)) wasmHeap.free(a.byteOffset);
+}
+
+/**
+ * Grows the WebAssembly memory by `pages` 64 KiB pages at once. Views already
+ * made stay valid (the memory is shared); the spec uses it to force a growth
+ * in the middle of training.
+ *
+ * @param pages pages to add
+ */
+export function growMemory(pages: number): void {
+  wasmHeap?.growBy(pages);
+}
+
+/** Bytes the WebAssembly memory holds and how many are in live blocks (0, 0 without one). */
+export function memoryStats(): { byteLength: number; bytesInUse: number } {
+  return wasmHeap === null
+    ? { byteLength: 0, bytesInUse: 0 }
+    : { byteLength: wasmHeap.byteLength, bytesInUse: wasmHeap.bytesInUse };
+}
