@@ -12,22 +12,22 @@
  *   output would be β and no gradient would reach x (PyTorch refuses it too).
  *   Test mode accepts any N ≥ 1: each row is normalized on its own.
  *
- * Sums run in float64 whatever the dtype; results are stored in x's dtype.
+ * Every operation runs in x's dtype (float32 in float32, as numpy and
+ * PyTorch do). The mean is kept as a double-double `μ = hi + lo`, which is
+ * what lets the graph and closed-form backward passes agree to rounding.
+ *
+ * State policy, named once for the library: non-finite values may flow
+ * through outputs, never into state. A train-mode batch whose mean or
+ * variance is not finite is refused (`ValueError`) before the running
+ * statistics are touched.
  *
  * @module
  */
 
-import { ShapeError, ValueError } from "./errors.ts";
-import { checkDoutShape } from "./layers.ts";
-import {
-  allocLike,
-  checkSameDType,
-  checkTensor,
-  dtypeOf,
-  type FloatArray,
-  fmtShape,
-  type Tensor,
-} from "./tensor.ts";
+import { describeValue, ShapeError, ValueError } from "./errors.ts";
+import { allocate, copyOf, type DType, dtypeOf, type FloatArray, Scratch } from "./kernels/mod.ts";
+import { checkCache, checkDoutShape, type ForwardOptions, outputOption } from "./layers.ts";
+import { checkSameDType, checkTensor, fmtShape, type Tensor } from "./tensor.ts";
 
 /** Default ε added to the variance. */
 export const BN_EPS = 1e-5;
@@ -47,22 +47,30 @@ export interface BatchnormParam {
   momentum?: number;
   /** `(D,)` running mean; zeros when absent. */
   runningMean?: Tensor;
-  /** `(D,)` running (biased) variance; zeros when absent. */
+  /** `(D,)` running (biased) variance, ≥ 0; zeros when absent. */
   runningVar?: Tensor;
 }
 
-/** What the backward passes need from the forward pass. */
+/**
+ * What the backward passes need from the forward pass: the input and the
+ * per-feature statistics. x̂ is not stored — the backward passes recompute it
+ * with the forward's own operations, so it has the same value.
+ */
 export interface BatchnormCache {
+  /** Which forward pass made this cache. */
+  readonly kind: "batchnorm";
   /** The mode of the forward pass that made this cache. */
   readonly mode: "train" | "test";
-  /** `(N, D)` normalized input `x̂ = (x − μ) / √(σ² + ε)` (node 7). */
-  readonly xhat: Tensor;
-  /** `(N, D)` centred input `x − μ` (node 2). */
-  readonly xmu: FloatArray;
+  /** `(N, D)` the input x (a reference, as numpy's cache holds). */
+  readonly x: Tensor;
+  /** `(D,)` the mean used, high part: μ = meanHi + meanLo (node 1). */
+  readonly meanHi: FloatArray;
+  /** `(D,)` the mean's low part (0 in test mode). */
+  readonly meanLo: FloatArray;
   /** `(D,)` the variance used: σ²_B in train mode, the running variance in test mode (node 4). */
-  readonly variance: Float64Array;
+  readonly variance: FloatArray;
   /** `(D,)` `1 / √(σ² + ε)` (node 6). */
-  readonly ivar: Float64Array;
+  readonly ivar: FloatArray;
   /** `(D,)` the scale γ. */
   readonly gamma: Tensor;
   /** The ε used. */
@@ -92,12 +100,15 @@ export interface NormGradients {
  * @param gamma `(D,)` scale
  * @param beta `(D,)` shift
  * @param bnParam mode, eps, momentum and the running statistics (see {@linkcode BatchnormParam})
+ * @param options `{ out? }`: a preallocated `(N, D)` output
  * @returns `out (N, D)` in x's dtype and the cache for the backward passes
  * @throws {ShapeError} when x is not 2-D, γ or β are not `(D,)`, the running
  *   statistics are not `(D,)`, or N < 2 in train mode
  * @throws {DTypeError} when x, γ, β and the running statistics mix dtypes
- * @throws {ValueError} on an unknown mode, eps ≤ 0 or momentum outside [0, 1];
- *   nothing is written to `bnParam` when it throws
+ * @throws {ValueError} on an unknown mode, eps ≤ 0, momentum outside [0, 1],
+ *   a negative running variance, a frozen `bnParam` in train mode, or a batch
+ *   whose mean or variance is not finite; nothing is written to `bnParam`
+ *   when it throws
  *
  * @example
  * ```ts
@@ -115,92 +126,179 @@ export function batchnormForward(
   gamma: Tensor,
   beta: Tensor,
   bnParam: BatchnormParam,
+  options?: ForwardOptions,
 ): { out: Tensor; cache: BatchnormCache } {
   const fn = "batchnormForward";
   const { n, d, mode, eps, momentum } = checkNormArgs(fn, x, gamma, beta, bnParam);
-  const rm = bnParam.runningMean, rv = bnParam.runningVar;
-  for (const [name, t] of [["runningMean", rm], ["runningVar", rv]] as const) {
-    if (t === undefined) continue;
-    checkTensor(fn, `bnParam.${name}`, t, 1);
-    if (t.shape[0] !== d) {
-      throw new ShapeError(fn, `bnParam.${name} must have length D=${d} but got ${t.shape[0]}`);
-    }
-    checkSameDType(fn, ["x", x], [`bnParam.${name}`, t]);
-  }
+  const rm = checkRunning(fn, bnParam, "runningMean", x, d);
+  const rv = checkRunning(fn, bnParam, "runningVar", x, d);
   if (mode === "train" && n < 2) {
     throw new ShapeError(
       fn,
       `train mode needs a batch of at least 2 rows (the variance of 1 row is 0) but got N=${n}`,
     );
   }
-
-  const xs = x.data;
-  const mean = new Float64Array(d);
-  const variance = new Float64Array(d);
-  // The mean is kept as a double-double μ = μhi + μlo: x − μ is where batchnorm
-  // loses precision (x ≈ 12 ± 5 in the notebook), and a mean rounded to one
-  // double shifts every centred value by up to half an ulp of μ.
-  const meanLo = new Float64Array(d);
-  if (mode === "train") {
-    // 1. μhi = (1/N) Σₙ x
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      for (let j = 0; j < d; j++) mean[j] += xs[o + j];
-    }
-    for (let j = 0; j < d; j++) mean[j] /= n;
-    // 2–4, corrected two-pass (Chan, Golub & LeVeque): with c = x − μhi,
-    // μlo = (1/N) Σₙ c and σ² = (1/N) Σₙ c² − μlo², biased, clamped at 0.
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      for (let j = 0; j < d; j++) {
-        const c = xs[o + j] - mean[j];
-        meanLo[j] += c;
-        variance[j] += c * c;
+  if (mode === "train") checkWritable(fn, "bnParam", bnParam, ["runningMean", "runningVar"]);
+  if (mode === "test" && rv !== undefined) checkVariance(fn, rv.data);
+  const into = outputOption(fn, options, [n, d], x.data);
+  const dt = dtypeOf(x.data);
+  const s = new Scratch();
+  try {
+    const k = s.k;
+    const xs = s.input(x.data);
+    const hi = s.temp(dt, d), lo = s.temp(dt, d), variance = s.temp(dt, d), ivar = s.temp(dt, d);
+    if (mode === "train") {
+      // 1–6: the two reductions (μ, then σ² from centred values) and 1/√(σ² + ε).
+      k.bnStats(n, d, xs, eps, hi, lo, variance, ivar);
+      const bad = firstNonFinite(hi, lo, variance);
+      if (bad >= 0) {
+        throw new ValueError(
+          fn,
+          `the batch statistics of feature ${bad} are not finite (mean ${
+            hi[bad] + lo[bad]
+          }, variance ${
+            variance[bad]
+          }); x holds NaN or infinite values, and the running statistics were left unchanged`,
+        );
       }
+    } else {
+      if (rm) hi.set(rm.data);
+      if (rv) variance.set(rv.data);
+      for (let j = 0; j < d; j++) ivar[j] = 1 / Math.sqrt(variance[j] + eps);
     }
-    for (let j = 0; j < d; j++) {
-      meanLo[j] /= n;
-      variance[j] = Math.max(0, variance[j] / n - meanLo[j] * meanLo[j]);
+    // 2, 7–9: x̂ = (x − μ) · ivar, out = γ x̂ + β.
+    const out = s.output(dt, n * d, into);
+    k.bnNormalize(n, d, xs, hi, lo, ivar, s.input(gamma.data), s.input(beta.data), out, false);
+
+    if (mode === "train") {
+      const next = runningUpdate(dt, d, momentum, rm?.data, rv?.data, hi, lo, variance);
+      bnParam.runningMean = { shape: [d], data: next.mean };
+      bnParam.runningVar = { shape: [d], data: next.variance };
     }
-  } else {
-    if (rm) mean.set(rm.data);
-    if (rv) variance.set(rv.data);
+    return {
+      out: { shape: [n, d], data: s.result(out, into) },
+      cache: {
+        kind: "batchnorm",
+        mode,
+        x,
+        meanHi: copyOf(hi),
+        meanLo: copyOf(lo),
+        variance: copyOf(variance),
+        ivar: copyOf(ivar),
+        gamma,
+        eps,
+      },
+    };
+  } finally {
+    s.end();
   }
+}
 
-  // 5–6. 1 / √(σ² + ε)
-  const ivar = new Float64Array(d);
-  for (let j = 0; j < d; j++) ivar[j] = 1 / Math.sqrt(variance[j] + eps);
+/**
+ * The next running statistics, `momentum · running + (1 − momentum) · batch`
+ * (running zeros when absent), as new arrays of the dtype.
+ *
+ * @param dtype storage of the result
+ * @param d features
+ * @param momentum weight of the old statistic
+ * @param rm the running mean, or undefined (zeros)
+ * @param rv the running variance, or undefined (zeros)
+ * @param hi the batch mean's high part
+ * @param lo the batch mean's low part
+ * @param variance the batch variance
+ * @param into arrays to write instead of allocating
+ */
+export function runningUpdate(
+  dtype: DType,
+  d: number,
+  momentum: number,
+  rm: FloatArray | undefined,
+  rv: FloatArray | undefined,
+  hi: FloatArray,
+  lo: FloatArray,
+  variance: FloatArray,
+  into?: { mean: FloatArray; variance: FloatArray },
+): { mean: FloatArray; variance: FloatArray } {
+  const mean = into?.mean ?? allocate(dtype, d), next = into?.variance ?? allocate(dtype, d);
+  for (let j = 0; j < d; j++) {
+    mean[j] = momentum * (rm ? rm[j] : 0) + (1 - momentum) * (hi[j] + lo[j]);
+    next[j] = momentum * (rv ? rv[j] : 0) + (1 - momentum) * variance[j];
+  }
+  return { mean, variance: next };
+}
 
-  // 2, 7–9. x − μ, x̂ = (x − μ) · ivar, out = γ x̂ + β
-  const g = gamma.data, b = beta.data;
-  const xmu = allocLike(xs, n * d);
-  const xhat = allocLike(xs, n * d);
-  const out = allocLike(xs, n * d);
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    for (let j = 0; j < d; j++) {
-      const c = xs[o + j] - mean[j] - meanLo[j];
-      const h = c * ivar[j];
-      xmu[o + j] = c;
-      xhat[o + j] = h;
-      out[o + j] = g[j] * h + b[j];
+/**
+ * The first feature whose batch mean `hi + lo` or variance is not finite, or
+ * −1 — the O(D) check made before running statistics are committed.
+ *
+ * @param hi the mean's high part
+ * @param lo the mean's low part
+ * @param variance the variance
+ */
+export function firstNonFinite(hi: FloatArray, lo: FloatArray, variance: FloatArray): number {
+  for (let j = 0; j < hi.length; j++) {
+    if (!Number.isFinite(hi[j] + lo[j]) || !Number.isFinite(variance[j])) return j;
+  }
+  return -1;
+}
+
+function checkRunning(
+  fn: string,
+  bnParam: BatchnormParam,
+  name: "runningMean" | "runningVar",
+  x: Tensor,
+  d: number,
+): Tensor | undefined {
+  const t = bnParam[name];
+  if (t === undefined) return undefined;
+  checkTensor(fn, `bnParam.${name}`, t, 1);
+  if (t.shape[0] !== d) {
+    throw new ShapeError(fn, `bnParam.${name} must have length D=${d} but got ${t.shape[0]}`);
+  }
+  checkSameDType(fn, ["x", x], [`bnParam.${name}`, t]);
+  return t;
+}
+
+function checkVariance(fn: string, v: FloatArray): void {
+  for (let j = 0; j < v.length; j++) {
+    if (!(v[j] >= 0)) {
+      throw new ValueError(
+        fn,
+        `bnParam.runningVar[${j}] must be a variance (>= 0) but got ${v[j]}`,
+      );
     }
   }
+}
 
-  if (mode === "train") {
-    const nextMean = allocLike(xs, d), nextVar = allocLike(xs, d);
-    for (let j = 0; j < d; j++) {
-      nextMean[j] = momentum * (rm ? rm.data[j] : 0) + (1 - momentum) * (mean[j] + meanLo[j]);
-      nextVar[j] = momentum * (rv ? rv.data[j] : 0) + (1 - momentum) * variance[j];
+/**
+ * Refuses, before anything changes, a settings object the function would have
+ * to write into but cannot (frozen, sealed against new keys, or read-only).
+ *
+ * @param fn the public function
+ * @param name the object's name in messages
+ * @param obj the object
+ * @param keys the keys the function writes
+ */
+export function checkWritable(
+  fn: string,
+  name: string,
+  obj: object,
+  keys: readonly string[],
+): void {
+  for (const key of keys) {
+    const desc = Object.getOwnPropertyDescriptor(obj, key);
+    const ok = desc === undefined
+      ? Object.isExtensible(obj)
+      : desc.writable === true || desc.set !== undefined;
+    if (!ok) {
+      throw new ValueError(
+        fn,
+        `${name} must be a writable object (its ${key} is updated) but it is ${
+          Object.isFrozen(obj) ? "frozen" : Object.isSealed(obj) ? "sealed" : "read-only"
+        }`,
+      );
     }
-    bnParam.runningMean = { shape: [d], data: nextMean };
-    bnParam.runningVar = { shape: [d], data: nextVar };
   }
-
-  return {
-    out: { shape: [n, d], data: out },
-    cache: { mode, xhat: { shape: [n, d], data: xhat }, xmu, variance, ivar, gamma, eps },
-  };
 }
 
 /**
@@ -220,7 +318,7 @@ export function checkNormArgs(
   x: Tensor,
   gamma: Tensor,
   beta: Tensor,
-  param: { mode?: unknown; eps?: number; momentum?: number },
+  param: { mode?: unknown; eps?: unknown; momentum?: unknown },
 ): { n: number; d: number; mode: "train" | "test"; eps: number; momentum: number } {
   checkTensor(fn, "x", x, 2);
   const [n, d] = x.shape;
@@ -237,67 +335,29 @@ export function checkNormArgs(
   if (param === null || typeof param !== "object") {
     throw new ValueError(
       fn,
-      `expected a parameter object { mode, eps?, momentum? } but got ${param}`,
+      `expected a parameter object { mode, eps?, momentum? } but got ${describeValue(param)}`,
     );
   }
   const mode = param.mode;
   if (mode !== "train" && mode !== "test") {
-    throw new ValueError(fn, `mode must be "train" or "test" but got ${JSON.stringify(mode)}`);
+    throw new ValueError(fn, `mode must be "train" or "test" but got ${describeValue(mode)}`);
   }
   const eps = param.eps ?? BN_EPS;
-  if (!(eps > 0) || !Number.isFinite(eps)) {
-    throw new ValueError(fn, `eps must be a positive finite number but got ${eps}`);
+  if (typeof eps !== "number" || !(eps > 0) || !Number.isFinite(eps)) {
+    throw new ValueError(fn, `eps must be a positive finite number but got ${describeValue(eps)}`);
   }
   const momentum = param.momentum ?? BN_MOMENTUM;
-  if (!(momentum >= 0 && momentum <= 1)) {
-    throw new ValueError(fn, `momentum must be in [0, 1] but got ${momentum}`);
+  if (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1)) {
+    throw new ValueError(fn, `momentum must be in [0, 1] but got ${describeValue(momentum)}`);
   }
   return { n, d, mode, eps, momentum };
 }
 
-/** Sums over the batch: `dbeta = Σₙ dout`, `dgamma = Σₙ dout · x̂` (nodes 9 and 8). */
-function affineParamGrads(
-  g: FloatArray,
-  xhat: FloatArray,
-  n: number,
-  d: number,
-): { dgamma: Float64Array; dbeta: Float64Array } {
-  const dgamma = new Float64Array(d), dbeta = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    for (let j = 0; j < d; j++) {
-      dbeta[j] += g[o + j];
-      dgamma[j] += g[o + j] * xhat[o + j];
-    }
-  }
-  return { dgamma, dbeta };
-}
-
 function checkBackward(fn: string, dout: Tensor, cache: BatchnormCache): [number, number] {
-  if (cache === null || typeof cache !== "object" || !cache.xhat) {
-    throw new ValueError(
-      fn,
-      `cache must be the cache returned by batchnormForward but got ${cache}`,
-    );
-  }
-  checkDoutShape(fn, dout, cache.xhat.shape);
-  checkSameDType(fn, ["dout", dout], ["x", cache.xhat]);
-  return [cache.xhat.shape[0], cache.xhat.shape[1]];
-}
-
-function gradients(
-  dx: FloatArray,
-  dgamma: Float64Array,
-  dbeta: Float64Array,
-  n: number,
-  d: number,
-): NormGradients {
-  const cast = (a: Float64Array) => (dtypeOf(dx) === "float32" ? Float32Array.from(a) : a);
-  return {
-    dx: { shape: [n, d], data: dx },
-    dgamma: { shape: [d], data: cast(dgamma) },
-    dbeta: { shape: [d], data: cast(dbeta) },
-  };
+  checkCache(fn, cache, "batchnorm", "batchnormForward");
+  checkDoutShape(fn, dout, cache.x.shape);
+  checkSameDType(fn, ["dout", dout], ["x", cache.x]);
+  return [cache.x.shape[0], cache.x.shape[1]];
 }
 
 /**
@@ -311,64 +371,43 @@ function gradients(
  * ```
  *
  * x feeds nodes 1 and 2, and xμ feeds nodes 3 and 7: their gradients are sums.
- * In test mode the statistics are constants and `dx = dout · γ · ivar`.
+ * In test mode the statistics are constants and `dx = dout · γ · ivar`. The
+ * kernel walks the nodes in order in three passes over the batch (see
+ * `kernels/reference.ts`), keeping no `(N, D)` intermediate.
  *
  * @param dout `(N, D)` upstream gradient
  * @param cache from `batchnormForward`
  * @returns `dx (N, D)`, `dgamma (D,)`, `dbeta (D,)` in x's dtype
  * @throws {ShapeError} when dout's shape is not the forward output's
+ * @throws {ValueError} when cache is not from `batchnormForward`
  */
 export function batchnormBackward(dout: Tensor, cache: BatchnormCache): NormGradients {
   const [n, d] = checkBackward("batchnormBackward", dout, cache);
-  const g = dout.data, xhat = cache.xhat.data, xmu = cache.xmu, gam = cache.gamma.data;
-  const { ivar, variance, eps } = cache;
-  // 9, 8: dβ = Σₙ dout, dγ = Σₙ dout · x̂; the branch into x̂ is dx̂ = dout · γ.
-  const { dgamma, dbeta } = affineParamGrads(g, xhat, n, d);
-  const dx = allocLike(g, n * d);
-  if (cache.mode === "test") {
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      for (let j = 0; j < d; j++) dx[o + j] = g[o + j] * gam[j] * ivar[j];
-    }
-    return gradients(dx, dgamma, dbeta, n, d);
+  const dt = dtypeOf(cache.x.data);
+  const s = new Scratch();
+  try {
+    const dx = s.output(dt, n * d), dgamma = s.output(dt, d), dbeta = s.output(dt, d);
+    s.k.bnBackwardGraph(
+      n,
+      d,
+      s.input(dout.data),
+      s.input(cache.x.data),
+      s.input(cache.meanHi),
+      s.input(cache.meanLo),
+      s.input(cache.ivar),
+      s.input(cache.variance),
+      s.input(cache.gamma.data),
+      cache.eps,
+      cache.mode === "train",
+      dx,
+      dgamma,
+      dbeta,
+      s.temp(dt, 3 * d),
+    );
+    return gradients(s, dx, dgamma, dbeta, n, d);
+  } finally {
+    s.end();
   }
-  // 7: x̂ = xμ · ivar  →  divar = Σₙ dx̂ · xμ, and the first branch dxμ₁ = dx̂ · ivar.
-  const divar = new Float64Array(d);
-  const dxmu = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    for (let j = 0; j < d; j++) {
-      const dxhat = g[o + j] * gam[j];
-      divar[j] += dxhat * xmu[o + j];
-      dxmu[o + j] = dxhat * ivar[j];
-    }
-  }
-  const dsq = new Float64Array(d);
-  for (let j = 0; j < d; j++) {
-    const s = Math.sqrt(variance[j] + eps);
-    // 6: ivar = 1/s  →  ds = −1/s² · divar
-    const ds = (-1 / (s * s)) * divar[j];
-    // 5: s = √(σ² + ε)  →  dσ² = 0.5 / √(σ² + ε) · ds
-    const dvar = (0.5 / s) * ds;
-    // 4: σ² = (1/N) Σₙ sq  →  dsq = dσ² / N, the same for every row
-    dsq[j] = dvar / n;
-  }
-  // 3: sq = xμ²  →  the second branch dxμ₂ = 2 · xμ · dsq; dxμ = dxμ₁ + dxμ₂.
-  const dmu = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    for (let j = 0; j < d; j++) {
-      dxmu[o + j] += 2 * xmu[o + j] * dsq[j];
-      // 2: xμ = x − μ  →  dμ = −Σₙ dxμ, and the branch dx₁ = dxμ.
-      dmu[j] -= dxmu[o + j];
-    }
-  }
-  // 1: μ = (1/N) Σₙ x  →  dx₂ = dμ / N; dx = dx₁ + dx₂.
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    for (let j = 0; j < d; j++) dx[o + j] = dxmu[o + j] + dmu[j] / n;
-  }
-  return gradients(dx, dgamma, dbeta, n, d);
 }
 
 /**
@@ -388,23 +427,48 @@ export function batchnormBackward(dout: Tensor, cache: BatchnormCache): NormGrad
  * @param cache from `batchnormForward`
  * @returns `dx (N, D)`, `dgamma (D,)`, `dbeta (D,)` in x's dtype
  * @throws {ShapeError} when dout's shape is not the forward output's
+ * @throws {ValueError} when cache is not from `batchnormForward`
  */
 export function batchnormBackwardAlt(dout: Tensor, cache: BatchnormCache): NormGradients {
   const [n, d] = checkBackward("batchnormBackwardAlt", dout, cache);
-  const g = dout.data, xhat = cache.xhat.data, gam = cache.gamma.data, ivar = cache.ivar;
-  // Reductions: (b) dβ = Σₙ dout and (c) dγ = Σₙ dout · x̂.
-  const { dgamma, dbeta } = affineParamGrads(g, xhat, n, d);
-  const dx = allocLike(g, n * d);
-  const train = cache.mode === "train";
-  const scale = new Float64Array(d);
-  for (let j = 0; j < d; j++) scale[j] = train ? (gam[j] * ivar[j]) / n : gam[j] * ivar[j];
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    for (let j = 0; j < d; j++) {
-      dx[o + j] = train
-        ? scale[j] * (n * g[o + j] - dbeta[j] - xhat[o + j] * dgamma[j])
-        : scale[j] * g[o + j];
-    }
+  const dt = dtypeOf(cache.x.data);
+  const s = new Scratch();
+  try {
+    const dx = s.output(dt, n * d), dgamma = s.output(dt, d), dbeta = s.output(dt, d);
+    s.k.bnBackwardAlt(
+      n,
+      d,
+      s.input(dout.data),
+      s.input(cache.x.data),
+      s.input(cache.meanHi),
+      s.input(cache.meanLo),
+      s.input(cache.ivar),
+      s.input(cache.gamma.data),
+      null,
+      cache.mode === "train",
+      dx,
+      dgamma,
+      dbeta,
+      s.temp(dt, d),
+    );
+    return gradients(s, dx, dgamma, dbeta, n, d);
+  } finally {
+    s.end();
   }
-  return gradients(dx, dgamma, dbeta, n, d);
+}
+
+/** The caller's gradients from the kernels' outputs. */
+export function gradients(
+  s: Scratch,
+  dx: FloatArray,
+  dgamma: FloatArray,
+  dbeta: FloatArray,
+  n: number,
+  d: number,
+): NormGradients {
+  return {
+    dx: { shape: [n, d], data: s.result(dx) },
+    dgamma: { shape: [d], data: s.result(dgamma) },
+    dbeta: { shape: [d], data: s.result(dbeta) },
+  };
 }

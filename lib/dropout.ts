@@ -10,8 +10,9 @@
  * @module
  */
 
-import { ValueError } from "./errors.ts";
-import { checkDoutShape } from "./layers.ts";
+import { describeValue, ValueError } from "./errors.ts";
+import { allocate, type FloatArray } from "./kernels/mod.ts";
+import { checkCache, checkDoutShape } from "./layers.ts";
 import { RandomState } from "./random.ts";
 import { allocLike, checkTensor, type Tensor } from "./tensor.ts";
 
@@ -34,6 +35,8 @@ export interface DropoutParam {
 
 /** What `dropoutBackward` needs from the forward pass. */
 export interface DropoutCache {
+  /** Which forward pass made this cache. */
+  readonly kind: "dropout";
   /** The mode of the forward pass that made this cache. */
   readonly mode: "train" | "test";
   /** The input's shape. */
@@ -50,31 +53,38 @@ export interface DropoutCache {
  */
 export function checkDropoutParam(fn: string, param: DropoutParam): void {
   if (param === null || typeof param !== "object") {
-    throw new ValueError(fn, `dropoutParam must be an object { mode, p, rng? } but got ${param}`);
+    throw new ValueError(
+      fn,
+      `dropoutParam must be an object { mode, p, rng? } but got ${describeValue(param)}`,
+    );
   }
   if (param.mode !== "train" && param.mode !== "test") {
     throw new ValueError(
       fn,
-      `dropoutParam.mode must be "train" or "test" but got ${JSON.stringify(param.mode)}`,
+      `dropoutParam.mode must be "train" or "test" but got ${describeValue(param.mode)}`,
     );
   }
   if (typeof param.p !== "number" || !(param.p > 0 && param.p <= 1)) {
     throw new ValueError(
       fn,
-      `dropoutParam.p (keep probability) must be in (0, 1] but got ${param.p}`,
+      `dropoutParam.p (keep probability) must be in (0, 1] but got ${describeValue(param.p)}`,
     );
   }
   if (param.seed !== undefined) {
     if (!Number.isInteger(param.seed) || param.seed < 0 || param.seed > 0xffffffff) {
       throw new ValueError(
         fn,
-        `dropoutParam.seed must be an integer in [0, 2**32 - 1] but got ${param.seed}`,
+        `dropoutParam.seed must be an integer in [0, 2**32 - 1] but got ${
+          describeValue(param.seed)
+        }`,
       );
     }
   } else if (param.mode === "train" && !(param.rng instanceof RandomState)) {
     throw new ValueError(
       fn,
-      `train mode needs dropoutParam.rng (a RandomState) or dropoutParam.seed but got rng ${param.rng}`,
+      `train mode needs dropoutParam.rng (a RandomState) or dropoutParam.seed but got rng ${
+        describeValue(param.rng)
+      }`,
     );
   }
 }
@@ -112,25 +122,43 @@ export function dropoutForward(
     out.set(xs);
     return {
       out: { shape: [...x.shape], data: out },
-      cache: { mode: "test", shape: [...x.shape], mask: null },
+      cache: { kind: "dropout", mode: "test", shape: [...x.shape], mask: null },
     };
   }
-  const { p } = dropoutParam;
-  const rng = dropoutParam.seed !== undefined
-    ? new RandomState(dropoutParam.seed)
-    : dropoutParam.rng as RandomState;
-  const mask = new Float64Array(len);
-  const keep = 1 / p;
-  for (let i = 0; i < len; i++) {
-    // numpy: (rand < p) / p — the boolean divided by p, so kept units get exactly 1/p.
-    const m = rng.nextDouble() < p ? keep : 0;
-    mask[i] = m;
-    out[i] = xs[i] * m;
-  }
+  const mask = allocate("float64", len, fn) as Float64Array;
+  dropoutMask(dropoutParam, mask);
+  applyMask(xs, mask, out);
   return {
     out: { shape: [...x.shape], data: out },
-    cache: { mode: "train", shape: [...x.shape], mask },
+    cache: { kind: "dropout", mode: "train", shape: [...x.shape], mask },
   };
+}
+
+/**
+ * Fills `mask` with `[u < p] / p`, one uniform per element in order, from
+ * `param.rng` or a fresh `RandomState(param.seed)`. Trusted: param checked.
+ *
+ * @param param a checked train-mode dropout parameter
+ * @param mask the mask to fill
+ */
+export function dropoutMask(param: DropoutParam, mask: Float64Array): void {
+  const { p } = param;
+  const rng = param.seed !== undefined ? new RandomState(param.seed) : param.rng as RandomState;
+  const keep = 1 / p;
+  // numpy: (rand < p) / p — the boolean divided by p, so kept units get exactly 1/p.
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.nextDouble() < p ? keep : 0;
+}
+
+/**
+ * `out = x · mask`, elementwise (the product in float64, stored in out's dtype,
+ * as numpy's `(x * mask).astype(x.dtype)`). out may be x.
+ *
+ * @param x input
+ * @param mask the float64 mask
+ * @param out output
+ */
+export function applyMask(x: FloatArray, mask: Float64Array, out: FloatArray): void {
+  for (let i = 0; i < mask.length; i++) out[i] = x[i] * mask[i];
 }
 
 /**
@@ -143,14 +171,12 @@ export function dropoutForward(
  */
 export function dropoutBackward(dout: Tensor, cache: DropoutCache): { dx: Tensor } {
   const fn = "dropoutBackward";
-  if (cache === null || typeof cache !== "object" || !Array.isArray(cache.shape)) {
-    throw new ValueError(fn, `cache must be the cache returned by dropoutForward but got ${cache}`);
-  }
+  checkCache(fn, cache, "dropout", "dropoutForward");
   checkDoutShape(fn, dout, cache.shape);
   const g = dout.data;
   const dx = allocLike(g, g.length);
   const mask = cache.mask;
   if (mask === null) dx.set(g);
-  else for (let i = 0; i < g.length; i++) dx[i] = g[i] * mask[i];
+  else applyMask(g, mask, dx);
   return { dx: { shape: [...cache.shape], data: dx } };
 }

@@ -6,15 +6,22 @@
  * @module
  */
 
-import { ValueError } from "./errors.ts";
+import { describeValue, ValueError } from "./errors.ts";
+import { allocate } from "./kernels/mod.ts";
 import { checkTensor, type Tensor } from "./tensor.ts";
 
 /** Default step of the centred differences. */
 export const GRAD_CHECK_H = 1e-5;
 
-function checkStep(fn: string, h: number): void {
-  if (!(h > 0) || !Number.isFinite(h)) {
-    throw new ValueError(fn, `h must be a positive finite step but got ${h}`);
+function checkStep(fn: string, h: unknown): void {
+  if (typeof h !== "number" || !(h > 0) || !Number.isFinite(h)) {
+    throw new ValueError(fn, `h must be a positive finite step but got ${describeValue(h)}`);
+  }
+}
+
+function checkFunction(fn: string, f: unknown): void {
+  if (typeof f !== "function") {
+    throw new ValueError(fn, `f must be a function but got ${describeValue(f)}`);
   }
 }
 
@@ -27,7 +34,7 @@ function checkStep(fn: string, h: number): void {
  * alias `x` (the notebook's `lambda _: model.loss(X, y)[0]`).
  *
  * @param f the function; called twice per entry of x
- * @param x any shape; restored exactly on return
+ * @param x any shape; restored exactly on return, and when f throws
  * @param h step; default 1e-5
  * @returns the gradient, x's shape, float64
  *
@@ -46,26 +53,33 @@ export function evalNumericalGradient<T extends Tensor>(
   x: T,
   h: number = GRAD_CHECK_H,
 ): Tensor<Float64Array> {
-  checkTensor("evalNumericalGradient", "x", x);
-  checkStep("evalNumericalGradient", h);
+  const fn = "evalNumericalGradient";
+  checkTensor(fn, "x", x);
+  checkStep(fn, h);
+  checkFunction(fn, f);
   const xs = x.data;
-  const grad = new Float64Array(xs.length);
+  const grad = allocate("float64", xs.length, fn);
   for (let i = 0; i < xs.length; i++) {
     const old = xs[i];
-    xs[i] = old + h;
-    const fxph = f(x);
-    xs[i] = old - h;
-    const fxmh = f(x);
-    xs[i] = old;
+    let fxph: number, fxmh: number;
+    try {
+      xs[i] = old + h;
+      fxph = f(x);
+      xs[i] = old - h;
+      fxmh = f(x);
+    } finally {
+      xs[i] = old; // restored whatever f does
+    }
     grad[i] = (fxph - fxmh) / (2 * h);
   }
-  return { shape: [...x.shape], data: grad };
+  return { shape: [...x.shape], data: grad as Float64Array };
 }
 
 /**
  * Numerical gradient of an array-valued function contracted with an upstream
  * gradient, `Σ (f(x + h eᵢ) − f(x − h eᵢ)) · dout / 2h`, as the notebook's
- * `eval_numerical_gradient_array`. `x` is perturbed in place and restored.
+ * `eval_numerical_gradient_array`. `x` is perturbed in place and restored,
+ * also when f throws.
  *
  * @param f the function; its output has dout's shape
  * @param x any shape; restored exactly on return
@@ -83,15 +97,20 @@ export function evalNumericalGradientArray<T extends Tensor>(
   checkTensor(fn, "x", x);
   checkTensor(fn, "dout", dout);
   checkStep(fn, h);
+  checkFunction(fn, f);
   const xs = x.data, g = dout.data;
-  const grad = new Float64Array(xs.length);
+  const grad = allocate("float64", xs.length, fn);
   for (let i = 0; i < xs.length; i++) {
     const old = xs[i];
-    xs[i] = old + h;
-    const pos = f(x).data;
-    xs[i] = old - h;
-    const neg = f(x).data;
-    xs[i] = old;
+    let pos: ArrayLike<number>, neg: ArrayLike<number>;
+    try {
+      xs[i] = old + h;
+      pos = f(x).data;
+      xs[i] = old - h;
+      neg = f(x).data;
+    } finally {
+      xs[i] = old;
+    }
     if (pos.length !== g.length) {
       throw new ValueError(fn, `f returned ${pos.length} numbers but dout holds ${g.length}`);
     }
@@ -99,7 +118,7 @@ export function evalNumericalGradientArray<T extends Tensor>(
     for (let k = 0; k < g.length; k++) s += (pos[k] - neg[k]) * g[k];
     grad[i] = s / (2 * h);
   }
-  return { shape: [...x.shape], data: grad };
+  return { shape: [...x.shape], data: grad as Float64Array };
 }
 
 /**
@@ -122,7 +141,7 @@ export function relError(
   a: Tensor | ArrayLike<number> | number,
   b: Tensor | ArrayLike<number> | number,
 ): number {
-  const xs = asNumbers(a), ys = asNumbers(b);
+  const xs = asNumbers("a", a), ys = asNumbers("b", b);
   if (xs.length !== ys.length) {
     throw new ValueError("relError", `a has ${xs.length} numbers but b has ${ys.length}`);
   }
@@ -134,8 +153,14 @@ export function relError(
   return max;
 }
 
-function asNumbers(v: Tensor | ArrayLike<number> | number): ArrayLike<number> {
+function asNumbers(name: string, v: unknown): ArrayLike<number> {
   if (typeof v === "number") return [v];
-  if ("data" in v && "shape" in v) return v.data;
-  return v as ArrayLike<number>;
+  if (Array.isArray(v) || ArrayBuffer.isView(v)) return v as unknown as ArrayLike<number>;
+  if (v !== null && typeof v === "object" && ArrayBuffer.isView((v as Tensor).data)) {
+    return (v as Tensor).data;
+  }
+  throw new ValueError(
+    "relError",
+    `${name} must be a number, an array of numbers or a tensor but got ${describeValue(v)}`,
+  );
 }

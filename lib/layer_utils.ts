@@ -25,6 +25,7 @@ import {
   affineBackward,
   type AffineCache,
   affineForward,
+  checkCache,
   reluBackward,
   type ReluCache,
   reluForward,
@@ -39,6 +40,8 @@ import type { Tensor } from "./tensor.ts";
 
 /** What `affineReluBackward` needs. */
 export interface AffineReluCache {
+  /** Which forward pass made this cache. */
+  readonly kind: "affineRelu" | "affineBatchnormRelu" | "affineLayernormRelu";
   /** The affine layer's cache. */
   readonly fc: AffineCache;
   /** The ReLU's cache. */
@@ -47,12 +50,16 @@ export interface AffineReluCache {
 
 /** What `affineBatchnormReluBackward` needs. */
 export interface AffineBatchnormReluCache extends AffineReluCache {
+  /** Which forward pass made this cache. */
+  readonly kind: "affineBatchnormRelu";
   /** The batchnorm layer's cache. */
   readonly bn: BatchnormCache;
 }
 
 /** What `affineLayernormReluBackward` needs. */
 export interface AffineLayernormReluCache extends AffineReluCache {
+  /** Which forward pass made this cache. */
+  readonly kind: "affineLayernormRelu";
   /** The layernorm layer's cache. */
   readonly ln: LayernormCache;
 }
@@ -91,7 +98,7 @@ export function affineReluForward(
 ): { out: Tensor; cache: AffineReluCache } {
   const a = affineForward(x, w, b);
   const r = reluForward(a.out);
-  return { out: r.out, cache: { fc: a.cache, relu: r.cache } };
+  return { out: r.out, cache: { kind: "affineRelu", fc: a.cache, relu: r.cache } };
 }
 
 /**
@@ -102,6 +109,7 @@ export function affineReluForward(
  * @returns `dx` in x's shape, `dw (D, M)`, `db (M,)`
  */
 export function affineReluBackward(dout: Tensor, cache: AffineReluCache): AffineGradients {
+  checkCache("affineReluBackward", cache, "affineRelu", "affineReluForward");
   const da = reluBackward(dout, cache.relu).dx;
   return affineBackward(da, cache.fc);
 }
@@ -129,7 +137,10 @@ export function affineBatchnormReluForward(
   const a = affineForward(x, w, b);
   const n = batchnormForward(a.out, gamma, beta, bnParam);
   const r = reluForward(n.out);
-  return { out: r.out, cache: { fc: a.cache, bn: n.cache, relu: r.cache } };
+  return {
+    out: r.out,
+    cache: { kind: "affineBatchnormRelu", fc: a.cache, bn: n.cache, relu: r.cache },
+  };
 }
 
 /**
@@ -143,6 +154,12 @@ export function affineBatchnormReluBackward(
   dout: Tensor,
   cache: AffineBatchnormReluCache,
 ): AffineNormGradients {
+  checkCache(
+    "affineBatchnormReluBackward",
+    cache,
+    "affineBatchnormRelu",
+    "affineBatchnormReluForward",
+  );
   const da = reluBackward(dout, cache.relu).dx;
   const { dx: dn, dgamma, dbeta } = batchnormBackwardAlt(da, cache.bn);
   return { ...affineBackward(dn, cache.fc), dgamma, dbeta };
@@ -170,7 +187,10 @@ export function affineLayernormReluForward(
   const a = affineForward(x, w, b);
   const n = layernormForward(a.out, gamma, beta, lnParam);
   const r = reluForward(n.out);
-  return { out: r.out, cache: { fc: a.cache, ln: n.cache, relu: r.cache } };
+  return {
+    out: r.out,
+    cache: { kind: "affineLayernormRelu", fc: a.cache, ln: n.cache, relu: r.cache },
+  };
 }
 
 /**
@@ -184,6 +204,12 @@ export function affineLayernormReluBackward(
   dout: Tensor,
   cache: AffineLayernormReluCache,
 ): AffineNormGradients {
+  checkCache(
+    "affineLayernormReluBackward",
+    cache,
+    "affineLayernormRelu",
+    "affineLayernormReluForward",
+  );
   const da = reluBackward(dout, cache.relu).dx;
   const { dx: dn, dgamma, dbeta } = layernormBackward(da, cache.ln);
   return { ...affineBackward(dn, cache.fc), dgamma, dbeta };

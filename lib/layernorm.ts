@@ -7,15 +7,16 @@
  * `eps = 1e-5` is added to the variance before the square root, and the
  * variance is *biased* (divides by D). Layernorm keeps no running statistics:
  * train and test mode compute the same thing, so the mode is accepted and
- * ignored. Sums run in float64; results are stored in x's dtype.
+ * ignored. Every operation runs in x's dtype.
  *
  * @module
  */
 
-import { checkNormArgs, type NormGradients } from "./batchnorm.ts";
-import { ValueError } from "./errors.ts";
-import { checkDoutShape } from "./layers.ts";
-import { allocLike, checkSameDType, dtypeOf, type FloatArray, type Tensor } from "./tensor.ts";
+import { checkNormArgs, gradients, type NormGradients } from "./batchnorm.ts";
+import { describeValue, ValueError } from "./errors.ts";
+import { copyOf, dtypeOf, type FloatArray, Scratch } from "./kernels/mod.ts";
+import { checkCache, checkDoutShape, type ForwardOptions, outputOption } from "./layers.ts";
+import { checkSameDType, type Tensor } from "./tensor.ts";
 
 /** Settings of one layernorm layer, the notebook's `ln_param`. */
 export interface LayernormParam {
@@ -25,12 +26,16 @@ export interface LayernormParam {
   eps?: number;
 }
 
-/** What `layernormBackward` needs from the forward pass. */
+/** What `layernormBackward` needs from the forward pass (x̂ is recomputed from x). */
 export interface LayernormCache {
-  /** `(N, D)` normalized input `x̂ = (x − μₙ) / √(σ²ₙ + ε)`, per row n. */
-  readonly xhat: Tensor;
+  /** Which forward pass made this cache. */
+  readonly kind: "layernorm";
+  /** `(N, D)` the input x (a reference). */
+  readonly x: Tensor;
+  /** `(N,)` every row's mean μₙ. */
+  readonly mean: FloatArray;
   /** `(N,)` `1 / √(σ²ₙ + ε)` of every row. */
-  readonly ivar: Float64Array;
+  readonly ivar: FloatArray;
   /** `(D,)` the scale γ. */
   readonly gamma: Tensor;
 }
@@ -44,6 +49,7 @@ export interface LayernormCache {
  * @param gamma `(D,)` scale
  * @param beta `(D,)` shift
  * @param lnParam `{ eps? }` (default eps `1e-5`); `mode` is accepted and ignored
+ * @param options `{ out? }`: a preallocated `(N, D)` output
  * @returns `out (N, D)` in x's dtype and the cache for `layernormBackward`
  * @throws {ShapeError} when x is not 2-D or γ, β are not `(D,)`
  * @throws {DTypeError} when x, γ and β mix dtypes
@@ -64,45 +70,44 @@ export function layernormForward(
   gamma: Tensor,
   beta: Tensor,
   lnParam: LayernormParam = {},
+  options?: ForwardOptions,
 ): { out: Tensor; cache: LayernormCache } {
   const fn = "layernormForward";
   if (lnParam === null || typeof lnParam !== "object") {
-    throw new ValueError(fn, `lnParam must be an object { eps? } but got ${lnParam}`);
+    throw new ValueError(
+      fn,
+      `lnParam must be an object { eps? } but got ${describeValue(lnParam)}`,
+    );
   }
   const { n, d, eps } = checkNormArgs(fn, x, gamma, beta, {
     mode: lnParam.mode ?? "train",
     eps: lnParam.eps,
   });
-  const xs = x.data, g = gamma.data, b = beta.data;
-  const xhat = allocLike(xs, n * d);
-  const out = allocLike(xs, n * d);
-  const ivar = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    // μₙ = (1/D) Σ_d x
-    let mean = 0;
-    for (let j = 0; j < d; j++) mean += xs[o + j];
-    mean /= d;
-    // σ²ₙ = (1/D) Σ_d (x − μₙ)², biased, from centred values
-    let variance = 0;
-    for (let j = 0; j < d; j++) {
-      const c = xs[o + j] - mean;
-      variance += c * c;
-    }
-    variance /= d;
-    const iv = 1 / Math.sqrt(variance + eps);
-    ivar[i] = iv;
-    // x̂ = (x − μₙ) · ivarₙ, out = γ x̂ + β
-    for (let j = 0; j < d; j++) {
-      const h = (xs[o + j] - mean) * iv;
-      xhat[o + j] = h;
-      out[o + j] = g[j] * h + b[j];
-    }
+  const into = outputOption(fn, options, [n, d], x.data);
+  const dt = dtypeOf(x.data);
+  const s = new Scratch();
+  try {
+    const out = s.output(dt, n * d, into);
+    const mean = s.temp(dt, n), ivar = s.temp(dt, n);
+    s.k.lnForward(
+      n,
+      d,
+      s.input(x.data),
+      s.input(gamma.data),
+      s.input(beta.data),
+      eps,
+      out,
+      mean,
+      ivar,
+      false,
+    );
+    return {
+      out: { shape: [n, d], data: s.result(out, into) },
+      cache: { kind: "layernorm", x, mean: copyOf(mean), ivar: copyOf(ivar), gamma },
+    };
+  } finally {
+    s.end();
   }
-  return {
-    out: { shape: [n, d], data: out },
-    cache: { xhat: { shape: [n, d], data: xhat }, ivar, gamma },
-  };
 }
 
 /**
@@ -128,41 +133,29 @@ export function layernormForward(
  */
 export function layernormBackward(dout: Tensor, cache: LayernormCache): NormGradients {
   const fn = "layernormBackward";
-  if (cache === null || typeof cache !== "object" || !cache.xhat || !cache.ivar) {
-    throw new ValueError(
-      fn,
-      `cache must be the cache returned by layernormForward but got ${cache}`,
+  checkCache(fn, cache, "layernorm", "layernormForward");
+  checkDoutShape(fn, dout, cache.x.shape);
+  checkSameDType(fn, ["dout", dout], ["x", cache.x]);
+  const [n, d] = cache.x.shape;
+  const dt = dtypeOf(cache.x.data);
+  const s = new Scratch();
+  try {
+    const dx = s.output(dt, n * d), dgamma = s.output(dt, d), dbeta = s.output(dt, d);
+    s.k.lnBackward(
+      n,
+      d,
+      s.input(dout.data),
+      s.input(cache.x.data),
+      s.input(cache.mean),
+      s.input(cache.ivar),
+      s.input(cache.gamma.data),
+      null,
+      dx,
+      dgamma,
+      dbeta,
     );
+    return gradients(s, dx, dgamma, dbeta, n, d);
+  } finally {
+    s.end();
   }
-  checkDoutShape(fn, dout, cache.xhat.shape);
-  checkSameDType(fn, ["dout", dout], ["x", cache.xhat]);
-  const [n, d] = cache.xhat.shape;
-  const g = dout.data, xhat = cache.xhat.data, gam = cache.gamma.data, ivar = cache.ivar;
-  const dx = allocLike(g, n * d);
-  const dgamma = new Float64Array(d), dbeta = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    // Reductions over the row: (b) Σ_d dx̂ and (c) Σ_d dx̂ · x̂; and over the batch dγ, dβ.
-    let sum = 0, sumXhat = 0;
-    for (let j = 0; j < d; j++) {
-      const go = g[o + j], h = xhat[o + j];
-      const dxhat = go * gam[j];
-      sum += dxhat;
-      sumXhat += dxhat * h;
-      dbeta[j] += go;
-      dgamma[j] += go * h;
-    }
-    // One pass: dx = (ivar / D) · (D · dx̂ − (b) − x̂ · (c)).
-    const scale = ivar[i] / d;
-    for (let j = 0; j < d; j++) {
-      dx[o + j] = scale * (d * g[o + j] * gam[j] - sum - xhat[o + j] * sumXhat);
-    }
-  }
-  const cast = (a: Float64Array): FloatArray =>
-    dtypeOf(dx) === "float32" ? Float32Array.from(a) : a;
-  return {
-    dx: { shape: [n, d], data: dx },
-    dgamma: { shape: [d], data: cast(dgamma) },
-    dbeta: { shape: [d], data: cast(dbeta) },
-  };
 }

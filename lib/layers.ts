@@ -3,13 +3,21 @@
  * kernel is a `*Forward` / `*Backward` pair; forward returns `{ out, cache }`,
  * backward takes `(dout, cache)` and returns named gradients.
  *
+ * Each function checks its arguments once, here at the public edge, then runs
+ * the kernels of `kernels/` (WebAssembly SIMD, or the TypeScript reference).
+ * Results are new arrays the caller owns, in the input's dtype, computed in
+ * that dtype; a forward pass may instead write into preallocated outputs
+ * (`{ out }`). A cache records its kind and refers to its inputs (as numpy's
+ * caches do): change an input in place and its backward pass changes too.
+ *
  * Dimension letters: N batch, D features (the product of an example's
  * dimensions), M outputs of an affine layer, C classes.
  *
  * @module
  */
 
-import { ShapeError, ValueError } from "./errors.ts";
+import { checkOptionKeys, describeValue, ShapeError, ValueError } from "./errors.ts";
+import { dtypeOf, Scratch } from "./kernels/mod.ts";
 import {
   allocLike,
   checkSameDType,
@@ -22,6 +30,8 @@ import {
 
 /** What `affineBackward` needs from the forward pass. */
 export interface AffineCache {
+  /** Which forward pass made this cache. */
+  readonly kind: "affine";
   /** The input, any shape `(N, d1, …, dk)`. */
   readonly x: Tensor;
   /** The weights `(D, M)`, `D = d1·…·dk`. */
@@ -30,8 +40,78 @@ export interface AffineCache {
 
 /** What `reluBackward` needs from the forward pass. */
 export interface ReluCache {
+  /** Which forward pass made this cache. */
+  readonly kind: "relu";
   /** The input of the ReLU, any shape. */
   readonly x: Tensor;
+}
+
+/** Preallocated outputs a forward pass may write into instead of allocating. */
+export interface ForwardOptions {
+  /** The output tensor, of the forward output's shape and dtype; it is returned filled. */
+  out?: Tensor;
+}
+
+const FORWARD_OPTION_KEYS = new Set(["out"]);
+
+/**
+ * Checks a forward pass's options and returns the preallocated output's
+ * array, if one was given.
+ *
+ * @param fn the public function
+ * @param options the options argument (may be undefined)
+ * @param shape the output's shape
+ * @param like an array of the output's dtype
+ */
+export function outputOption(
+  fn: string,
+  options: ForwardOptions | undefined,
+  shape: readonly number[],
+  like: FloatArray,
+): FloatArray | undefined {
+  if (options === undefined) return undefined;
+  checkOptionKeys(fn, options, FORWARD_OPTION_KEYS, "{ out? }");
+  if (options.out === undefined) return undefined;
+  checkTensor(fn, "options.out", options.out);
+  const s = options.out.shape;
+  if (s.length !== shape.length || s.some((d, i) => d !== shape[i])) {
+    throw new ShapeError(
+      fn,
+      `options.out must have the output's shape ${fmtShape(shape)} but got ${fmtShape(s)}`,
+    );
+  }
+  if (dtypeOf(options.out.data) !== dtypeOf(like)) {
+    throw new ShapeError(
+      fn,
+      `options.out must be ${dtypeOf(like)} (the input's dtype) but is ${
+        dtypeOf(options.out.data)
+      }`,
+    );
+  }
+  return options.out.data;
+}
+
+/**
+ * Checks that `cache` is a cache of the expected kind, made by the forward pass
+ * that matches this backward pass.
+ *
+ * @param fn the backward function
+ * @param cache the value passed as cache
+ * @param kind the kind expected
+ * @param forward the forward function's name, for the message
+ */
+export function checkCache(fn: string, cache: unknown, kind: string, forward: string): void {
+  const k = cache !== null && typeof cache === "object"
+    ? (cache as { kind?: unknown }).kind
+    : undefined;
+  if (k !== kind) {
+    throw new ValueError(
+      fn,
+      `cache must be the cache returned by ${forward} but got ${
+        typeof k === "string" ? `a ${k} cache` : describeValue(cache)
+      }`,
+    );
+  }
 }
 
 /** Checks that `dout` has exactly `shape`. */
@@ -52,6 +132,7 @@ export function checkDoutShape(fn: string, dout: unknown, shape: readonly number
  * @param x `(N, d1, …, dk)` inputs; each example is flattened to `D = d1·…·dk`
  * @param w `(D, M)` weights
  * @param b `(M,)` biases
+ * @param options `{ out? }`: a preallocated `(N, M)` output
  * @returns `out (N, M)` in x's dtype, and the cache for `affineBackward`
  * @throws {ShapeError} when `w` is not `(D, M)` or `b` not `(M,)`
  * @throws {DTypeError} when the dtypes differ
@@ -70,6 +151,7 @@ export function affineForward(
   x: Tensor,
   w: Tensor,
   b: Tensor,
+  options?: ForwardOptions,
 ): { out: Tensor; cache: AffineCache } {
   const fn = "affineForward";
   checkTensor(fn, "x", x);
@@ -78,7 +160,7 @@ export function affineForward(
   if (x.shape.length < 1) throw new ShapeError(fn, `x must have a batch dimension but is a scalar`);
   checkSameDType(fn, ["x", x], ["w", w], ["b", b]);
   const n = x.shape[0];
-  const d = n === 0 ? sizeOf(x.shape.slice(1)) : x.data.length / n;
+  const d = sizeOf(x.shape.slice(1));
   const [wd, m] = w.shape;
   if (wd !== d) {
     throw new ShapeError(
@@ -91,211 +173,97 @@ export function affineForward(
   if (b.shape[0] !== m) {
     throw new ShapeError(fn, `b must have length M=${m} but got ${b.shape[0]}`);
   }
-  const out = allocLike(x.data, n * m);
-  affineKernel(x.data, w.data, b.data, out, n, d, m);
-  return { out: { shape: [n, m], data: out }, cache: { x, w } };
-}
-
-// Float64 scratch buffers reused across calls (JS runs one call at a time):
-// the kernels copy their operands into them so the inner loops read one
-// array type only, whatever the dtype, and allocate nothing per call.
-let scratchW = new Float64Array(0);
-let scratchX = new Float64Array(0);
-
-function scratch(which: "w" | "x", length: number): Float64Array {
-  if (which === "w") {
-    if (scratchW.length < length) scratchW = new Float64Array(length);
-    return scratchW;
-  }
-  if (scratchX.length < length) scratchX = new Float64Array(length);
-  return scratchX;
-}
-
-/**
- * `out[i, j] = (Σ_k x[i, k] · w[k, j]) + b[j]`, summed over k in order and the
- * bias added last (numpy's `x.dot(w) + b`). wᵀ and a block of four rows of x
- * are staged in float64, so each output is a dot product of two contiguous
- * rows; a 4 × 2 block of outputs shares every load (eight accumulators).
- */
-function affineKernel(
-  x: FloatArray,
-  w: FloatArray,
-  b: FloatArray,
-  out: FloatArray,
-  n: number,
-  d: number,
-  m: number,
-): void {
-  const wT = scratch("w", d * m);
-  for (let k = 0; k < d; k++) {
-    const wo = k * m;
-    for (let j = 0; j < m; j++) wT[j * d + k] = w[wo + j];
-  }
-  const xr = scratch("x", 4 * d);
-  const d1 = d, d2 = 2 * d, d3 = 3 * d;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const xo = i * d;
-    for (let k = 0; k < 4 * d; k++) xr[k] = x[xo + k];
-    const o = i * m;
-    let j = 0;
-    for (; j + 2 <= m; j += 2) {
-      const wa = j * d, wb = wa + d;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-      for (let k = 0; k < d; k++) {
-        const u = wT[wa + k], v = wT[wb + k];
-        const x0 = xr[k], x1 = xr[d1 + k], x2 = xr[d2 + k], x3 = xr[d3 + k];
-        a0 += x0 * u;
-        a1 += x1 * u;
-        a2 += x2 * u;
-        a3 += x3 * u;
-        b0 += x0 * v;
-        b1 += x1 * v;
-        b2 += x2 * v;
-        b3 += x3 * v;
-      }
-      const ba = b[j], bb = b[j + 1];
-      out[o + j] = a0 + ba;
-      out[o + m + j] = a1 + ba;
-      out[o + 2 * m + j] = a2 + ba;
-      out[o + 3 * m + j] = a3 + ba;
-      out[o + j + 1] = b0 + bb;
-      out[o + m + j + 1] = b1 + bb;
-      out[o + 2 * m + j + 1] = b2 + bb;
-      out[o + 3 * m + j + 1] = b3 + bb;
-    }
-    for (; j < m; j++) {
-      const wa = j * d;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      for (let k = 0; k < d; k++) {
-        const u = wT[wa + k];
-        a0 += xr[k] * u;
-        a1 += xr[d1 + k] * u;
-        a2 += xr[d2 + k] * u;
-        a3 += xr[d3 + k] * u;
-      }
-      out[o + j] = a0 + b[j];
-      out[o + m + j] = a1 + b[j];
-      out[o + 2 * m + j] = a2 + b[j];
-      out[o + 3 * m + j] = a3 + b[j];
-    }
-  }
-  for (; i < n; i++) {
-    const xo = i * d;
-    for (let k = 0; k < d; k++) xr[k] = x[xo + k];
-    for (let j = 0; j < m; j++) {
-      const wa = j * d;
-      let s = 0;
-      for (let k = 0; k < d; k++) s += xr[k] * wT[wa + k];
-      out[i * m + j] = s + b[j];
-    }
+  const into = outputOption(fn, options, [n, m], x.data);
+  const s = new Scratch();
+  try {
+    const out = s.output(dtypeOf(x.data), n * m, into);
+    const pack = s.temp(dtypeOf(x.data), s.k.packLength(d, m));
+    s.k.matmul(
+      n,
+      m,
+      d,
+      s.input(x.data),
+      d,
+      1,
+      s.input(w.data),
+      m,
+      1,
+      out,
+      s.input(b.data),
+      false,
+      pack,
+    );
+    return { out: { shape: [n, m], data: s.result(out, into) }, cache: { kind: "affine", x, w } };
+  } finally {
+    s.end();
   }
 }
 
 /**
- * Affine backward pass.
+ * Affine backward pass: `dx = dout · wᵀ`, `dw = xᵀ · dout`, `db = Σₙ dout`,
+ * each a matrix product read through strides (no transpose is formed).
  *
  * @param dout `(N, M)` upstream gradient
  * @param cache from `affineForward`
- * @returns `dx` in x's shape `(N, d1, …, dk)`, `dw (D, M) = xᵀ · dout`, `db (M,) = Σₙ dout`
+ * @returns `dx` in x's shape `(N, d1, …, dk)`, `dw (D, M)`, `db (M,)`, in x's dtype
  * @throws {ShapeError} when `dout` is not `(N, M)`
+ * @throws {ValueError} when cache is not from `affineForward`
  */
 export function affineBackward(
   dout: Tensor,
   cache: AffineCache,
 ): { dx: Tensor; dw: Tensor; db: Tensor } {
+  const fn = "affineBackward";
+  checkCache(fn, cache, "affine", "affineForward");
   const { x, w } = cache;
   const n = x.shape[0];
   const [d, m] = w.shape;
-  checkDoutShape("affineBackward", dout, [n, m]);
-  checkSameDType("affineBackward", ["dout", dout], ["x", x]);
-  const xs = x.data;
-  const dx = allocLike(xs, n * d);
-  const dw = new Float64Array(d * m);
-  const db = new Float64Array(m);
-  affineBackwardKernel(dout.data, xs, w.data, dx, dw, db, n, d, m);
-  const cast = (a: Float64Array) => (xs instanceof Float32Array ? Float32Array.from(a) : a);
-  return {
-    dx: { shape: [...x.shape], data: dx },
-    dw: { shape: [d, m], data: cast(dw) },
-    db: { shape: [m], data: cast(db) },
-  };
-}
-
-/**
- * `db = Σ_i dout[i, :]`, `dx[i, k] = dout[i, :] · w[k, :]` and
- * `dw[k, :] = Σ_i x[i, k] · dout[i, :]`, in one sweep over w per four rows of
- * the batch: dout and w are staged in float64, so every inner loop reads
- * contiguous float64 rows.
- */
-function affineBackwardKernel(
-  dout: FloatArray,
-  xs: FloatArray,
-  ws: FloatArray,
-  dx: FloatArray,
-  dw: Float64Array,
-  db: Float64Array,
-  n: number,
-  d: number,
-  m: number,
-): void {
-  const g = scratch("x", n * m);
-  for (let k = 0; k < n * m; k++) g[k] = dout[k];
-  const w = scratch("w", d * m);
-  for (let k = 0; k < d * m; k++) w[k] = ws[k];
-  for (let i = 0; i < n; i++) {
-    const go = i * m;
-    for (let j = 0; j < m; j++) db[j] += g[go + j];
-  }
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const g0 = i * m, g1 = g0 + m, g2 = g1 + m, g3 = g2 + m;
-    const x0o = i * d, x1o = x0o + d, x2o = x1o + d, x3o = x2o + d;
-    for (let k = 0; k < d; k++) {
-      const wo = k * m;
-      const x0 = xs[x0o + k], x1 = xs[x1o + k], x2 = xs[x2o + k], x3 = xs[x3o + k];
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let j = 0; j < m; j++) {
-        const wv = w[wo + j];
-        const a0 = g[g0 + j], a1 = g[g1 + j], a2 = g[g2 + j], a3 = g[g3 + j];
-        s0 += a0 * wv;
-        s1 += a1 * wv;
-        s2 += a2 * wv;
-        s3 += a3 * wv;
-        dw[wo + j] += x0 * a0 + x1 * a1 + x2 * a2 + x3 * a3;
-      }
-      dx[x0o + k] = s0;
-      dx[x1o + k] = s1;
-      dx[x2o + k] = s2;
-      dx[x3o + k] = s3;
-    }
-  }
-  for (; i < n; i++) {
-    const go = i * m, xo = i * d;
-    for (let k = 0; k < d; k++) {
-      const wo = k * m, xik = xs[xo + k];
-      let s = 0;
-      for (let j = 0; j < m; j++) {
-        s += g[go + j] * w[wo + j];
-        dw[wo + j] += xik * g[go + j];
-      }
-      dx[xo + k] = s;
-    }
+  checkDoutShape(fn, dout, [n, m]);
+  checkSameDType(fn, ["dout", dout], ["x", x]);
+  const dt = dtypeOf(x.data);
+  const s = new Scratch();
+  try {
+    const k = s.k;
+    const g = s.input(dout.data), xs = s.input(x.data), ws = s.input(w.data);
+    const dx = s.output(dt, n * d), dw = s.output(dt, d * m), db = s.output(dt, m);
+    const pack = s.temp(dt, Math.max(k.packLength(m, d), k.packLength(n, m)));
+    // dx (N×D) = dout (N×M) · wᵀ: B(p, j) = w[j, p], read with strides (1, M).
+    k.matmul(n, d, m, g, m, 1, ws, 1, m, dx, null, false, pack);
+    // dw (D×M) = xᵀ (D×N) · dout (N×M): A(i, p) = x[p, i], strides (1, D).
+    k.matmul(d, m, n, xs, 1, d, g, m, 1, dw, null, false, pack);
+    k.colSum(n, m, g, db);
+    return {
+      dx: { shape: [...x.shape], data: s.result(dx) },
+      dw: { shape: [d, m], data: s.result(dw) },
+      db: { shape: [m], data: s.result(db) },
+    };
+  } finally {
+    s.end();
   }
 }
 
 /**
- * ReLU forward pass: `out = max(0, x)`.
+ * ReLU forward pass: `out = max(0, x)` (NaN gives 0).
  *
  * @param x any shape
+ * @param options `{ out? }`: a preallocated output of x's shape
  * @returns `out` in x's shape and dtype, and the cache for `reluBackward`
  */
-export function reluForward(x: Tensor): { out: Tensor; cache: ReluCache } {
-  checkTensor("reluForward", "x", x);
-  const xs = x.data;
-  const out = allocLike(xs, xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = xs[i] > 0 ? xs[i] : 0;
-  return { out: { shape: [...x.shape], data: out }, cache: { x } };
+export function reluForward(
+  x: Tensor,
+  options?: ForwardOptions,
+): { out: Tensor; cache: ReluCache } {
+  const fn = "reluForward";
+  checkTensor(fn, "x", x);
+  const into = outputOption(fn, options, x.shape, x.data);
+  const s = new Scratch();
+  try {
+    const out = s.output(dtypeOf(x.data), x.data.length, into);
+    s.k.relu(x.data.length, s.input(x.data), out);
+    return { out: { shape: [...x.shape], data: s.result(out, into) }, cache: { kind: "relu", x } };
+  } finally {
+    s.end();
+  }
 }
 
 /**
@@ -304,37 +272,101 @@ export function reluForward(x: Tensor): { out: Tensor; cache: ReluCache } {
  * @param dout upstream gradient, x's shape
  * @param cache from `reluForward`
  * @returns `dx` in x's shape
+ * @throws {ShapeError} when dout's shape is not x's
+ * @throws {ValueError} when cache is not from `reluForward`
  */
 export function reluBackward(dout: Tensor, cache: ReluCache): { dx: Tensor } {
+  const fn = "reluBackward";
+  checkCache(fn, cache, "relu", "reluForward");
   const { x } = cache;
-  checkDoutShape("reluBackward", dout, x.shape);
-  const g = dout.data, xs = x.data;
-  const dx = allocLike(xs, xs.length);
-  for (let i = 0; i < xs.length; i++) dx[i] = xs[i] > 0 ? g[i] : 0;
-  return { dx: { shape: [...x.shape], data: dx } };
+  checkDoutShape(fn, dout, x.shape);
+  checkSameDType(fn, ["dout", dout], ["x", x]);
+  const s = new Scratch();
+  try {
+    const dx = s.output(dtypeOf(x.data), x.data.length);
+    s.k.reluMask(x.data.length, s.input(dout.data), s.input(x.data), dx);
+    return { dx: { shape: [...x.shape], data: s.result(dx) } };
+  } finally {
+    s.end();
+  }
 }
 
+/** Class labels as a function takes them: an array of integers or an `IntTensor` (`randint`'s result). */
+export type Labels = ArrayLike<number> | {
+  readonly shape: readonly number[];
+  readonly data: Int32Array;
+};
+
 /**
- * Checks class labels: `y` must hold `n` integers in `[0, c)`.
+ * Checks class labels and returns them as an array: `y` must hold `n`
+ * integers in `[0, c)` — a `number[]`, an `Int32Array` (or any array of
+ * numbers), or a 1-D `IntTensor` as `RandomState.randint` returns.
  *
  * @param fn name of the calling public function
  * @param y labels
  * @param n expected count
  * @param c number of classes
+ * @param name the argument's name in messages; default `"y"`
+ * @returns the labels as an indexable array (an IntTensor's data)
+ * @throws {ValueError} when y is not labels, or a label is not an integer in `[0, c)`
+ * @throws {ShapeError} when y does not hold `n` labels
  */
-export function checkLabels(fn: string, y: ArrayLike<number>, n: number, c: number): void {
-  if (y === null || typeof y !== "object" || typeof y.length !== "number") {
-    throw new ValueError(fn, `y must be an array of integer labels but got ${y}`);
-  }
-  if (y.length !== n) {
-    throw new ShapeError(fn, `y must have one label per example (N=${n}) but has ${y.length}`);
+export function checkLabels(
+  fn: string,
+  y: unknown,
+  n: number,
+  c: number,
+  name = "y",
+): ArrayLike<number> {
+  const ys = labelArray(fn, name, y);
+  if (ys.length !== n) {
+    throw new ShapeError(
+      fn,
+      `${name} must have one label per example (N=${n}) but has ${ys.length}`,
+    );
   }
   for (let i = 0; i < n; i++) {
-    const v = y[i];
+    const v = ys[i];
     if (!Number.isInteger(v) || v < 0 || v >= c) {
-      throw new ValueError(fn, `y[${i}] must be an integer class in [0, ${c}) but got ${v}`);
+      throw new ValueError(
+        fn,
+        `${name}[${i}] must be an integer class in [0, ${c}) but got ${describeValue(v)}`,
+      );
     }
   }
+  return ys;
+}
+
+/**
+ * The array behind a labels argument (an IntTensor's data, or y itself), checked
+ * to be array-like; the values are not checked.
+ *
+ * @param fn the public function
+ * @param name the argument's name
+ * @param y the value given
+ */
+export function labelArray(fn: string, name: string, y: unknown): ArrayLike<number> {
+  if (y !== null && typeof y === "object") {
+    const t = y as { shape?: unknown; data?: unknown; length?: unknown };
+    if (Array.isArray(t.shape) && ArrayBuffer.isView(t.data)) {
+      if (t.shape.length !== 1) {
+        throw new ShapeError(
+          fn,
+          `${name} must be 1-D labels but got ${describeValue(y)}`,
+        );
+      }
+      return t.data as unknown as ArrayLike<number>;
+    }
+    if (typeof t.length === "number" && (Array.isArray(y) || ArrayBuffer.isView(y))) {
+      return y as ArrayLike<number>;
+    }
+  }
+  throw new ValueError(
+    fn,
+    `${name} must be integer labels (a number[], an Int32Array or an IntTensor) but got ${
+      describeValue(y)
+    }`,
+  );
 }
 
 /**
@@ -342,11 +374,13 @@ export function checkLabels(fn: string, y: ArrayLike<number>, n: number, c: numb
  * row's maximum before exponentiating).
  *
  * `loss = −(1/N) Σₙ log softmax(x[n])[y[n]]`, `dx = (softmax(x) − onehot(y)) / N`.
+ * (A TypeScript loop: at a net's shapes, N × C = 50 × 10, it is a fraction of
+ * a percent of a training step.)
  *
- * @param x `(N, C)` class scores
- * @param y `(N,)` integer labels in `[0, C)`
+ * @param x `(N, C)` class scores, N ≥ 1
+ * @param y `(N,)` integer labels in `[0, C)`: a `number[]`, `Int32Array` or `IntTensor`
  * @returns the mean loss (a number) and `dx (N, C)` in x's dtype
- * @throws {ShapeError} when `x` is not 2-D or `y` has not N labels
+ * @throws {ShapeError} when `x` is not 2-D, N = 0, or `y` has not N labels
  * @throws {ValueError} when a label is not an integer in `[0, C)`
  *
  * @example
@@ -358,30 +392,51 @@ export function checkLabels(fn: string, y: ArrayLike<number>, n: number, c: numb
  * assertAlmostEquals(loss, Math.log(4), 1e-15);
  * ```
  */
-export function softmaxLoss(x: Tensor, y: ArrayLike<number>): { loss: number; dx: Tensor } {
+export function softmaxLoss(x: Tensor, y: Labels): { loss: number; dx: Tensor } {
   const fn = "softmaxLoss";
   checkTensor(fn, "x", x, 2);
   const [n, c] = x.shape;
-  checkLabels(fn, y, n, c);
-  const xs = x.data;
-  const dx = allocLike(xs, n * c);
-  const p = new Float64Array(c);
+  if (n < 1) throw new ShapeError(fn, `x must hold at least one example but has N=0`);
+  if (c < 1) throw new ShapeError(fn, `x must have at least one class but has C=0`);
+  const ys = checkLabels(fn, y, n, c);
+  const dx = allocLike(x.data, n * c);
+  const loss = softmaxKernel(x.data, ys, n, c, dx);
+  return { loss, dx: { shape: [n, c], data: dx } };
+}
+
+/**
+ * The softmax loss over `(n, c)` scores: writes `dx = (softmax − onehot) / n`
+ * and returns the mean loss. Trusted: labels already checked.
+ *
+ * @param xs `(n×c)` scores
+ * @param y `(n,)` labels in `[0, c)`
+ * @param n rows
+ * @param c classes
+ * @param dx `(n×c)` out (may not alias xs)
+ * @returns `−(1/n) Σ log softmax(x)[y]`
+ */
+export function softmaxKernel(
+  xs: FloatArray,
+  y: ArrayLike<number>,
+  n: number,
+  c: number,
+  dx: FloatArray,
+): number {
   let loss = 0;
   for (let i = 0; i < n; i++) {
     const o = i * c;
     let max = -Infinity;
     for (let j = 0; j < c; j++) if (xs[o + j] > max) max = xs[o + j];
     let z = 0;
-    for (let j = 0; j < c; j++) {
-      p[j] = xs[o + j] - max;
-      z += Math.exp(p[j]);
-    }
+    for (let j = 0; j < c; j++) z += Math.exp(xs[o + j] - max);
     const logZ = Math.log(z);
-    loss -= p[y[i]] - logZ; // −log softmax(x[i])[y[i]]
+    const yi = y[i];
+    loss -= xs[o + yi] - max - logZ; // −log softmax(x[i])[y[i]]
     // dx = (probs − onehot(y)) / N, in numpy's order of operations.
-    for (let j = 0; j < c; j++) p[j] = Math.exp(p[j] - logZ);
-    p[y[i]] -= 1;
-    for (let j = 0; j < c; j++) dx[o + j] = p[j] / n;
+    for (let j = 0; j < c; j++) {
+      const p = Math.exp(xs[o + j] - max - logZ) - (j === yi ? 1 : 0);
+      dx[o + j] = p / n;
+    }
   }
-  return { loss: loss / n, dx: { shape: [n, c], data: dx } };
+  return loss / n;
 }

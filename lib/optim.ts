@@ -9,7 +9,10 @@
  * `next` is a new tensor (w's shape and dtype) and `nextConfig` a new object
  * holding every hyperparameter (defaults filled in) and the rule's state for
  * the next call. Neither `w` nor `config` nor any tensor inside it is
- * written. State tensors are w's dtype; arithmetic runs in float64.
+ * written. State tensors are w's dtype and arithmetic runs in it (float32 in
+ * float32, as numpy 2 does with Python-float hyperparameters). Adam runs in
+ * the SIMD kernels; a `Solver` updates its parameters in place with the same
+ * kernel and allocates nothing per step.
  *
  * Defaults, named once (the keys are the notebook's, in camelCase):
  *
@@ -27,7 +30,8 @@
  * @module
  */
 
-import { ShapeError, ValueError } from "./errors.ts";
+import { checkOptionKeys, describeValue, ShapeError, ValueError } from "./errors.ts";
+import { dtypeOf, Scratch } from "./kernels/mod.ts";
 import {
   allocLike,
   checkSameDType,
@@ -96,7 +100,22 @@ export const OPTIM_DEFAULTS: {
   adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
 };
 
-/** Checks w and dw, and that config is an object; returns the config (or `{}`). */
+/** Every key an update rule's config may hold. */
+export const OPTIM_CONFIG_KEYS: ReadonlySet<string> = new Set([
+  "learningRate",
+  "momentum",
+  "decayRate",
+  "beta1",
+  "beta2",
+  "epsilon",
+  "velocity",
+  "cache",
+  "m",
+  "v",
+  "t",
+]);
+
+/** Checks w and dw, and that config is an object of known keys; returns the config (or `{}`). */
 function checkArgs(
   fn: string,
   w: Tensor,
@@ -113,9 +132,7 @@ function checkArgs(
   }
   checkSameDType(fn, ["w", w], ["dw", dw]);
   if (config === undefined) return {};
-  if (config === null || typeof config !== "object") {
-    throw new ValueError(fn, `config must be an object but got ${config}`);
-  }
+  checkOptionKeys(fn, config, OPTIM_CONFIG_KEYS, "{ learningRate? }", "config");
   return config;
 }
 
@@ -136,7 +153,7 @@ function hyper(
       : domain === "nonnegative"
       ? "a finite number >= 0"
       : "a number in [0, 1)";
-    throw new ValueError(fn, `config.${key} must be ${want} but got ${v}`);
+    throw new ValueError(fn, `config.${key} must be ${want} but got ${describeValue(v)}`);
   }
   return v;
 }
@@ -293,15 +310,19 @@ export function adam(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult 
   const m0 = state(fn, c, "m", w), v0 = state(fn, c, "v", w);
   const t = t0 + 1;
   const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
-  const ws = w.data, g = dw.data;
-  const next = allocLike(ws, ws.length);
-  const m = allocLike(ws, ws.length), v = allocLike(ws, ws.length);
-  for (let i = 0; i < ws.length; i++) {
-    const gi = g[i];
-    m[i] = b1 * (m0 === null ? 0 : m0[i]) + (1 - b1) * gi;
-    v[i] = b2 * (v0 === null ? 0 : v0[i]) + (1 - b2) * (gi * gi);
-    const mb = m[i] / c1, vb = v[i] / c2;
-    next[i] = ws[i] - (lr * mb) / (Math.sqrt(vb) + eps);
+  const dt = dtypeOf(w.data), len = w.data.length;
+  const sc = new Scratch();
+  let next: FloatArray, m: FloatArray, v: FloatArray;
+  try {
+    // The kernel updates in place: start from copies of w and the state.
+    const nw = sc.output(dt, len), nm = sc.output(dt, len), nv = sc.output(dt, len);
+    nw.set(w.data);
+    if (m0 !== null) nm.set(m0);
+    if (v0 !== null) nv.set(v0);
+    sc.k.adam(len, nw, sc.input(dw.data), nm, nv, lr, b1, b2, eps, c1, c2);
+    [next, m, v] = [sc.result(nw), sc.result(nm), sc.result(nv)];
+  } finally {
+    sc.end();
   }
   return {
     next: like(w, next),

@@ -18,7 +18,8 @@
  * @module
  */
 
-import { ValueError } from "./errors.ts";
+import { describeValue, ValueError } from "./errors.ts";
+import { allocate, allocateInt32, checkAllocation } from "./kernels/memory.ts";
 import { log } from "./math.ts";
 import type { FloatArray, Tensor } from "./tensor.ts";
 
@@ -38,7 +39,7 @@ export interface IntTensor {
   readonly data: Int32Array;
 }
 
-function checkShape(fn: string, shape: readonly number[]): number {
+function checkShape(fn: string, shape: readonly number[], bytesPerElement = 8): number {
   let n = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
@@ -46,6 +47,7 @@ function checkShape(fn: string, shape: readonly number[]): number {
     }
     n *= d;
   }
+  checkAllocation(fn, n, bytesPerElement, `an array of shape [${shape.join(", ")}]`);
   return n;
 }
 
@@ -107,7 +109,10 @@ export class RandomState {
   /** `init_genrand(seed)`, validating the seed on behalf of the public function `fn`. */
   #init(fn: string, seed: number): void {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-      throw new ValueError(fn, `seed must be an integer between 0 and 2**32 - 1 but got ${seed}`);
+      throw new ValueError(
+        fn,
+        `seed must be an integer between 0 and 2**32 - 1 but got ${describeValue(seed)}`,
+      );
     }
     const mt = this.#mt;
     mt[0] = seed >>> 0;
@@ -188,7 +193,7 @@ export class RandomState {
    * @returns a Float64 tensor of that shape
    */
   rand(...shape: number[]): Tensor<Float64Array> {
-    const data = new Float64Array(checkShape("RandomState.rand", shape));
+    const data = allocate("float64", checkShape("RandomState.rand", shape)) as Float64Array;
     for (let i = 0; i < data.length; i++) data[i] = this.nextDouble();
     return { shape, data };
   }
@@ -200,7 +205,7 @@ export class RandomState {
    * @returns a Float64 tensor of that shape
    */
   randn(...shape: number[]): Tensor<Float64Array> {
-    const data = new Float64Array(checkShape("RandomState.randn", shape));
+    const data = allocate("float64", checkShape("RandomState.randn", shape)) as Float64Array;
     for (let i = 0; i < data.length; i++) data[i] = this.nextGauss();
     return { shape, data };
   }
@@ -227,19 +232,50 @@ export class RandomState {
       throw new ValueError(fn, `bounds must fit in int32 but got [${low}, ${high})`);
     }
     const shape = shapeOf(size);
-    const data = new Int32Array(checkShape(fn, shape));
+    const data = allocateInt32(checkShape(fn, shape, 4), fn);
+    this.#fillRandint(low, high, data);
+    return { shape, data };
+  }
+
+  /** Fills `out` with integers uniform in [low, high) (masked rejection). */
+  #fillRandint(low: number, high: number, out: Int32Array): void {
     const rng = high - 1 - low;
     if (rng === 0) {
-      data.fill(low);
-      return { shape, data };
+      out.fill(low);
+      return;
     }
     const mask = genMask(rng);
-    for (let i = 0; i < data.length; i++) {
+    for (let i = 0; i < out.length; i++) {
       let v: number;
       do v = (this.nextUint32() & mask) >>> 0; while (v > rng);
-      data[i] = low + v;
+      out[i] = low + v;
     }
-    return { shape, data };
+  }
+
+  /**
+   * `choice(n, out.length)` written into `out` instead of a new array — the
+   * same draws, for loops that must not allocate (the Solver's minibatches).
+   *
+   * @param n population size, a positive int32
+   * @param out where the indices go
+   * @returns out
+   * @throws {ValueError} when `n` is not a positive int32 or out is not an Int32Array
+   */
+  fillChoice(n: number, out: Int32Array): Int32Array {
+    if (!Number.isInteger(n) || n <= 0 || n > 0x80000000) {
+      throw new ValueError(
+        "RandomState.fillChoice",
+        `n must be a positive integer but got ${describeValue(n)}`,
+      );
+    }
+    if (!(out instanceof Int32Array)) {
+      throw new ValueError(
+        "RandomState.fillChoice",
+        `out must be an Int32Array but got ${describeValue(out)}`,
+      );
+    }
+    this.#fillRandint(0, n, out);
+    return out;
   }
 
   /**
@@ -253,7 +289,10 @@ export class RandomState {
    */
   choice(n: number, size?: number | readonly number[]): IntTensor {
     if (!Number.isInteger(n) || n <= 0) {
-      throw new ValueError("RandomState.choice", `n must be a positive integer but got ${n}`);
+      throw new ValueError(
+        "RandomState.choice",
+        `n must be a positive integer but got ${describeValue(n)}`,
+      );
     }
     checkShape("RandomState.choice", shapeOf(size));
     return this.randint(0, n, size);
@@ -274,7 +313,7 @@ export class RandomState {
         `n must be a non-negative int32 but got ${n}`,
       );
     }
-    const data = new Int32Array(n);
+    const data = allocateInt32(n, "RandomState.permutation");
     for (let i = 0; i < n; i++) data[i] = i;
     for (let i = n - 1; i >= 1; i--) {
       const j = this.#interval(i);

@@ -10,13 +10,19 @@
  * @module
  */
 
-import { DTypeError, ShapeError } from "./errors.ts";
+import { describeValue, DTypeError, ShapeError, ValueError } from "./errors.ts";
+import {
+  allocate,
+  checkAllocation,
+  copyOf,
+  type DType,
+  DTYPE_BYTES,
+  dtypeOf,
+  type FloatArray,
+} from "./kernels/memory.ts";
 
-/** Floating-point storage a tensor may use. */
-export type FloatArray = Float32Array | Float64Array;
-
-/** Name of a floating-point dtype, as numpy spells it. */
-export type DType = "float32" | "float64";
+export type { DType, FloatArray };
+export { dtypeOf };
 
 /** A row-major tensor: `data[i0 * s0 + i1 * s1 + …]` with strides from `shape`. */
 export interface Tensor<A extends FloatArray = FloatArray> {
@@ -33,19 +39,66 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
-/** The dtype of a typed array. */
-export function dtypeOf(data: FloatArray): DType {
-  return data instanceof Float32Array ? "float32" : "float64";
-}
-
-/** A new zero-filled typed array of the given dtype and length. */
+/**
+ * A new zero-filled typed array of the given dtype and length, through the
+ * library's one allocation helper.
+ *
+ * @param data an array of the dtype wanted
+ * @param length elements
+ */
 export function allocLike(data: FloatArray, length: number): FloatArray {
-  return data instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
+  return allocate(dtypeOf(data), length);
 }
 
-/** A new zero-filled typed array of the named dtype. */
+/**
+ * A new zero-filled typed array of the named dtype, through the library's one
+ * allocation helper.
+ *
+ * @param dtype storage
+ * @param length elements
+ */
 export function alloc(dtype: DType, length: number): FloatArray {
-  return dtype === "float32" ? new Float32Array(length) : new Float64Array(length);
+  return allocate(dtype, length);
+}
+
+/**
+ * Checks a shape: an array of non-negative integer dimensions whose product
+ * fits in one array of the dtype.
+ *
+ * @param fn the public function, for the message
+ * @param name the argument's name
+ * @param shape the value given as a shape
+ * @param dtype the storage it will have (for the size limit)
+ * @returns the number of elements
+ * @throws {ShapeError} for anything but an array of non-negative integers
+ * @throws {ValueError} when the array would exceed the size limit
+ */
+export function checkShape(
+  fn: string,
+  name: string,
+  shape: unknown,
+  dtype: DType = "float64",
+): number {
+  if (!Array.isArray(shape)) {
+    throw new ShapeError(
+      fn,
+      `${name} must be an array of dimensions but got ${describeValue(shape)}`,
+    );
+  }
+  let n = 1;
+  for (const d of shape) {
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
+      throw new ShapeError(
+        fn,
+        `${name} must hold non-negative integer dimensions but got [${
+          shape.map((v) => typeof v === "string" ? JSON.stringify(v) : String(v)).join(", ")
+        }]`,
+      );
+    }
+    n *= d;
+  }
+  checkAllocation(fn, n, DTYPE_BYTES[dtype], `a tensor of shape [${shape.join(", ")}]`);
+  return n;
 }
 
 /**
@@ -72,13 +125,27 @@ export function tensor<A extends FloatArray>(
   data: A | readonly number[],
   shape?: readonly number[],
 ): Tensor<A> {
-  const arr = (Array.isArray(data) ? Float64Array.from(data as number[]) : data) as A;
-  const s = shape ? [...shape] : [arr.length];
-  for (const d of s) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new ShapeError("tensor", `dimensions must be non-negative integers but got [${s}]`);
-    }
+  if (!Array.isArray(data) && !(data instanceof Float32Array || data instanceof Float64Array)) {
+    throw new DTypeError(
+      "tensor",
+      `data must be a number[], Float32Array or Float64Array but got ${describeValue(data)}`,
+    );
   }
+  let arr: A;
+  if (Array.isArray(data)) {
+    for (let i = 0; i < data.length; i++) {
+      if (typeof data[i] !== "number") {
+        throw new ValueError(
+          "tensor",
+          `data[${i}] must be a number but got ${describeValue(data[i])}`,
+        );
+      }
+    }
+    arr = allocate("float64", data.length, "tensor") as A;
+    arr.set(data);
+  } else arr = data as A;
+  if (shape !== undefined) checkShape("tensor", "shape", shape, dtypeOf(arr));
+  const s = shape === undefined ? [arr.length] : [...shape];
   if (sizeOf(s) !== arr.length) {
     throw new ShapeError(
       "tensor",
@@ -93,14 +160,29 @@ export function tensor<A extends FloatArray>(
  *
  * @param shape dimensions
  * @param dtype storage; default `"float64"`
+ * @throws {ShapeError} when a dimension is not a non-negative integer
+ * @throws {ValueError} on an unknown dtype, or a size above the limit (4 GiB
+ *   per array), before anything is allocated
  */
 export function zeros(shape: readonly number[], dtype: DType = "float64"): Tensor {
-  return { shape: [...shape], data: alloc(dtype, sizeOf(shape)) };
+  if (dtype !== "float32" && dtype !== "float64") {
+    throw new ValueError(
+      "zeros",
+      `dtype must be "float32" or "float64" but got ${describeValue(dtype)}`,
+    );
+  }
+  const n = checkShape("zeros", "shape", shape, dtype);
+  return { shape: [...shape], data: allocate(dtype, n, "zeros") };
 }
 
-/** A deep copy of a tensor (same dtype). */
+/**
+ * A deep copy of a tensor (same dtype and shape, new storage).
+ *
+ * @param t the tensor
+ * @returns a tensor that shares nothing with t
+ */
 export function clone<A extends FloatArray>(t: Tensor<A>): Tensor<A> {
-  return { shape: [...t.shape], data: t.data.slice() as A };
+  return { shape: [...t.shape], data: copyOf(t.data) };
 }
 
 /** Human-readable form of a shape for error messages, numpy style: `(4, 5)`. */
@@ -125,18 +207,34 @@ export function checkTensor(
   rank?: number,
 ): asserts t is Tensor {
   if (typeof t !== "object" || t === null) {
-    throw new ShapeError(fn, `${name} must be a tensor { shape, data } but got ${t}`);
+    throw new ShapeError(
+      fn,
+      `${name} must be a tensor { shape, data } but got ${describeValue(t)}`,
+    );
   }
   const { shape, data } = t as { shape?: unknown; data?: unknown };
   if (!(data instanceof Float32Array || data instanceof Float64Array)) {
-    const what = data === undefined ? "undefined" : (data as object).constructor?.name;
+    const what = data === undefined ? "undefined" : describeValue(data);
     throw new DTypeError(
       fn,
       `${name}.data must be a Float32Array or Float64Array but got ${what}`,
     );
   }
   if (!Array.isArray(shape)) {
-    throw new ShapeError(fn, `${name}.shape must be an array of dimensions but got ${shape}`);
+    throw new ShapeError(
+      fn,
+      `${name}.shape must be an array of dimensions but got ${describeValue(shape)}`,
+    );
+  }
+  for (const d of shape) {
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
+      throw new ShapeError(
+        fn,
+        `${name}.shape must hold non-negative integer dimensions but got [${
+          shape.map((v) => typeof v === "string" ? JSON.stringify(v) : String(v)).join(", ")
+        }]`,
+      );
+    }
   }
   if (sizeOf(shape) !== data.length) {
     throw new ShapeError(

@@ -48,7 +48,7 @@ const caseArb = (maxN = 64, maxD = 32) =>
  * max over the batch and features of |γ|·ivar·|dout|. An entry of dx near zero
  * is exact only up to rounding at this scale, so tolerances are measured in it.
  */
-function termScale(gamma: Tensor, ivar: Float64Array, dout: Tensor): number {
+function termScale(gamma: Tensor, ivar: ArrayLike<number>, dout: Tensor): number {
   const d = gamma.data.length;
   let m = 0;
   for (let i = 0; i < dout.data.length; i++) {
