@@ -31,7 +31,7 @@
  */
 
 import { checkOptionKeys, describeValue, ShapeError, ValueError } from "./errors.ts";
-import { dtypeOf, Scratch } from "./kernels/mod.ts";
+import { copyOf, dtypeOf, Scratch } from "./kernels/mod.ts";
 import {
   allocLike,
   checkSameDType,
@@ -180,6 +180,106 @@ function state(
 
 const like = (w: Tensor, data: FloatArray): Tensor => ({ shape: [...w.shape], data });
 
+/** The built-in rules by their camelCase names. */
+export type RuleName = keyof typeof OPTIM_DEFAULTS;
+
+/** Every hyperparameter a rule reads, with its domain. */
+const HYPER: Record<
+  RuleName,
+  readonly [
+    key: "learningRate" | "momentum" | "decayRate" | "beta1" | "beta2" | "epsilon",
+    domain: "positive" | "nonnegative" | "unit",
+  ][]
+> = {
+  sgd: [["learningRate", "positive"]],
+  sgdMomentum: [["learningRate", "positive"], ["momentum", "unit"]],
+  rmsprop: [["learningRate", "positive"], ["decayRate", "unit"], ["epsilon", "nonnegative"]],
+  adam: [["learningRate", "positive"], ["beta1", "unit"], ["beta2", "unit"], [
+    "epsilon",
+    "nonnegative",
+  ]],
+};
+
+/**
+ * A rule's hyperparameters from `config`, each defaulted and checked to lie in
+ * its domain — what the rule itself checks on every call, and a `Solver`
+ * checks once in its constructor.
+ *
+ * @param fn the public function, for messages
+ * @param rule the rule
+ * @param config the config (its state keys are ignored here)
+ * @returns the rule's hyperparameters, every one present
+ * @throws {ValueError} for a hyperparameter outside its domain
+ */
+export function resolveHyper<R extends RuleName>(
+  fn: string,
+  rule: R,
+  config: OptimConfig,
+): { -readonly [K in keyof (typeof OPTIM_DEFAULTS)[R]]: number } {
+  const defaults = OPTIM_DEFAULTS[rule] as Record<string, number>;
+  const out: Record<string, number> = {};
+  for (const [key, domain] of HYPER[rule]) out[key] = hyper(fn, config, key, defaults[key], domain);
+  return out as { -readonly [K in keyof (typeof OPTIM_DEFAULTS)[R]]: number };
+}
+
+/**
+ * SGD in place: `w = w − learningRate · dw`.
+ *
+ * @param w weights, updated
+ * @param dw gradient
+ * @param lr learning rate
+ */
+export function sgdStep(w: FloatArray, dw: ArrayLike<number>, lr: number): void {
+  for (let i = 0; i < w.length; i++) w[i] = w[i] - lr * dw[i];
+}
+
+/**
+ * SGD with momentum in place: `v = momentum · v − learningRate · dw`, `w = w + v`.
+ *
+ * @param w weights, updated
+ * @param dw gradient
+ * @param v velocity, updated
+ * @param lr learning rate
+ * @param mu momentum
+ */
+export function sgdMomentumStep(
+  w: FloatArray,
+  dw: ArrayLike<number>,
+  v: FloatArray,
+  lr: number,
+  mu: number,
+): void {
+  for (let i = 0; i < w.length; i++) {
+    v[i] = mu * v[i] - lr * dw[i];
+    w[i] = w[i] + v[i];
+  }
+}
+
+/**
+ * RMSProp in place: `cache = decayRate · cache + (1 − decayRate) · dw²`,
+ * `w = w − learningRate · dw / (√cache + epsilon)`.
+ *
+ * @param w weights, updated
+ * @param dw gradient
+ * @param cache moving average of dw², updated
+ * @param lr learning rate
+ * @param rho decay rate
+ * @param eps epsilon
+ */
+export function rmspropStep(
+  w: FloatArray,
+  dw: ArrayLike<number>,
+  cache: FloatArray,
+  lr: number,
+  rho: number,
+  eps: number,
+): void {
+  for (let i = 0; i < w.length; i++) {
+    cache[i] = rho * cache[i] + (1 - rho) * (dw[i] * dw[i]);
+    w[i] = w[i] - (lr * dw[i]) / (Math.sqrt(cache[i]) + eps);
+  }
+}
+
 /**
  * Vanilla stochastic gradient descent: `next = w − learningRate · dw`.
  *
@@ -202,10 +302,9 @@ const like = (w: Tensor, data: FloatArray): Tensor => ({ shape: [...w.shape], da
 export function sgd(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
   const fn = "sgd";
   const c = checkArgs(fn, w, dw, config);
-  const lr = hyper(fn, c, "learningRate", OPTIM_DEFAULTS.sgd.learningRate, "positive");
-  const ws = w.data, g = dw.data;
-  const next = allocLike(ws, ws.length);
-  for (let i = 0; i < ws.length; i++) next[i] = ws[i] - lr * g[i];
+  const { learningRate: lr } = resolveHyper(fn, "sgd", c);
+  const next = copyOf(w.data);
+  sgdStep(next, dw.data, lr);
   return { next: like(w, next), config: { ...c, learningRate: lr } };
 }
 
@@ -222,17 +321,10 @@ export function sgd(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
 export function sgdMomentum(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
   const fn = "sgdMomentum";
   const c = checkArgs(fn, w, dw, config);
-  const d = OPTIM_DEFAULTS.sgdMomentum;
-  const lr = hyper(fn, c, "learningRate", d.learningRate, "positive");
-  const mu = hyper(fn, c, "momentum", d.momentum, "unit");
+  const { learningRate: lr, momentum: mu } = resolveHyper(fn, "sgdMomentum", c);
   const v0 = state(fn, c, "velocity", w);
-  const ws = w.data, g = dw.data;
-  const next = allocLike(ws, ws.length), v = allocLike(ws, ws.length);
-  for (let i = 0; i < ws.length; i++) {
-    const vi = mu * (v0 === null ? 0 : v0[i]) - lr * g[i];
-    v[i] = vi;
-    next[i] = ws[i] + v[i];
-  }
+  const next = copyOf(w.data), v = v0 === null ? allocLike(w.data, w.data.length) : copyOf(v0);
+  sgdMomentumStep(next, dw.data, v, lr, mu);
   return {
     next: like(w, next),
     config: { ...c, learningRate: lr, momentum: mu, velocity: like(w, v) },
@@ -253,17 +345,10 @@ export function sgdMomentum(w: Tensor, dw: Tensor, config?: OptimConfig): Update
 export function rmsprop(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
   const fn = "rmsprop";
   const c = checkArgs(fn, w, dw, config);
-  const d = OPTIM_DEFAULTS.rmsprop;
-  const lr = hyper(fn, c, "learningRate", d.learningRate, "positive");
-  const rho = hyper(fn, c, "decayRate", d.decayRate, "unit");
-  const eps = hyper(fn, c, "epsilon", d.epsilon, "nonnegative");
+  const { learningRate: lr, decayRate: rho, epsilon: eps } = resolveHyper(fn, "rmsprop", c);
   const c0 = state(fn, c, "cache", w);
-  const ws = w.data, g = dw.data;
-  const next = allocLike(ws, ws.length), cache = allocLike(ws, ws.length);
-  for (let i = 0; i < ws.length; i++) {
-    cache[i] = rho * (c0 === null ? 0 : c0[i]) + (1 - rho) * (g[i] * g[i]);
-    next[i] = ws[i] - (lr * g[i]) / (Math.sqrt(cache[i]) + eps);
-  }
+  const next = copyOf(w.data), cache = c0 === null ? allocLike(w.data, w.data.length) : copyOf(c0);
+  rmspropStep(next, dw.data, cache, lr, rho, eps);
   return {
     next: like(w, next),
     config: { ...c, learningRate: lr, decayRate: rho, epsilon: eps, cache: like(w, cache) },
@@ -298,14 +383,10 @@ export function rmsprop(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResu
 export function adam(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
   const fn = "adam";
   const c = checkArgs(fn, w, dw, config);
-  const d = OPTIM_DEFAULTS.adam;
-  const lr = hyper(fn, c, "learningRate", d.learningRate, "positive");
-  const b1 = hyper(fn, c, "beta1", d.beta1, "unit");
-  const b2 = hyper(fn, c, "beta2", d.beta2, "unit");
-  const eps = hyper(fn, c, "epsilon", d.epsilon, "nonnegative");
+  const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = resolveHyper(fn, "adam", c);
   const t0 = c.t ?? 0;
-  if (!Number.isInteger(t0) || t0 < 0) {
-    throw new ValueError(fn, `config.t must be an integer >= 0 but got ${t0}`);
+  if (typeof t0 !== "number" || !Number.isInteger(t0) || t0 < 0) {
+    throw new ValueError(fn, `config.t must be an integer >= 0 but got ${describeValue(t0)}`);
   }
   const m0 = state(fn, c, "m", w), v0 = state(fn, c, "v", w);
   const t = t0 + 1;

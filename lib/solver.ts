@@ -16,19 +16,54 @@
  * @module
  */
 
-import { BnlabError, checkOptionKeys, ShapeError, ValueError } from "./errors.ts";
-import { adam, type OptimConfig, rmsprop, sgd, sgdMomentum, type UpdateRule } from "./optim.ts";
+import { BnlabError, checkOptionKeys, describeValue, ShapeError, ValueError } from "./errors.ts";
+import {
+  allocateInt32,
+  allocateResident,
+  checkAllocation,
+  copyOf,
+  DTYPE_BYTES,
+  dtypeOf,
+  type FloatArray,
+  isResident,
+  type Kernels,
+  kernels,
+  release,
+} from "./kernels/mod.ts";
+import { labelArray } from "./layers.ts";
+import {
+  adam,
+  OPTIM_CONFIG_KEYS,
+  type OptimConfig,
+  resolveHyper,
+  rmsprop,
+  rmspropStep,
+  type RuleName,
+  sgd,
+  sgdMomentum,
+  sgdMomentumStep,
+  sgdStep,
+  type UpdateRule,
+} from "./optim.ts";
 import { RandomState } from "./random.ts";
-import { allocLike, checkTensor, fmtShape, type Tensor } from "./tensor.ts";
+import { checkTensor, fmtShape, sizeOf, type Tensor } from "./tensor.ts";
 
 /** What a solver needs of a model (the notebook's model interface). */
 export interface SolverModel {
-  /** Parameters by name; the solver replaces entries with updated tensors. */
+  /** Parameters by name; the solver updates them in place. */
   params: Record<string, Tensor>;
-  /** Train mode: the loss and a gradient for every entry of `params`. */
-  loss(X: Tensor, y: ArrayLike<number>): { loss: number; grads: Record<string, Tensor> };
-  /** Test mode: `(N, C)` class scores. */
-  loss(X: Tensor): Tensor;
+  /**
+   * Train mode: the loss and a gradient for every entry of `params`. The
+   * solver passes `{ reuse: true }`: a model may then return buffers it
+   * reuses on the next call (as `FullyConnectedNet` does); others ignore it.
+   */
+  loss(
+    X: Tensor,
+    y: ArrayLike<number>,
+    options?: { reuse?: boolean },
+  ): { loss: number; grads: Record<string, Tensor> };
+  /** Test mode: `(N, C)` class scores (valid until the next call when `reuse`). */
+  loss(X: Tensor, y?: undefined, options?: { reuse?: boolean }): Tensor;
   /** Number of classes, when the model knows it (labels are checked against it). */
   readonly numClasses?: number;
   /** Features per example, when the model knows it (the data is checked against it). */
@@ -39,12 +74,12 @@ export interface SolverModel {
 export interface SolverData {
   /** `(N_train, d1, …)` training examples. */
   X_train: Tensor;
-  /** `(N_train,)` integer training labels. */
-  y_train: ArrayLike<number>;
+  /** `(N_train,)` integer training labels (`number[]`, `Int32Array` or `IntTensor`). */
+  y_train: ArrayLike<number> | { readonly shape: readonly number[]; readonly data: Int32Array };
   /** `(N_val, d1, …)` validation examples. */
   X_val: Tensor;
-  /** `(N_val,)` integer validation labels. */
-  y_val: ArrayLike<number>;
+  /** `(N_val,)` integer validation labels (`number[]`, `Int32Array` or `IntTensor`). */
+  y_val: ArrayLike<number> | { readonly shape: readonly number[]; readonly data: Int32Array };
 }
 
 /** The notebook's names of the update rules, and the camelCase alias. */
@@ -113,6 +148,17 @@ const RULES: Record<UpdateRuleName, UpdateRule> = {
   adam,
 };
 
+/** The built-in rules the solver runs in place, by their functions. */
+const BUILT_IN = new Map<UpdateRule, RuleName>([
+  [sgd, "sgd"],
+  [sgdMomentum, "sgdMomentum"],
+  [rmsprop, "rmsprop"],
+  [adam, "adam"],
+]);
+
+/** The state keys of a rule's config: the solver's own, never in the template. */
+const STATE_KEYS = ["velocity", "cache", "m", "v", "t"] as const;
+
 /**
  * Python's `'%f' % v`: six decimals rounded half to even on the exact binary
  * value, every integer digit written out (no exponent), `nan` / `inf` as
@@ -152,7 +198,7 @@ function checkSplit(
   X: unknown,
   y: unknown,
   model: SolverModel,
-): void {
+): ArrayLike<number> {
   const numClasses = typeof model.numClasses === "number" ? model.numClasses : undefined;
   checkTensor(fn, `${xName}`, X);
   if (X.shape.length < 2 || X.shape[0] < 1) {
@@ -170,10 +216,7 @@ function checkSplit(
       }`,
     );
   }
-  const ys = y as ArrayLike<number>;
-  if (ys === null || typeof ys !== "object" || typeof ys.length !== "number") {
-    throw new ValueError(fn, `${yName} must be an array of integer labels but got ${y}`);
-  }
+  const ys = labelArray(fn, yName, y);
   if (ys.length !== X.shape[0]) {
     throw new ShapeError(
       fn,
@@ -186,20 +229,26 @@ function checkSplit(
       const range = numClasses === undefined
         ? "an integer >= 0"
         : `an integer in [0, ${numClasses})`;
-      throw new ValueError(fn, `${yName}[${i}] must be ${range} but got ${v}`);
+      throw new ValueError(fn, `${yName}[${i}] must be ${range} but got ${describeValue(v)}`);
     }
   }
+  return ys;
 }
 
-/** Rows `idx` of X, a new tensor `(idx.length, d1, …)`. */
-function gather(X: Tensor, idx: Int32Array): Tensor {
-  const d = X.data.length / X.shape[0];
-  const out = allocLike(X.data, idx.length * d);
+/** Rows `idx` of X (n × d) into `out`, and their labels into `yOut`. */
+function gather(
+  X: FloatArray,
+  d: number,
+  y: ArrayLike<number>,
+  idx: Int32Array,
+  out: FloatArray,
+  yOut: Int32Array,
+): void {
   for (let i = 0; i < idx.length; i++) {
     const s = idx[i] * d;
-    out.set(X.data.subarray(s, s + d), i * d);
+    out.set(X.subarray(s, s + d), i * d);
+    yOut[i] = y[idx[i]];
   }
-  return { shape: [idx.length, ...X.shape.slice(1)], data: out };
 }
 
 function allFinite(params: Record<string, Tensor>): boolean {
@@ -210,13 +259,29 @@ function allFinite(params: Record<string, Tensor>): boolean {
   return true;
 }
 
-function deepCopy(params: Record<string, Tensor>): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(params)) {
-    out[k] = { shape: [...t.shape], data: t.data.slice() };
-  }
-  return out;
+/**
+ * One parameter's built-in update, in place, with its state (owned by the
+ * solver): momentum's velocity, RMSProp's cache, Adam's m, v and t.
+ */
+interface ParamUpdate {
+  readonly rule: RuleName;
+  /** The hyperparameters (the learning rate decays at each epoch's end). */
+  readonly hyper: Record<string, number>;
+  /** velocity | cache | m. */
+  readonly s1: FloatArray | null;
+  /** v (Adam). */
+  readonly s2: FloatArray | null;
+  /** Resident copies of the parameter and its gradient, for the WebAssembly Adam. */
+  readonly wr: FloatArray | null;
+  readonly gr: FloatArray | null;
+  /** Updates done. */
+  t: number;
 }
+
+/** Frees a collected solver's WebAssembly memory. */
+const reclaim = new FinalizationRegistry<FloatArray[]>((arrays) => {
+  for (const a of arrays) release(a);
+});
 
 /**
  * Trains a model by minibatch gradient descent, as the notebook's `Solver`.
@@ -295,8 +360,6 @@ export class Solver {
   readonly trainAccHistory: number[] = [];
   /** Validation accuracy at every check. */
   readonly valAccHistory: number[] = [];
-  /** Every parameter's update-rule config and state, by parameter name. */
-  optimConfigs: Record<string, OptimConfig> = {};
   /** True when a non-finite loss stopped the run. */
   diverged = false;
   /** The 1-based iteration whose loss was not finite, or null. */
@@ -304,17 +367,32 @@ export class Solver {
   readonly #rng: RandomState;
   readonly #log: (line: string) => void;
   readonly #onProgress?: (progress: SolverProgress) => void;
+  /** The built-in rule run in place, or null for a rule given as a function. */
+  readonly #builtIn: RuleName | null;
+  /** The labels of each split as arrays (an IntTensor's data). */
+  readonly #yTrain: ArrayLike<number>;
+  readonly #yVal: ArrayLike<number>;
+  /** Per parameter: the in-place update's state (built-in rules) … */
+  readonly #updates = new Map<string, ParamUpdate>();
+  /** … or the config a rule function returned last. */
+  readonly #configs: Record<string, OptimConfig> = {};
+  /** Resident arrays this solver allocated, freed when it is collected. */
+  readonly #owned: FloatArray[] = [];
+  /** Buffers for accuracy subsamples, by split. */
+  readonly #samples = new Map<Tensor, { idx: Int32Array; X: FloatArray; y: Int32Array }>();
   #trained = false;
 
   /**
-   * Sets up a run: checks the data and options and gives every parameter its
-   * own copy of `optimConfig`. Nothing is drawn until `train()`.
+   * Sets up a run: checks the data and options once (nothing is checked again
+   * per minibatch) and gives every parameter its own copy of `optimConfig`.
+   * Nothing is drawn until `train()`.
    *
    * @param model the model to train (e.g. a {@linkcode FullyConnectedNet})
    * @param data `{ X_train (N_train, …), y_train (N_train,), X_val (N_val, …), y_val (N_val,) }`
    * @param options see {@linkcode SolverOptions}; `rng` is required
-   * @throws {ValueError} on an unknown option or update rule, an option outside
-   *   its domain, or labels that are not integers (in `[0, C)` when the model
+   * @throws {ValueError} on an unknown option, update rule or optimConfig key,
+   *   an option or hyperparameter outside its domain, a minibatch too large to
+   *   allocate, or labels that are not integers (in `[0, C)` when the model
    *   has `numClasses`)
    * @throws {ShapeError} when a split's X and y lengths differ
    */
@@ -324,14 +402,27 @@ export class Solver {
       model === null || typeof model !== "object" || typeof model.loss !== "function" ||
       model.params === null || typeof model.params !== "object"
     ) {
-      throw new ValueError(fn, `model must have params and a loss(X, y?) method but got ${model}`);
+      throw new ValueError(
+        fn,
+        `model must have params and a loss(X, y?) method but got ${describeValue(model)}`,
+      );
     }
     if (data === null || typeof data !== "object") {
-      throw new ValueError(fn, `data must be { X_train, y_train, X_val, y_val } but got ${data}`);
+      throw new ValueError(
+        fn,
+        `data must be { X_train, y_train, X_val, y_val } but got ${describeValue(data)}`,
+      );
     }
     checkOptionKeys(fn, options, OPTION_KEYS, "{ rng }");
-    checkSplit(fn, "data.X_train", "data.y_train", data.X_train, data.y_train, model);
-    checkSplit(fn, "data.X_val", "data.y_val", data.X_val, data.y_val, model);
+    this.#yTrain = checkSplit(
+      fn,
+      "data.X_train",
+      "data.y_train",
+      data.X_train,
+      data.y_train,
+      model,
+    );
+    this.#yVal = checkSplit(fn, "data.X_val", "data.y_val", data.X_val, data.y_val, model);
 
     const rule = options.updateRule ?? "sgd";
     if (typeof rule === "function") this.updateRule = rule;
@@ -340,32 +431,56 @@ export class Solver {
     } else {
       throw new ValueError(
         fn,
-        `invalid updateRule ${JSON.stringify(rule)}; expected one of ${
+        `invalid updateRule ${describeValue(rule)}; expected one of ${
           Object.keys(RULES).map((k) => `"${k}"`).join(", ")
         } or a function`,
       );
     }
+    this.#builtIn = BUILT_IN.get(this.updateRule) ?? null;
     const optimConfig = options.optimConfig ?? {};
-    if (optimConfig === null || typeof optimConfig !== "object") {
-      throw new ValueError(fn, `optimConfig must be an object but got ${optimConfig}`);
+    if (this.#builtIn !== null) {
+      // The template holds hyperparameters only; each is checked now, not at the first step.
+      checkOptionKeys(fn, optimConfig, OPTIM_CONFIG_KEYS, "hyperparameters", "optimConfig");
+      for (const key of STATE_KEYS) {
+        if ((optimConfig as Record<string, unknown>)[key] !== undefined) {
+          throw new ValueError(
+            fn,
+            `optimConfig.${key} is the update rule's state, which the solver keeps per parameter; give hyperparameters only`,
+          );
+        }
+      }
+      resolveHyper(`${fn}: optimConfig`, this.#builtIn, optimConfig);
+    } else if (optimConfig === null || typeof optimConfig !== "object") {
+      throw new ValueError(
+        fn,
+        `optimConfig must be an object but got ${describeValue(optimConfig)}`,
+      );
     }
     const lrDecay = options.lrDecay ?? 1;
     if (typeof lrDecay !== "number" || !(lrDecay > 0) || !Number.isFinite(lrDecay)) {
-      throw new ValueError(fn, `lrDecay must be a positive finite number but got ${lrDecay}`);
+      throw new ValueError(
+        fn,
+        `lrDecay must be a positive finite number but got ${describeValue(lrDecay)}`,
+      );
     }
     const numValSamples = options.numValSamples ?? null;
     if (!(options.rng instanceof RandomState)) {
       throw new ValueError(
         fn,
-        `options.rng must be a RandomState (minibatches are drawn from it) but got ${options.rng}`,
+        `options.rng must be a RandomState (minibatches are drawn from it) but got ${
+          describeValue(options.rng)
+        }`,
       );
     }
     const log = options.log ?? console.log;
     if (typeof log !== "function") {
-      throw new ValueError(fn, `log must be a function but got ${log}`);
+      throw new ValueError(fn, `log must be a function but got ${describeValue(log)}`);
     }
     if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
-      throw new ValueError(fn, `onProgress must be a function but got ${options.onProgress}`);
+      throw new ValueError(
+        fn,
+        `onProgress must be a function but got ${describeValue(options.onProgress)}`,
+      );
     }
     this.batchSize = checkCount(fn, "batchSize", options.batchSize ?? 100, 1);
     this.numEpochs = checkCount(fn, "numEpochs", options.numEpochs ?? 10, 1);
@@ -376,8 +491,16 @@ export class Solver {
     this.printEvery = checkCount(fn, "printEvery", options.printEvery ?? 10, 1);
     const verbose = options.verbose ?? true;
     if (typeof verbose !== "boolean") {
-      throw new ValueError(fn, `verbose must be a boolean but got ${verbose}`);
+      throw new ValueError(fn, `verbose must be a boolean but got ${describeValue(verbose)}`);
     }
+    // The minibatch buffer must fit: refuse an oversized batch now, not after training started.
+    const d = sizeOf(data.X_train.shape.slice(1));
+    checkAllocation(
+      fn,
+      this.batchSize * d,
+      DTYPE_BYTES[dtypeOf(data.X_train.data)],
+      `a minibatch of batchSize ${this.batchSize} × ${d} features`,
+    );
     this.model = model;
     this.data = data;
     this.optimConfig = { ...optimConfig };
@@ -386,11 +509,44 @@ export class Solver {
     this.#rng = options.rng;
     this.#log = log;
     this.#onProgress = options.onProgress;
-    for (const name of Object.keys(model.params)) this.optimConfigs[name] = { ...optimConfig };
+    for (const name of Object.keys(model.params)) this.#configs[name] = { ...optimConfig };
+    reclaim.register(this, this.#owned);
+  }
+
+  /**
+   * Every parameter's update-rule config and state, by parameter name, as the
+   * notebook's `optim_configs`: the hyperparameters (learning rates decayed so
+   * far) and, for a built-in rule, a snapshot of its state (`velocity`,
+   * `cache`, `m`, `v`, `t`) copied when read — the solver keeps the live state
+   * in memory it owns.
+   */
+  get optimConfigs(): Record<string, OptimConfig> {
+    if (this.#builtIn === null) return this.#configs;
+    const out: Record<string, OptimConfig> = {};
+    for (const [name, c] of Object.entries(this.#configs)) {
+      const u = this.#updates.get(name);
+      if (u === undefined) {
+        out[name] = { ...c };
+        continue;
+      }
+      const shape = this.model.params[name]?.shape ?? [u.s1?.length ?? 0];
+      const snap = (
+        a: FloatArray | null,
+      ) => (a === null ? undefined : { shape: [...shape], data: copyOf(a) });
+      const st: OptimConfig = { ...u.hyper };
+      if (u.rule === "sgdMomentum") st.velocity = snap(u.s1);
+      if (u.rule === "rmsprop") st.cache = snap(u.s1);
+      if (u.rule === "adam") Object.assign(st, { m: snap(u.s1), v: snap(u.s2), t: u.t });
+      out[name] = st;
+    }
+    return out;
   }
 
   /**
    * Runs the whole training loop (see the class documentation). Call once.
+   * After the first iteration a step allocates no typed array with a model
+   * that reuses its buffers (`FullyConnectedNet`): the minibatch, the
+   * optimizer state and the best parameters live in buffers made once.
    *
    * @throws {BnlabError} when called a second time, or whatever the model or
    *   the update rule throws
@@ -404,18 +560,23 @@ export class Solver {
       );
     }
     this.#trained = true;
-    const { X_train, y_train } = this.data;
+    const { X_train } = this.data;
     const numTrain = X_train.shape[0];
+    const d = X_train.data.length / numTrain;
     const iterationsPerEpoch = Math.max(Math.floor(numTrain / this.batchSize), 1);
     const numIterations = this.numEpochs * iterationsPerEpoch;
-    const yBatch = new Int32Array(this.batchSize);
+    // The minibatch, made once: indices, rows (resident, so the model reads them in place), labels.
+    const idx = allocateInt32(this.batchSize, fn);
+    const xb = this.#resident(dtypeOf(X_train.data), this.batchSize * d);
+    const yb = allocateInt32(this.batchSize, fn);
+    const XBatch: Tensor = { shape: [this.batchSize, ...X_train.shape.slice(1)], data: xb };
+    const k = kernels();
 
     for (let t = 0; t < numIterations; t++) {
       // One step: a minibatch drawn with replacement, the loss, an update per parameter.
-      const mask = this.#rng.choice(numTrain, this.batchSize).data;
-      const XBatch = gather(X_train, mask);
-      for (let i = 0; i < mask.length; i++) yBatch[i] = y_train[mask[i]];
-      const { loss, grads } = this.model.loss(XBatch, yBatch);
+      this.#rng.fillChoice(numTrain, idx);
+      gather(X_train.data, d, this.#yTrain, idx, xb, yb);
+      const { loss, grads } = this.model.loss(XBatch, yb, { reuse: true });
       this.lossHistory.push(loss);
       if (!Number.isFinite(loss)) {
         this.diverged = true;
@@ -432,9 +593,7 @@ export class Solver {
         if (dw === undefined) {
           throw new BnlabError(fn, `the model returned no gradient for parameter ${name}`);
         }
-        const { next, config } = this.updateRule(w, dw, this.optimConfigs[name]);
-        this.model.params[name] = next;
-        this.optimConfigs[name] = config;
+        this.#update(k, name, w, dw);
       }
       if (this.verbose && t % this.printEvery === 0) {
         this.#log(`(Iteration ${t + 1} / ${numIterations}) loss: ${fmtF(loss)}`);
@@ -443,13 +602,15 @@ export class Solver {
       const epochEnd = (t + 1) % iterationsPerEpoch === 0;
       if (epochEnd) {
         this.epoch++;
-        for (const config of Object.values(this.optimConfigs)) {
-          if (config.learningRate !== undefined) config.learningRate *= this.lrDecay;
+        for (const [name, c] of Object.entries(this.#configs)) {
+          if (c.learningRate !== undefined) c.learningRate *= this.lrDecay;
+          const u = this.#updates.get(name);
+          if (u !== undefined) u.hyper.learningRate *= this.lrDecay;
         }
       }
       if (t === 0 || t === numIterations - 1 || epochEnd) {
-        const trainAcc = this.checkAccuracy(X_train, y_train, this.numTrainSamples);
-        const valAcc = this.checkAccuracy(this.data.X_val, this.data.y_val, this.numValSamples);
+        const trainAcc = this.checkAccuracy(X_train, this.#yTrain, this.numTrainSamples);
+        const valAcc = this.checkAccuracy(this.data.X_val, this.#yVal, this.numValSamples);
         this.trainAccHistory.push(trainAcc);
         this.valAccHistory.push(valAcc);
         if (this.verbose) {
@@ -462,13 +623,115 @@ export class Solver {
         const first = Object.keys(this.bestParams).length === 0;
         if ((first || valAcc > this.bestValAcc) && allFinite(this.model.params)) {
           this.bestValAcc = valAcc;
-          this.bestParams = deepCopy(this.model.params);
+          this.#keepBest();
         }
       }
       this.#onProgress?.({ iteration: t + 1, numIterations, epoch: this.epoch, loss });
     }
-    // The model ends with the best parameters (copies, so bestParams stays intact).
-    if (Object.keys(this.bestParams).length > 0) this.model.params = deepCopy(this.bestParams);
+    // The model ends with the best parameters (copied in, so bestParams stays intact).
+    for (const [name, best] of Object.entries(this.bestParams)) {
+      const w = this.model.params[name];
+      if (
+        w !== undefined && w.data.length === best.data.length &&
+        dtypeOf(w.data) === dtypeOf(best.data)
+      ) {
+        w.data.set(best.data);
+      } else {
+        this.model.params[name] = { shape: [...best.shape], data: copyOf(best.data) };
+      }
+    }
+  }
+
+  /** Copies the parameters into bestParams, reusing its arrays after the first time. */
+  #keepBest(): void {
+    for (const [name, w] of Object.entries(this.model.params)) {
+      const b = this.bestParams[name];
+      if (
+        b !== undefined && b.data.length === w.data.length && dtypeOf(b.data) === dtypeOf(w.data)
+      ) {
+        b.data.set(w.data);
+      } else this.bestParams[name] = { shape: [...w.shape], data: copyOf(w.data) };
+    }
+  }
+
+  /** A resident array this solver owns for its life. */
+  #resident(dtype: "float32" | "float64", length: number): FloatArray {
+    const a = allocateResident(dtype, length, "Solver");
+    this.#owned.push(a);
+    return a;
+  }
+
+  /** Updates parameter `name` in place (built-in rule) or through the rule function. */
+  #update(k: Kernels, name: string, w: Tensor, dw: Tensor): void {
+    if (this.#builtIn === null) {
+      const { next, config } = this.updateRule(w, dw, this.#configs[name]);
+      this.model.params[name] = next;
+      this.#configs[name] = config;
+      return;
+    }
+    checkTensor("Solver.train", `grads.${name}`, dw);
+    if (dw.data.length !== w.data.length || dtypeOf(dw.data) !== dtypeOf(w.data)) {
+      throw new ShapeError(
+        "Solver.train",
+        `grads.${name} must match params.${name} ${fmtShape(w.shape)} ${dtypeOf(w.data)} but is ${
+          describeValue(dw)
+        }`,
+      );
+    }
+    let u = this.#updates.get(name);
+    if (u === undefined || (u.s1 !== null && u.s1.length !== w.data.length)) {
+      u = this.#newUpdate(k, name, w);
+      this.#updates.set(name, u);
+    }
+    const h = u.hyper, wd = w.data, g = dw.data;
+    switch (u.rule) {
+      case "sgd":
+        return sgdStep(wd, g, h.learningRate);
+      case "sgdMomentum":
+        return sgdMomentumStep(wd, g, u.s1!, h.learningRate, h.momentum);
+      case "rmsprop":
+        return rmspropStep(wd, g, u.s1!, h.learningRate, h.decayRate, h.epsilon);
+      case "adam": {
+        u.t++;
+        const c1 = 1 - h.beta1 ** u.t, c2 = 1 - h.beta2 ** u.t;
+        // The kernel reads resident arrays: stage w and dw unless they already are.
+        const wk = u.wr === null || isResident(wd) ? wd : u.wr;
+        const gk = u.gr === null || isResident(g) ? g : u.gr;
+        if (wk !== wd) wk.set(wd);
+        if (gk !== g) gk.set(g);
+        k.adam(
+          wd.length,
+          wk,
+          gk,
+          u.s1!,
+          u.s2!,
+          h.learningRate,
+          h.beta1,
+          h.beta2,
+          h.epsilon,
+          c1,
+          c2,
+        );
+        if (wk !== wd) wd.set(wk);
+      }
+    }
+  }
+
+  /** The state of a built-in update for parameter `name`, made on its first step. */
+  #newUpdate(k: Kernels, name: string, w: Tensor): ParamUpdate {
+    const rule = this.#builtIn!;
+    const dt = dtypeOf(w.data), len = w.data.length;
+    const resident = k.backend !== "typescript";
+    const state = (on: boolean) => (on ? this.#resident(dt, len) : null);
+    return {
+      rule,
+      hyper: resolveHyper("Solver", rule, this.#configs[name]) as Record<string, number>,
+      s1: state(rule !== "sgd"),
+      s2: state(rule === "adam"),
+      wr: state(rule === "adam" && resident),
+      gr: state(rule === "adam" && resident),
+      t: 0,
+    };
   }
 
   /**
@@ -478,7 +741,7 @@ export class Solver {
    * predictions are the argmax of test-mode scores, in batches.
    *
    * @param X `(N, d1, …)` examples
-   * @param y `(N,)` integer labels
+   * @param y `(N,)` integer labels (`number[]`, `Int32Array` or `IntTensor`)
    * @param numSamples subsample size; null or ≥ N uses all N examples
    * @param batchSize examples per `model.loss(X)` call; default 100
    * @returns the fraction of examples whose predicted class is the label
@@ -487,30 +750,33 @@ export class Solver {
    */
   checkAccuracy(
     X: Tensor,
-    y: ArrayLike<number>,
+    y: ArrayLike<number> | { readonly shape: readonly number[]; readonly data: Int32Array },
     numSamples: number | null = null,
     batchSize = 100,
   ): number {
     const fn = "Solver.checkAccuracy";
-    checkSplit(fn, "X", "y", X, y, this.model);
+    // The solver's own splits were checked by the constructor; anything else is checked here.
+    const own = (X === this.data.X_train && y === this.#yTrain) ||
+      (X === this.data.X_val && y === this.#yVal);
+    const ys0 = own ? y as ArrayLike<number> : checkSplit(fn, "X", "y", X, y, this.model);
     if (numSamples !== null) checkCount(fn, "numSamples", numSamples, 1);
     checkCount(fn, "batchSize", batchSize, 1);
     let n = X.shape[0];
-    let xs = X, ys = y;
+    let xs = X.data, ys = ys0;
+    const d = X.data.length / n;
     if (numSamples !== null && n > numSamples) {
-      const mask = this.#rng.choice(n, numSamples).data;
-      xs = gather(X, mask);
-      ys = Array.from(mask, (i) => y[i]);
-      n = numSamples;
+      const buf = this.#sampleBuffers(X, numSamples, d);
+      this.#rng.fillChoice(n, buf.idx);
+      gather(X.data, d, ys0, buf.idx, buf.X, buf.y);
+      [xs, ys, n] = [buf.X, buf.y, numSamples];
     }
-    const d = xs.data.length / n;
-    const rest = xs.shape.slice(1);
+    const rest = X.shape.slice(1);
     let correct = 0;
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(start + batchSize, n);
       // Contiguous rows: a view, no copy.
-      const batch = { shape: [end - start, ...rest], data: xs.data.subarray(start * d, end * d) };
-      const scores = this.model.loss(batch);
+      const batch = { shape: [end - start, ...rest], data: xs.subarray(start * d, end * d) };
+      const scores = this.model.loss(batch, undefined, { reuse: true });
       const c = scores.shape[1], s = scores.data;
       for (let i = 0; i < end - start; i++) {
         // argmax as numpy: the first maximum, and the first NaN if there is one.
@@ -527,5 +793,19 @@ export class Solver {
       }
     }
     return correct / n;
+  }
+
+  /** Buffers for a subsample of `numSamples` rows of X, made on first use. */
+  #sampleBuffers(X: Tensor, numSamples: number, d: number) {
+    let b = this.#samples.get(X);
+    if (b === undefined || b.idx.length !== numSamples) {
+      b = {
+        idx: allocateInt32(numSamples),
+        X: copyOf(X.data.subarray(0, numSamples * d)),
+        y: allocateInt32(numSamples),
+      };
+      this.#samples.set(X, b);
+    }
+    return b;
   }
 }

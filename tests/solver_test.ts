@@ -35,7 +35,7 @@ import {
  * The reference script's data: from RandomState(0), X_train (100, 3, 4, 4),
  * X_val (50, 3, 4, 4), a teacher T (48, 5); labels argmax(X · T).
  */
-function syntheticData(): SolverData {
+function syntheticData(): SolverData & { y_train: Int32Array; y_val: Int32Array } {
   const drng = new RandomState(0);
   const X_train = drng.randn(100, 3, 4, 4), X_val = drng.randn(50, 3, 4, 4);
   const T = drng.randn(48, 5);
