@@ -9,7 +9,9 @@
  * notebook's printed numbers come out digit for digit.
  *
  * Tensors are plain `{ shape, data }` objects over `Float32Array` or
- * `Float64Array`, row-major; the dtype travels with the data.
+ * `Float64Array`, row-major; the dtype travels with the data. The layers
+ * compute in WebAssembly SIMD kernels (a TypeScript reference where SIMD is
+ * missing; {@linkcode kernelBackend} tells which).
  *
  * @example
  * ```ts
@@ -41,3 +43,10 @@ export * from "./lib/fc_net.ts";
 export * from "./lib/optim.ts";
 export * from "./lib/solver.ts";
 export * from "./lib/data/mod.ts";
+export {
+  allocationCount,
+  type KernelBackend,
+  kernelBackend,
+  memoryStats,
+  useKernelBackend,
+} from "./lib/kernels/mod.ts";

@@ -162,8 +162,12 @@ export function batchnormForward(
         );
       }
     } else {
+      // The running statistics (zeros when absent); the mean has no low part.
       if (rm) hi.set(rm.data);
+      else hi.fill(0);
       if (rv) variance.set(rv.data);
+      else variance.fill(0);
+      lo.fill(0);
       for (let j = 0; j < d; j++) ivar[j] = 1 / Math.sqrt(variance[j] + eps);
     }
     // 2, 7–9: x̂ = (x − μ) · ivar, out = γ x̂ + β.
@@ -404,7 +408,7 @@ export function batchnormBackward(dout: Tensor, cache: BatchnormCache): NormGrad
       dbeta,
       s.temp(dt, 3 * d),
     );
-    return gradients(s, dx, dgamma, dbeta, n, d);
+    return normGradients(s.result(dx), s.result(dgamma), s.result(dbeta), n, d);
   } finally {
     s.end();
   }
@@ -451,15 +455,22 @@ export function batchnormBackwardAlt(dout: Tensor, cache: BatchnormCache): NormG
       dbeta,
       s.temp(dt, d),
     );
-    return gradients(s, dx, dgamma, dbeta, n, d);
+    return normGradients(s.result(dx), s.result(dgamma), s.result(dbeta), n, d);
   } finally {
     s.end();
   }
 }
 
-/** The caller's gradients from the kernels' outputs. */
-export function gradients(
-  s: Scratch,
+/**
+ * A normalization layer's gradients as tensors.
+ *
+ * @param dx `(N·D)` gradient with respect to the input
+ * @param dgamma `(D,)` gradient with respect to γ
+ * @param dbeta `(D,)` gradient with respect to β
+ * @param n rows N
+ * @param d features D
+ */
+export function normGradients(
   dx: FloatArray,
   dgamma: FloatArray,
   dbeta: FloatArray,
@@ -467,8 +478,8 @@ export function gradients(
   d: number,
 ): NormGradients {
   return {
-    dx: { shape: [n, d], data: s.result(dx) },
-    dgamma: { shape: [d], data: s.result(dgamma) },
-    dbeta: { shape: [d], data: s.result(dbeta) },
+    dx: { shape: [n, d], data: dx },
+    dgamma: { shape: [d], data: dgamma },
+    dbeta: { shape: [d], data: dbeta },
   };
 }

@@ -36,6 +36,7 @@ import {
   ValueError,
 } from "./errors.ts";
 import {
+  activeKernels,
   allocate,
   allocateResident,
   checkAllocation,
@@ -43,7 +44,6 @@ import {
   DTYPE_BYTES,
   isResident,
   type Kernels,
-  kernels,
   release,
 } from "./kernels/mod.ts";
 import { checkLabels, type Labels, softmaxKernel } from "./layers.ts";
@@ -635,7 +635,7 @@ export class FullyConnectedNet {
     }
 
     // Everything below writes only the net's own buffers until the commit.
-    const k = kernels();
+    const k = activeKernels();
     const ws = this.#workspace(n);
     const s: Step = {
       k,
@@ -751,7 +751,7 @@ export class FullyConnectedNet {
       DTYPE_BYTES[this.dtype],
       `a batch of ${n}`,
     );
-    const k = kernels();
+    const k = activeKernels();
     let pack = 0;
     for (const { din, dout } of this.#layers) {
       pack = Math.max(
@@ -783,7 +783,9 @@ export class FullyConnectedNet {
   #input(X: Tensor, ws: Workspace, again = false): FloatArray {
     const xs = X.data;
     if (
-      kernels().backend === "typescript" ? dtypeOf(xs) === this.dtype : isResidentOf(xs, this.dtype)
+      activeKernels().backend === "typescript"
+        ? dtypeOf(xs) === this.dtype
+        : isResidentOf(xs, this.dtype)
     ) return xs;
     if (!again) ws.x.set(xs);
     return ws.x;

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { checkNormArgs, gradients, type NormGradients } from "./batchnorm.ts";
+import { checkNormArgs, type NormGradients, normGradients } from "./batchnorm.ts";
 import { describeValue, ValueError } from "./errors.ts";
 import { copyOf, dtypeOf, type FloatArray, Scratch } from "./kernels/mod.ts";
 import { checkCache, checkDoutShape, type ForwardOptions, outputOption } from "./layers.ts";
@@ -154,7 +154,7 @@ export function layernormBackward(dout: Tensor, cache: LayernormCache): NormGrad
       dgamma,
       dbeta,
     );
-    return gradients(s, dx, dgamma, dbeta, n, d);
+    return normGradients(s.result(dx), s.result(dgamma), s.result(dbeta), n, d);
   } finally {
     s.end();
   }

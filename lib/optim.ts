@@ -399,7 +399,9 @@ export function adam(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult 
     const nw = sc.output(dt, len), nm = sc.output(dt, len), nv = sc.output(dt, len);
     nw.set(w.data);
     if (m0 !== null) nm.set(m0);
+    else nm.fill(0);
     if (v0 !== null) nv.set(v0);
+    else nv.fill(0);
     sc.k.adam(len, nw, sc.input(dw.data), nm, nv, lr, b1, b2, eps, c1, c2);
     [next, m, v] = [sc.result(nw), sc.result(nm), sc.result(nv)];
   } finally {

@@ -18,6 +18,7 @@
 
 import { BnlabError, checkOptionKeys, describeValue, ShapeError, ValueError } from "./errors.ts";
 import {
+  activeKernels,
   allocateInt32,
   allocateResident,
   checkAllocation,
@@ -27,7 +28,6 @@ import {
   type FloatArray,
   isResident,
   type Kernels,
-  kernels,
   release,
 } from "./kernels/mod.ts";
 import { labelArray } from "./layers.ts";
@@ -570,7 +570,7 @@ export class Solver {
     const xb = this.#resident(dtypeOf(X_train.data), this.batchSize * d);
     const yb = allocateInt32(this.batchSize, fn);
     const XBatch: Tensor = { shape: [this.batchSize, ...X_train.shape.slice(1)], data: xb };
-    const k = kernels();
+    const k = activeKernels();
 
     for (let t = 0; t < numIterations; t++) {
       // One step: a minibatch drawn with replacement, the loss, an update per parameter.

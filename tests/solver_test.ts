@@ -13,7 +13,15 @@
  * the model and the solver, so every draw interleaves as in numpy.
  */
 import { describe, it } from "node:test";
-import { assert, assertEquals, assertGreater, assertLess, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertGreater,
+  assertLess,
+  assertThrows,
+} from "@std/assert";
+import { allocationCount, growMemory, memoryStats } from "../lib/kernels/mod.ts";
 import {
   affineForward,
   BnlabError,
@@ -490,5 +498,121 @@ describe("Bad input to the Solver", () => {
     assertThrows(make({ y_train: new Int32Array(3) }), ShapeError);
     assertEquals(rng.nextUint32(), probe.nextUint32());
     for (const [k, t] of Object.entries(model.params)) assertEquals(t.data, before[k]);
+  });
+});
+
+describe("Solver: memory — made once, reused, and safe when the memory grows", () => {
+  /** The sweep's net and protocol, scaled down: 7 hidden layers of 16, batch 10. */
+  const sweepLike = (dtype: "float32" | "float64", normalization: "batchnorm" | null) => {
+    const rng = new RandomState(3);
+    const d = new RandomState(4);
+    const X = d.randn(60, 20), y = d.randint(10, undefined, [60]);
+    const model = new FullyConnectedNet([16, 16, 16, 16, 16, 16, 16], {
+      inputDim: 20,
+      normalization,
+      weightScale: 0.1,
+      dtype,
+      rng,
+    });
+    return { model, data: { X_train: X, y_train: y, X_val: X, y_val: y }, rng };
+  };
+
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const normalization of ["batchnorm", null] as const) {
+      it(`allocates no typed array in any step after the first (${dtype}, ${normalization ?? "baseline"})`, () => {
+        const { model, data, rng } = sweepLike(dtype, normalization);
+        const counts: number[] = [];
+        const solver = new Solver(model, data, {
+          updateRule: "adam",
+          optimConfig: { learningRate: 1e-3 },
+          batchSize: 10,
+          numEpochs: 3,
+          verbose: false,
+          rng,
+          onProgress: () => counts.push(allocationCount()),
+        });
+        solver.train();
+        const perStep = counts.slice(1).map((c, i) => c - counts[i]);
+        console.log(`  typed arrays allocated by steps 2 … 18: ${perStep.join(" ")}`);
+        assertEquals(perStep.length, 17); // 6 iterations per epoch × 3 epochs, after the first
+        assertEquals(perStep, new Array(17).fill(0));
+      });
+    }
+  }
+
+  it("trains identically when the WebAssembly memory grows in the middle of training", () => {
+    const run = (grow: boolean) => {
+      const { model, data, rng } = sweepLike("float32", "batchnorm");
+      const before = memoryStats().byteLength;
+      const solver = new Solver(model, data, {
+        updateRule: "adam",
+        batchSize: 10,
+        numEpochs: 2,
+        verbose: false,
+        rng,
+        // 64 MiB more at iteration 4: every view made before must stay valid.
+        onProgress: (p) => {
+          if (grow && p.iteration === 4) growMemory(1024);
+        },
+      });
+      solver.train();
+      return {
+        losses: solver.lossHistory,
+        acc: solver.valAccHistory,
+        grew: memoryStats().byteLength - before,
+      };
+    };
+    const plain = run(false), grown = run(true);
+    assertGreater(grown.grew, 64 * 2 ** 20 - 1);
+    assertEquals(grown.losses, plain.losses);
+    assertEquals(grown.acc, plain.acc);
+  });
+
+  it("takes the notebook's labels as randint returns them: model.loss(X, rng.randint(C, undefined, [N]))", () => {
+    const rng = new RandomState(231);
+    const X = rng.randn(4, 6);
+    const model = new FullyConnectedNet([5], { inputDim: 6, numClasses: 3, dtype: "float64", rng });
+    const y = rng.randint(3, undefined, [4]);
+    const { loss } = model.loss(X, y);
+    assertAlmostEquals(loss, model.loss(X, Array.from(y.data)).loss, 0);
+    const s = new Solver(model, { X_train: X, y_train: y, X_val: X, y_val: y }, {
+      rng,
+      verbose: false,
+      numEpochs: 1,
+      batchSize: 2,
+    });
+    s.train();
+    assertEquals(s.lossHistory.length, 2);
+  });
+
+  it("refuses an oversized minibatch in the constructor, before anything is allocated", () => {
+    const { model, data, rng } = sweepLike("float32", null);
+    const t0 = performance.now();
+    assertThrows(
+      () => new Solver(model, data, { batchSize: 1e9, rng }),
+      ValueError,
+      "Solver: a minibatch of batchSize 1000000000 × 20 features would take 149 GiB",
+    );
+    assertLess(performance.now() - t0, 1000);
+  });
+
+  it("refuses a misspelt or non-numeric hyperparameter in the constructor, naming the nearest key", () => {
+    const { model, data, rng } = sweepLike("float32", null);
+    assertThrows(
+      () =>
+        new Solver(model, data, {
+          updateRule: "adam",
+          optimConfig: { learning_rate: 5 } as never,
+          rng,
+        }),
+      ValueError,
+      "Solver: unknown key in optimConfig learning_rate (did you mean learningRate?)",
+    );
+    assertThrows(
+      () =>
+        new Solver(model, data, { updateRule: "adam", optimConfig: { learningRate: NaN }, rng }),
+      ValueError,
+      "config.learningRate must be a positive finite number but got NaN",
+    );
   });
 });

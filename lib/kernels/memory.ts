@@ -280,17 +280,24 @@ export function isResident(a: ArrayBufferView): boolean {
 }
 
 /**
- * A new zero-filled typed array in the WebAssembly memory (on the JavaScript
- * heap where there is no WebAssembly memory). Free it with
- * {@linkcode release} when its owner is done with it.
+ * A new typed array in the WebAssembly memory (on the JavaScript heap where
+ * there is no WebAssembly memory), zero-filled unless `zero` is false — a
+ * call's temporaries skip the fill, since the kernels write every element of
+ * their outputs. Free it with {@linkcode release} when its owner is done with it.
  *
  * @param dtype storage
  * @param length elements
  * @param fn the public function asking (named when the size is refused)
+ * @param zero fill with zeros (default); `false` leaves whatever the block held
  * @throws {ValueError} when the array would exceed {@linkcode MAX_ARRAY_BYTES}
  *   or the memory cannot grow enough
  */
-export function allocateResident(dtype: DType, length: number, fn = "allocate"): FloatArray {
+export function allocateResident(
+  dtype: DType,
+  length: number,
+  fn = "allocate",
+  zero = true,
+): FloatArray {
   const bytes = DTYPE_BYTES[dtype];
   checkAllocation(fn, length, bytes);
   if (wasmHeap === null) return allocate(dtype, length, fn);
@@ -300,7 +307,7 @@ export function allocateResident(dtype: DType, length: number, fn = "allocate"):
   const a = dtype === "float32"
     ? new Float32Array(buf, ptr, length)
     : new Float64Array(buf, ptr, length);
-  a.fill(0);
+  if (zero) a.fill(0);
   return a;
 }
 

@@ -41,7 +41,7 @@ export { wasmKernels } from "./wasm.ts";
 let active: Kernels = wasmKernels ?? referenceKernels;
 
 /** The kernels the public functions call now. */
-export function kernels(): Kernels {
+export function activeKernels(): Kernels {
   return active;
 }
 
@@ -110,14 +110,16 @@ export class Scratch {
   }
 
   /**
-   * A zero-filled array for the kernels to use as scratch or output, freed by `end`.
+   * An array for the kernels to use as scratch or output, freed by `end`. Its
+   * contents are undefined (the kernels write every element of an output);
+   * fill it first where a kernel reads it.
    *
    * @param dtype storage
    * @param length elements
    */
   temp(dtype: DType, length: number): FloatArray {
     if (!this.#resident) return allocate(dtype, length);
-    const t = allocateResident(dtype, length);
+    const t = allocateResident(dtype, length, "allocate", false);
     this.#temps.push(t);
     return t;
   }

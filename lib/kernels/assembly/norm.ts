@@ -4,6 +4,10 @@
 // taken in row order, exactly as the TypeScript reference sums — so in f64
 // the two give the same bits. Layernorm's statistics run along a row.
 //
+// Column sums walk blocks of features (four vectors, or one for the last few
+// features) down all N rows with the sums held in registers; elementwise
+// passes walk each row with full vectors, then one partial vector.
+//
 // The mean is a double-double μ = hi + lo (the corrected two-pass
 // algorithm): x − μ is computed as (x − hi) − lo. x̂ is never stored: the
 // backward passes recompute it from x, hi, lo and ivar with the forward's own
@@ -26,16 +30,58 @@ import {
   vzero,
 } from "./simd";
 
-/** Zeroes `n` elements at p. */
-// @ts-ignore: decorator
-@inline function zero<T>(p: usize, n: i32): void {
-  memory.fill(p, 0, at<T>(0, n));
-}
-
 /** x̂ = ((x − hi) − lo) · ivar, the forward's node 7. */
 // @ts-ignore: decorator
 @inline function xhatOf<T>(x: v128, hi: v128, lo: v128, ivar: v128): v128 {
   return vmul<T>(vsub<T>(vsub<T>(x, hi), lo), ivar);
+}
+
+/** lo, σ², ivar of one vector of features from the sums Σ(x − hi), Σ(x − hi)². */
+// @ts-ignore: decorator
+@inline function finishStats<T>(
+  sc: v128,
+  sq: v128,
+  n: v128,
+  e: v128,
+  lo: usize,
+  variance: usize,
+  ivar: usize,
+  j: i32,
+  w: i32,
+): void {
+  const l = vdiv<T>(sc, n);
+  const v = vmax0<T>(vsub<T>(vdiv<T>(sq, n), vmul<T>(l, l)));
+  vstoren<T>(at<T>(lo, j), l, w);
+  vstoren<T>(at<T>(variance, j), v, w);
+  vstoren<T>(at<T>(ivar, j), vdiv<T>(vsplat<T>(<T>1), vsqrt<T>(vadd<T>(v, e))), w);
+}
+
+/** The statistics of one vector of features j … j + w − 1 (the last, partial block). */
+// @ts-ignore: decorator
+@inline function stats1<T>(
+  N: i32,
+  D: i32,
+  x: usize,
+  j: i32,
+  w: i32,
+  n: v128,
+  e: v128,
+  hi: usize,
+  lo: usize,
+  variance: usize,
+  ivar: usize,
+): void {
+  let s = vzero();
+  for (let i = 0; i < N; i++) s = vadd<T>(s, vloadn<T>(at<T>(x, i * D + j), w));
+  const h = vdiv<T>(s, n);
+  vstoren<T>(at<T>(hi, j), h, w);
+  let sc = vzero(), sq = vzero();
+  for (let i = 0; i < N; i++) {
+    const c = vsub<T>(vloadn<T>(at<T>(x, i * D + j), w), h);
+    sc = vadd<T>(sc, c);
+    sq = vadd<T>(sq, vmul<T>(c, c));
+  }
+  finishStats<T>(sc, sq, n, e, lo, variance, ivar, j, w);
 }
 
 /**
@@ -54,43 +100,70 @@ export function bnStats<T>(
   ivar: usize,
 ): void {
   const L = lanes<T>();
-  const n = vsplat<T>(<T>N);
-  zero<T>(hi, D);
-  zero<T>(lo, D);
-  zero<T>(variance, D);
-  for (let i = 0; i < N; i++) {
-    const row = at<T>(x, i * D);
-    for (let j = 0; j < D; j += L) {
-      const w = D - j;
-      vstoren<T>(at<T>(hi, j), vadd<T>(vloadn<T>(at<T>(hi, j), w), vloadn<T>(at<T>(row, j), w)), w);
+  const n = vsplat<T>(<T>N), e = vsplat<T>(eps);
+  let j = 0;
+  // Blocks of four vectors: the sums of 16 float32 (8 float64) features in registers.
+  for (; j + 4 * L <= D; j += 4 * L) {
+    let s0 = vzero(), s1 = vzero(), s2 = vzero(), s3 = vzero();
+    for (let i = 0; i < N; i++) {
+      const p = at<T>(x, i * D + j);
+      s0 = vadd<T>(s0, v128.load(p));
+      s1 = vadd<T>(s1, v128.load(p, 16));
+      s2 = vadd<T>(s2, v128.load(p, 32));
+      s3 = vadd<T>(s3, v128.load(p, 48));
     }
-  }
-  for (let j = 0; j < D; j += L) {
-    const w = D - j;
-    vstoren<T>(at<T>(hi, j), vdiv<T>(vloadn<T>(at<T>(hi, j), w), n), w);
-  }
-  for (let i = 0; i < N; i++) {
-    const row = at<T>(x, i * D);
-    for (let j = 0; j < D; j += L) {
-      const w = D - j;
-      const c = vsub<T>(vloadn<T>(at<T>(row, j), w), vloadn<T>(at<T>(hi, j), w));
-      vstoren<T>(at<T>(lo, j), vadd<T>(vloadn<T>(at<T>(lo, j), w), c), w);
-      vstoren<T>(
-        at<T>(variance, j),
-        vadd<T>(vloadn<T>(at<T>(variance, j), w), vmul<T>(c, c)),
-        w,
-      );
+    const h0 = vdiv<T>(s0, n), h1 = vdiv<T>(s1, n), h2 = vdiv<T>(s2, n), h3 = vdiv<T>(s3, n);
+    const ph = at<T>(hi, j);
+    v128.store(ph, h0);
+    v128.store(ph, h1, 16);
+    v128.store(ph, h2, 32);
+    v128.store(ph, h3, 48);
+    let c0 = vzero(), c1 = vzero(), c2 = vzero(), c3 = vzero();
+    let q0 = vzero(), q1 = vzero(), q2 = vzero(), q3 = vzero();
+    for (let i = 0; i < N; i++) {
+      const p = at<T>(x, i * D + j);
+      const d0 = vsub<T>(v128.load(p), h0), d1 = vsub<T>(v128.load(p, 16), h1);
+      const d2 = vsub<T>(v128.load(p, 32), h2), d3 = vsub<T>(v128.load(p, 48), h3);
+      c0 = vadd<T>(c0, d0);
+      c1 = vadd<T>(c1, d1);
+      c2 = vadd<T>(c2, d2);
+      c3 = vadd<T>(c3, d3);
+      q0 = vadd<T>(q0, vmul<T>(d0, d0));
+      q1 = vadd<T>(q1, vmul<T>(d1, d1));
+      q2 = vadd<T>(q2, vmul<T>(d2, d2));
+      q3 = vadd<T>(q3, vmul<T>(d3, d3));
     }
+    finishStats<T>(c0, q0, n, e, lo, variance, ivar, j, L);
+    finishStats<T>(c1, q1, n, e, lo, variance, ivar, j + L, L);
+    finishStats<T>(c2, q2, n, e, lo, variance, ivar, j + 2 * L, L);
+    finishStats<T>(c3, q3, n, e, lo, variance, ivar, j + 3 * L, L);
   }
-  const e = vsplat<T>(eps), one = vsplat<T>(<T>1);
-  for (let j = 0; j < D; j += L) {
-    const w = D - j;
-    const l = vdiv<T>(vloadn<T>(at<T>(lo, j), w), n);
-    const v = vmax0<T>(vsub<T>(vdiv<T>(vloadn<T>(at<T>(variance, j), w), n), vmul<T>(l, l)));
-    vstoren<T>(at<T>(lo, j), l, w);
-    vstoren<T>(at<T>(variance, j), v, w);
-    vstoren<T>(at<T>(ivar, j), vdiv<T>(one, vsqrt<T>(vadd<T>(v, e))), w);
-  }
+  for (; j < D; j += L) stats1<T>(N, D, x, j, min(L, D - j), n, e, hi, lo, variance, ivar);
+}
+
+/** One vector of the normalization pass: γ · x̂ + β, ReLU when asked. */
+// @ts-ignore: decorator
+@inline function normalize1<T>(
+  row: usize,
+  o: usize,
+  hi: usize,
+  lo: usize,
+  ivar: usize,
+  gamma: usize,
+  beta: usize,
+  relu: bool,
+  j: i32,
+  w: i32,
+): void {
+  const h = xhatOf<T>(
+    vloadn<T>(at<T>(row, j), w),
+    vloadn<T>(at<T>(hi, j), w),
+    vloadn<T>(at<T>(lo, j), w),
+    vloadn<T>(at<T>(ivar, j), w),
+  );
+  let y = vadd<T>(vmul<T>(vloadn<T>(at<T>(gamma, j), w), h), vloadn<T>(at<T>(beta, j), w));
+  if (relu) y = vrelu<T>(y);
+  vstoren<T>(at<T>(o, j), y, w);
 }
 
 /** out = γ · x̂ + β with x̂ = ((x − hi) − lo) · ivar, then ReLU when asked. */
@@ -107,33 +180,103 @@ export function bnNormalize<T>(
   relu: bool,
 ): void {
   const L = lanes<T>();
+  const full = D - (D % L);
   for (let i = 0; i < N; i++) {
     const row = at<T>(x, i * D), o = at<T>(out, i * D);
-    for (let j = 0; j < D; j += L) {
-      const w = D - j;
-      const h = xhatOf<T>(
-        vloadn<T>(at<T>(row, j), w),
-        vloadn<T>(at<T>(hi, j), w),
-        vloadn<T>(at<T>(lo, j), w),
-        vloadn<T>(at<T>(ivar, j), w),
-      );
-      let y = vadd<T>(vmul<T>(vloadn<T>(at<T>(gamma, j), w), h), vloadn<T>(at<T>(beta, j), w));
-      if (relu) y = vrelu<T>(y);
-      vstoren<T>(at<T>(o, j), y, w);
-    }
+    let j = 0;
+    for (; j < full; j += L) normalize1<T>(row, o, hi, lo, ivar, gamma, beta, relu, j, L);
+    if (j < D) normalize1<T>(row, o, hi, lo, ivar, gamma, beta, relu, j, D - j);
   }
 }
 
 /**
- * The upstream gradient at (i, j), masked by the ReLU that followed the
+ * The upstream gradient of one vector, masked by the ReLU that followed the
  * normalization when `beta` is given: the forward's output γ·x̂ + β is
  * recomputed and the gradient kept where it was positive.
  */
 // @ts-ignore: decorator
-@inline function upstream<T>(g: v128, h: v128, gamma: usize, beta: usize, j: i32, w: i32): v128 {
-  if (beta == 0) return g;
-  const y = vadd<T>(vmul<T>(vloadn<T>(at<T>(gamma, j), w), h), vloadn<T>(at<T>(beta, j), w));
-  return vwherePositive<T>(y, g);
+@inline function upstream<T>(g: v128, h: v128, gamma: v128, beta: v128, masked: bool): v128 {
+  if (!masked) return g;
+  return vwherePositive<T>(vadd<T>(vmul<T>(gamma, h), beta), g);
+}
+
+/** The reductions dβ += g, dγ += g · x̂ of one vector of features, down all rows. */
+// @ts-ignore: decorator
+@inline function altSums1<T>(
+  N: i32,
+  D: i32,
+  dout: usize,
+  x: usize,
+  hi: usize,
+  lo: usize,
+  ivar: usize,
+  gamma: usize,
+  beta: usize,
+  dgamma: usize,
+  dbeta: usize,
+  j: i32,
+  w: i32,
+): void {
+  const hv = vloadn<T>(at<T>(hi, j), w), lv = vloadn<T>(at<T>(lo, j), w);
+  const iv = vloadn<T>(at<T>(ivar, j), w);
+  const masked = beta != 0;
+  const gv = masked ? vloadn<T>(at<T>(gamma, j), w) : vzero();
+  const bv = masked ? vloadn<T>(at<T>(beta, j), w) : vzero();
+  let sb = vzero(), sg = vzero();
+  for (let i = 0; i < N; i++) {
+    const h = xhatOf<T>(vloadn<T>(at<T>(x, i * D + j), w), hv, lv, iv);
+    const g = upstream<T>(vloadn<T>(at<T>(dout, i * D + j), w), h, gv, bv, masked);
+    sb = vadd<T>(sb, g);
+    sg = vadd<T>(sg, vmul<T>(g, h));
+  }
+  vstoren<T>(at<T>(dbeta, j), sb, w);
+  vstoren<T>(at<T>(dgamma, j), sg, w);
+}
+
+/** One vector of the closed form's output pass. */
+// @ts-ignore: decorator
+@inline function altDx1<T>(
+  gr: usize,
+  row: usize,
+  o: usize,
+  hi: usize,
+  lo: usize,
+  ivar: usize,
+  gamma: usize,
+  beta: usize,
+  dgamma: usize,
+  dbeta: usize,
+  scale: usize,
+  n: v128,
+  train: bool,
+  j: i32,
+  w: i32,
+): void {
+  const h = xhatOf<T>(
+    vloadn<T>(at<T>(row, j), w),
+    vloadn<T>(at<T>(hi, j), w),
+    vloadn<T>(at<T>(lo, j), w),
+    vloadn<T>(at<T>(ivar, j), w),
+  );
+  const masked = beta != 0;
+  const g = upstream<T>(
+    vloadn<T>(at<T>(gr, j), w),
+    h,
+    masked ? vloadn<T>(at<T>(gamma, j), w) : vzero(),
+    masked ? vloadn<T>(at<T>(beta, j), w) : vzero(),
+    masked,
+  );
+  const s = vloadn<T>(at<T>(scale, j), w);
+  const r = train
+    ? vmul<T>(
+      s,
+      vsub<T>(
+        vsub<T>(vmul<T>(n, g), vloadn<T>(at<T>(dbeta, j), w)),
+        vmul<T>(h, vloadn<T>(at<T>(dgamma, j), w)),
+      ),
+    )
+    : vmul<T>(s, g);
+  vstoren<T>(at<T>(o, j), r, w);
 }
 
 /**
@@ -141,7 +284,8 @@ export function bnNormalize<T>(
  * then one pass: train mode
  * dx = (γ · ivar / N) · ((N · g − dβ) − x̂ · dγ); test mode dx = (γ · ivar) · g.
  * `scale` is D elements of scratch. With `beta` non-zero, g is dout masked by
- * the ReLU after the normalization.
+ * the ReLU after the normalization. dx may be dout (each element is read
+ * before it is written).
  */
 export function bnBackwardAlt<T>(
   N: i32,
@@ -161,52 +305,122 @@ export function bnBackwardAlt<T>(
 ): void {
   const L = lanes<T>();
   const n = vsplat<T>(<T>N);
-  zero<T>(dgamma, D);
-  zero<T>(dbeta, D);
-  for (let i = 0; i < N; i++) {
-    const row = at<T>(x, i * D), gr = at<T>(dout, i * D);
-    for (let j = 0; j < D; j += L) {
-      const w = D - j;
-      const h = xhatOf<T>(
-        vloadn<T>(at<T>(row, j), w),
-        vloadn<T>(at<T>(hi, j), w),
-        vloadn<T>(at<T>(lo, j), w),
-        vloadn<T>(at<T>(ivar, j), w),
-      );
-      const g = upstream<T>(vloadn<T>(at<T>(gr, j), w), h, gamma, beta, j, w);
-      vstoren<T>(at<T>(dbeta, j), vadd<T>(vloadn<T>(at<T>(dbeta, j), w), g), w);
-      vstoren<T>(at<T>(dgamma, j), vadd<T>(vloadn<T>(at<T>(dgamma, j), w), vmul<T>(g, h)), w);
-    }
+  for (let j = 0; j < D; j += L) {
+    altSums1<T>(N, D, dout, x, hi, lo, ivar, gamma, beta, dgamma, dbeta, j, min(L, D - j));
   }
   for (let j = 0; j < D; j += L) {
     const w = D - j;
     const s = vmul<T>(vloadn<T>(at<T>(gamma, j), w), vloadn<T>(at<T>(ivar, j), w));
     vstoren<T>(at<T>(scale, j), train ? vdiv<T>(s, n) : s, w);
   }
+  const full = D - (D % L);
   for (let i = 0; i < N; i++) {
     const row = at<T>(x, i * D), gr = at<T>(dout, i * D), o = at<T>(dx, i * D);
-    for (let j = 0; j < D; j += L) {
-      const w = D - j;
-      const h = xhatOf<T>(
-        vloadn<T>(at<T>(row, j), w),
-        vloadn<T>(at<T>(hi, j), w),
-        vloadn<T>(at<T>(lo, j), w),
-        vloadn<T>(at<T>(ivar, j), w),
-      );
-      const g = upstream<T>(vloadn<T>(at<T>(gr, j), w), h, gamma, beta, j, w);
-      const s = vloadn<T>(at<T>(scale, j), w);
-      const r = train
-        ? vmul<T>(
-          s,
-          vsub<T>(
-            vsub<T>(vmul<T>(n, g), vloadn<T>(at<T>(dbeta, j), w)),
-            vmul<T>(h, vloadn<T>(at<T>(dgamma, j), w)),
-          ),
-        )
-        : vmul<T>(s, g);
-      vstoren<T>(at<T>(o, j), r, w);
+    let j = 0;
+    for (; j < full; j += L) {
+      altDx1<T>(gr, row, o, hi, lo, ivar, gamma, beta, dgamma, dbeta, scale, n, train, j, L);
+    }
+    if (j < D) {
+      altDx1<T>(gr, row, o, hi, lo, ivar, gamma, beta, dgamma, dbeta, scale, n, train, j, D - j);
     }
   }
+}
+
+/** Pass (A) of the graph backward for one vector of features: dβ, dγ, divar. */
+// @ts-ignore: decorator
+@inline function graphSums1<T>(
+  N: i32,
+  D: i32,
+  dout: usize,
+  x: usize,
+  hi: usize,
+  lo: usize,
+  ivar: usize,
+  gamma: usize,
+  train: bool,
+  dgamma: usize,
+  dbeta: usize,
+  divar: usize,
+  j: i32,
+  w: i32,
+): void {
+  const hv = vloadn<T>(at<T>(hi, j), w), lv = vloadn<T>(at<T>(lo, j), w);
+  const iv = vloadn<T>(at<T>(ivar, j), w), gv = vloadn<T>(at<T>(gamma, j), w);
+  let sb = vzero(), sg = vzero(), sv = vzero();
+  for (let i = 0; i < N; i++) {
+    const xmu = vsub<T>(vsub<T>(vloadn<T>(at<T>(x, i * D + j), w), hv), lv);
+    const g = vloadn<T>(at<T>(dout, i * D + j), w);
+    sb = vadd<T>(sb, g);
+    sg = vadd<T>(sg, vmul<T>(g, vmul<T>(xmu, iv)));
+    if (train) sv = vadd<T>(sv, vmul<T>(vmul<T>(g, gv), xmu));
+  }
+  vstoren<T>(at<T>(dbeta, j), sb, w);
+  vstoren<T>(at<T>(dgamma, j), sg, w);
+  vstoren<T>(at<T>(divar, j), sv, w);
+}
+
+/** dxμ = dx̂ · ivar + 2 · xμ · dsq for one vector (nodes 7 and 3). */
+// @ts-ignore: decorator
+@inline function dxmuOf<T>(g: v128, xmu: v128, gv: v128, iv: v128, dsq: v128): v128 {
+  return vadd<T>(vmul<T>(vmul<T>(g, gv), iv), vmul<T>(vmul<T>(vsplat<T>(<T>2), xmu), dsq));
+}
+
+/** Pass (B) for one vector of features: dμ = −Σₙ dxμ. */
+// @ts-ignore: decorator
+@inline function graphMu1<T>(
+  N: i32,
+  D: i32,
+  dout: usize,
+  x: usize,
+  hi: usize,
+  lo: usize,
+  ivar: usize,
+  gamma: usize,
+  dsq: usize,
+  dmu: usize,
+  j: i32,
+  w: i32,
+): void {
+  const hv = vloadn<T>(at<T>(hi, j), w), lv = vloadn<T>(at<T>(lo, j), w);
+  const iv = vloadn<T>(at<T>(ivar, j), w), gv = vloadn<T>(at<T>(gamma, j), w);
+  const qv = vloadn<T>(at<T>(dsq, j), w);
+  let s = vzero();
+  for (let i = 0; i < N; i++) {
+    const xmu = vsub<T>(vsub<T>(vloadn<T>(at<T>(x, i * D + j), w), hv), lv);
+    s = vsub<T>(s, dxmuOf<T>(vloadn<T>(at<T>(dout, i * D + j), w), xmu, gv, iv, qv));
+  }
+  vstoren<T>(at<T>(dmu, j), s, w);
+}
+
+/** One vector of pass (C): dx = dxμ + dμ / N; test mode dx = (g · γ) · ivar. */
+// @ts-ignore: decorator
+@inline function graphDx1<T>(
+  gr: usize,
+  row: usize,
+  o: usize,
+  hi: usize,
+  lo: usize,
+  ivar: usize,
+  gamma: usize,
+  dsq: usize,
+  dmu: usize,
+  n: v128,
+  train: bool,
+  j: i32,
+  w: i32,
+): void {
+  const g = vloadn<T>(at<T>(gr, j), w), gv = vloadn<T>(at<T>(gamma, j), w);
+  const iv = vloadn<T>(at<T>(ivar, j), w);
+  if (!train) {
+    vstoren<T>(at<T>(o, j), vmul<T>(vmul<T>(g, gv), iv), w);
+    return;
+  }
+  const xmu = vsub<T>(
+    vsub<T>(vloadn<T>(at<T>(row, j), w), vloadn<T>(at<T>(hi, j), w)),
+    vloadn<T>(at<T>(lo, j), w),
+  );
+  const dxmu = dxmuOf<T>(g, xmu, gv, iv, vloadn<T>(at<T>(dsq, j), w));
+  vstoren<T>(at<T>(o, j), vadd<T>(dxmu, vdiv<T>(vloadn<T>(at<T>(dmu, j), w), n)), w);
 }
 
 /**
@@ -236,88 +450,35 @@ export function bnBackwardGraph<T>(
   work: usize,
 ): void {
   const L = lanes<T>();
+  const n = vsplat<T>(<T>N);
   const divar = work, dsq = at<T>(work, D), dmu = at<T>(work, 2 * D);
-  zero<T>(dgamma, D);
-  zero<T>(dbeta, D);
-  zero<T>(divar, D);
-  zero<T>(dmu, D);
   // (A) 9: dβ = Σₙ g; 8: dγ = Σₙ g · x̂, dx̂ = g · γ; 7: divar = Σₙ dx̂ · xμ.
-  for (let i = 0; i < N; i++) {
-    const row = at<T>(x, i * D), gr = at<T>(dout, i * D);
-    for (let j = 0; j < D; j += L) {
-      const w = D - j;
-      const xmu = vsub<T>(
-        vsub<T>(vloadn<T>(at<T>(row, j), w), vloadn<T>(at<T>(hi, j), w)),
-        vloadn<T>(at<T>(lo, j), w),
-      );
-      const h = vmul<T>(xmu, vloadn<T>(at<T>(ivar, j), w));
-      const g = vloadn<T>(at<T>(gr, j), w);
-      vstoren<T>(at<T>(dbeta, j), vadd<T>(vloadn<T>(at<T>(dbeta, j), w), g), w);
-      vstoren<T>(at<T>(dgamma, j), vadd<T>(vloadn<T>(at<T>(dgamma, j), w), vmul<T>(g, h)), w);
-      if (train) {
-        const dxhat = vmul<T>(g, vloadn<T>(at<T>(gamma, j), w));
-        vstoren<T>(at<T>(divar, j), vadd<T>(vloadn<T>(at<T>(divar, j), w), vmul<T>(dxhat, xmu)), w);
-      }
-    }
-  }
-  if (!train) {
-    for (let i = 0; i < N; i++) {
-      const gr = at<T>(dout, i * D), o = at<T>(dx, i * D);
-      for (let j = 0; j < D; j += L) {
-        const w = D - j;
-        const r = vmul<T>(
-          vmul<T>(vloadn<T>(at<T>(gr, j), w), vloadn<T>(at<T>(gamma, j), w)),
-          vloadn<T>(at<T>(ivar, j), w),
-        );
-        vstoren<T>(at<T>(o, j), r, w);
-      }
-    }
-    return;
-  }
-  // 6: ivar = 1/s → ds = −1/s² · divar; 5: s = √(σ² + ε) → dσ² = 0.5/s · ds;
-  // 4: σ² = (1/N) Σₙ sq → dsq = dσ² / N.
-  const e = vsplat<T>(eps), n = vsplat<T>(<T>N), mone = vsplat<T>(<T>-1), half = vsplat<T>(<T>0.5);
   for (let j = 0; j < D; j += L) {
-    const w = D - j;
-    const s = vsqrt<T>(vadd<T>(vloadn<T>(at<T>(variance, j), w), e));
-    const ds = vmul<T>(vdiv<T>(mone, vmul<T>(s, s)), vloadn<T>(at<T>(divar, j), w));
-    const dvar = vmul<T>(vdiv<T>(half, s), ds);
-    vstoren<T>(at<T>(dsq, j), vdiv<T>(dvar, n), w);
+    graphSums1<T>(N, D, dout, x, hi, lo, ivar, gamma, train, dgamma, dbeta, divar, j, min(L, D - j));
   }
-  // (B) 3: dxμ = dxμ₁ + dxμ₂ = dx̂ · ivar + 2 · xμ · dsq; 2: dμ = −Σₙ dxμ.
-  const two = vsplat<T>(<T>2);
-  for (let i = 0; i < N; i++) {
-    const row = at<T>(x, i * D), gr = at<T>(dout, i * D);
+  if (train) {
+    // 6: ivar = 1/s → ds = −1/s² · divar; 5: s = √(σ² + ε) → dσ² = 0.5/s · ds;
+    // 4: σ² = (1/N) Σₙ sq → dsq = dσ² / N.
+    const e = vsplat<T>(eps), mone = vsplat<T>(<T>-1), half = vsplat<T>(<T>0.5);
     for (let j = 0; j < D; j += L) {
       const w = D - j;
-      const xmu = vsub<T>(
-        vsub<T>(vloadn<T>(at<T>(row, j), w), vloadn<T>(at<T>(hi, j), w)),
-        vloadn<T>(at<T>(lo, j), w),
-      );
-      const dxhat = vmul<T>(vloadn<T>(at<T>(gr, j), w), vloadn<T>(at<T>(gamma, j), w));
-      const dxmu = vadd<T>(
-        vmul<T>(dxhat, vloadn<T>(at<T>(ivar, j), w)),
-        vmul<T>(vmul<T>(two, xmu), vloadn<T>(at<T>(dsq, j), w)),
-      );
-      vstoren<T>(at<T>(dmu, j), vsub<T>(vloadn<T>(at<T>(dmu, j), w), dxmu), w);
+      const s = vsqrt<T>(vadd<T>(vloadn<T>(at<T>(variance, j), w), e));
+      const ds = vmul<T>(vdiv<T>(mone, vmul<T>(s, s)), vloadn<T>(at<T>(divar, j), w));
+      const dvar = vmul<T>(vdiv<T>(half, s), ds);
+      vstoren<T>(at<T>(dsq, j), vdiv<T>(dvar, n), w);
+    }
+    // (B) 3: dxμ = dxμ₁ + dxμ₂ = dx̂ · ivar + 2 · xμ · dsq; 2: dμ = −Σₙ dxμ.
+    for (let j = 0; j < D; j += L) {
+      graphMu1<T>(N, D, dout, x, hi, lo, ivar, gamma, dsq, dmu, j, min(L, D - j));
     }
   }
   // (C) 1: μ = (1/N) Σₙ x → dx = dxμ + dμ / N.
+  const full = D - (D % L);
   for (let i = 0; i < N; i++) {
     const row = at<T>(x, i * D), gr = at<T>(dout, i * D), o = at<T>(dx, i * D);
-    for (let j = 0; j < D; j += L) {
-      const w = D - j;
-      const xmu = vsub<T>(
-        vsub<T>(vloadn<T>(at<T>(row, j), w), vloadn<T>(at<T>(hi, j), w)),
-        vloadn<T>(at<T>(lo, j), w),
-      );
-      const dxhat = vmul<T>(vloadn<T>(at<T>(gr, j), w), vloadn<T>(at<T>(gamma, j), w));
-      const dxmu = vadd<T>(
-        vmul<T>(dxhat, vloadn<T>(at<T>(ivar, j), w)),
-        vmul<T>(vmul<T>(two, xmu), vloadn<T>(at<T>(dsq, j), w)),
-      );
-      vstoren<T>(at<T>(o, j), vadd<T>(dxmu, vdiv<T>(vloadn<T>(at<T>(dmu, j), w), n)), w);
-    }
+    let j = 0;
+    for (; j < full; j += L) graphDx1<T>(gr, row, o, hi, lo, ivar, gamma, dsq, dmu, n, train, j, L);
+    if (j < D) graphDx1<T>(gr, row, o, hi, lo, ivar, gamma, dsq, dmu, n, train, j, D - j);
   }
 }
 
@@ -328,11 +489,7 @@ export function bnBackwardGraph<T>(
   let acc = vzero();
   let j = 0;
   for (; j + L <= D; j += L) acc = vadd<T>(acc, v128.load(at<T>(row, j)));
-  let s: T = <T>0;
-  if (sizeof<T>() == 4) {
-    s = <T>(f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
-      f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-  } else s = <T>(f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1));
+  let s: T = hsum<T>(acc);
   for (; j < D; j++) s += load<T>(at<T>(row, j));
   return s;
 }
@@ -348,16 +505,41 @@ export function bnBackwardGraph<T>(
     const c = vsub<T>(v128.load(at<T>(row, j)), mv);
     acc = vadd<T>(acc, vmul<T>(c, c));
   }
-  let s: T = <T>0;
-  if (sizeof<T>() == 4) {
-    s = <T>(f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
-      f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-  } else s = <T>(f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1));
+  let s: T = hsum<T>(acc);
   for (; j < D; j++) {
     const c: T = load<T>(at<T>(row, j)) - m;
     s += c * c;
   }
   return s;
+}
+
+/** The lanes of a vector summed in lane order. */
+// @ts-ignore: decorator
+@inline function hsum<T>(a: v128): T {
+  if (sizeof<T>() == 4) {
+    return <T>(f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) +
+      f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
+  }
+  return <T>(f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1));
+}
+
+/** One vector of layernorm's output: γ · ((x − μ) · ivar) + β, ReLU when asked. */
+// @ts-ignore: decorator
+@inline function lnOut1<T>(
+  row: usize,
+  o: usize,
+  gamma: usize,
+  beta: usize,
+  mv: v128,
+  ivv: v128,
+  relu: bool,
+  j: i32,
+  w: i32,
+): void {
+  const h = vmul<T>(vsub<T>(vloadn<T>(at<T>(row, j), w), mv), ivv);
+  let y = vadd<T>(vmul<T>(vloadn<T>(at<T>(gamma, j), w), h), vloadn<T>(at<T>(beta, j), w));
+  if (relu) y = vrelu<T>(y);
+  vstoren<T>(at<T>(o, j), y, w);
 }
 
 /**
@@ -378,6 +560,7 @@ export function lnForward<T>(
   relu: bool,
 ): void {
   const L = lanes<T>();
+  const full = D - (D % L);
   for (let i = 0; i < N; i++) {
     const row = at<T>(x, i * D), o = at<T>(out, i * D);
     const m: T = rowSum<T>(row, D) / <T>D;
@@ -385,13 +568,9 @@ export function lnForward<T>(
     store<T>(at<T>(mean, i), m);
     store<T>(at<T>(ivar, i), iv);
     const mv = vsplat<T>(m), ivv = vsplat<T>(iv);
-    for (let j = 0; j < D; j += L) {
-      const w = D - j;
-      const h = vmul<T>(vsub<T>(vloadn<T>(at<T>(row, j), w), mv), ivv);
-      let y = vadd<T>(vmul<T>(vloadn<T>(at<T>(gamma, j), w), h), vloadn<T>(at<T>(beta, j), w));
-      if (relu) y = vrelu<T>(y);
-      vstoren<T>(at<T>(o, j), y, w);
-    }
+    let j = 0;
+    for (; j < full; j += L) lnOut1<T>(row, o, gamma, beta, mv, ivv, relu, j, L);
+    if (j < D) lnOut1<T>(row, o, gamma, beta, mv, ivv, relu, j, D - j);
   }
 }
 
@@ -399,7 +578,8 @@ export function lnForward<T>(
  * Layernorm backward. Per row, with dx̂ = g · γ: two reductions Σ_d dx̂ and
  * Σ_d dx̂ · x̂, then dx = (ivarₙ / D) · (((D · g) · γ − Σ dx̂) − x̂ · Σ dx̂ · x̂);
  * over the batch dγ = Σₙ g · x̂ and dβ = Σₙ g. With `beta` non-zero, g is dout
- * masked by the ReLU after the normalization.
+ * masked by the ReLU after the normalization. The row's sums are taken over
+ * full vectors, then the last partial one (whose lanes past D are zero in g).
  */
 export function lnBackward<T>(
   N: i32,
@@ -416,45 +596,46 @@ export function lnBackward<T>(
 ): void {
   const L = lanes<T>();
   const d = vsplat<T>(<T>D);
-  zero<T>(dgamma, D);
-  zero<T>(dbeta, D);
+  const masked = beta != 0;
+  memory.fill(dgamma, 0, at<T>(0, D));
+  memory.fill(dbeta, 0, at<T>(0, D));
   for (let i = 0; i < N; i++) {
     const row = at<T>(x, i * D), gr = at<T>(dout, i * D), o = at<T>(dx, i * D);
     const mv = vsplat<T>(load<T>(at<T>(mean, i)));
     const iv: T = load<T>(at<T>(ivar, i));
     const ivv = vsplat<T>(iv);
     let sum = vzero(), sumX = vzero();
-    let j = 0;
-    for (; j < D; j += L) {
+    for (let j = 0; j < D; j += L) {
       const w = D - j;
+      const gv = vloadn<T>(at<T>(gamma, j), w);
       const h = vmul<T>(vsub<T>(vloadn<T>(at<T>(row, j), w), mv), ivv);
-      const g = upstream<T>(vloadn<T>(at<T>(gr, j), w), h, gamma, beta, j, w);
-      const dxhat = vmul<T>(g, vloadn<T>(at<T>(gamma, j), w));
-      // Partial vectors load zeros past D, so g, and with it dx̂, is 0 there.
+      const g = upstream<T>(
+        vloadn<T>(at<T>(gr, j), w),
+        h,
+        gv,
+        masked ? vloadn<T>(at<T>(beta, j), w) : vzero(),
+        masked,
+      );
+      const dxhat = vmul<T>(g, gv);
       sum = vadd<T>(sum, dxhat);
       sumX = vadd<T>(sumX, vmul<T>(dxhat, h));
       vstoren<T>(at<T>(dbeta, j), vadd<T>(vloadn<T>(at<T>(dbeta, j), w), g), w);
       vstoren<T>(at<T>(dgamma, j), vadd<T>(vloadn<T>(at<T>(dgamma, j), w), vmul<T>(g, h)), w);
     }
-    let s: T = <T>0, sx: T = <T>0;
-    if (sizeof<T>() == 4) {
-      s = <T>(f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) +
-        f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3));
-      sx = <T>(f32x4.extract_lane(sumX, 0) + f32x4.extract_lane(sumX, 1) +
-        f32x4.extract_lane(sumX, 2) + f32x4.extract_lane(sumX, 3));
-    } else {
-      s = <T>(f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1));
-      sx = <T>(f64x2.extract_lane(sumX, 0) + f64x2.extract_lane(sumX, 1));
-    }
-    const sv = vsplat<T>(s), sxv = vsplat<T>(sx), scale = vsplat<T>(iv / <T>D);
-    for (j = 0; j < D; j += L) {
+    const sv = vsplat<T>(hsum<T>(sum)), sxv = vsplat<T>(hsum<T>(sumX));
+    const scale = vsplat<T>(iv / <T>D);
+    for (let j = 0; j < D; j += L) {
       const w = D - j;
+      const gv = vloadn<T>(at<T>(gamma, j), w);
       const h = vmul<T>(vsub<T>(vloadn<T>(at<T>(row, j), w), mv), ivv);
-      const g = upstream<T>(vloadn<T>(at<T>(gr, j), w), h, gamma, beta, j, w);
-      const r = vmul<T>(
-        scale,
-        vsub<T>(vsub<T>(vmul<T>(vmul<T>(d, g), vloadn<T>(at<T>(gamma, j), w)), sv), vmul<T>(h, sxv)),
+      const g = upstream<T>(
+        vloadn<T>(at<T>(gr, j), w),
+        h,
+        gv,
+        masked ? vloadn<T>(at<T>(beta, j), w) : vzero(),
+        masked,
       );
+      const r = vmul<T>(scale, vsub<T>(vsub<T>(vmul<T>(vmul<T>(d, g), gv), sv), vmul<T>(h, sxv)));
       vstoren<T>(at<T>(o, j), r, w);
     }
   }

@@ -1,0 +1,376 @@
+/**
+ * The kernels behind every layer: the TypeScript reference and the
+ * WebAssembly SIMD build agree, on random shapes in both dtypes — sizes that
+ * are not multiples of the SIMD width, one row, one column, D = 1 — and the
+ * public functions give the same results on either backend.
+ *
+ * Where the two implementations do the same operations in the same order
+ * (every batchnorm kernel, the column sums, the ReLU, y += αx, Adam), float64
+ * results are bit-identical. The matrix product fuses each multiply-add in
+ * the relaxed-SIMD build and layernorm sums a row in vector lanes, so those
+ * are held to a bound of a few units in the last place of the sum of |terms|.
+ * float32 computes in float32 in WebAssembly and in float64 (rounded on
+ * store) in the reference: held to float32's rounding, scaled the same way.
+ */
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import {
+  allocateResident,
+  type DType,
+  type FloatArray,
+  kernelBackend,
+  type Kernels,
+  referenceKernels,
+  useKernelBackend,
+  wasmKernels,
+} from "../lib/kernels/mod.ts";
+import {
+  batchnormBackward,
+  batchnormBackwardAlt,
+  batchnormForward,
+  layernormBackward,
+  layernormForward,
+  RandomState,
+  type Tensor,
+  ValueError,
+} from "../mod.ts";
+
+const R = referenceKernels;
+const W = wasmKernels;
+
+/** Unit roundoff of each dtype. */
+const EPS: Record<DType, number> = { float32: 2 ** -24, float64: 2 ** -53 };
+
+/** A resident array of `len` numbers drawn from `rng` as `scale · N(0, 1) + shift`. */
+function filled(rng: RandomState, dtype: DType, len: number, scale = 1, shift = 0): FloatArray {
+  const a = allocateResident(dtype, len);
+  for (let i = 0; i < len; i++) a[i] = scale * rng.nextGauss() + shift;
+  return a;
+}
+
+const fresh = (dtype: DType, len: number) => allocateResident(dtype, len);
+
+/**
+ * |a − b| ≤ k · ε · bound[i] elementwise, where bound is the magnitude the
+ * rounding errors scale with (Σ|terms| for a sum); exact when k = 0.
+ */
+function close(
+  what: string,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  k: number,
+  dtype: DType,
+  bound: ArrayLike<number> | number,
+): void {
+  assertEquals(a.length, b.length, `${what}: lengths`);
+  for (let i = 0; i < a.length; i++) {
+    const scale = typeof bound === "number" ? bound : bound[i];
+    const tol = k * EPS[dtype] * scale;
+    const diff = Math.abs(a[i] - b[i]);
+    if (!(diff <= tol) && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) {
+      throw new Error(
+        `${what}[${i}]: wasm ${a[i]} vs reference ${b[i]} (|Δ| ${diff.toExponential(2)} > ${
+          tol.toExponential(2)
+        })`,
+      );
+    }
+  }
+}
+
+/** k for a kernel: 0 (bit-identical) in float64 where the operations match, else `fuzzy`. */
+const kFor = (dtype: DType, fuzzy: number, exact64: boolean) =>
+  dtype === "float64" && exact64 ? 0 : fuzzy;
+
+const shapeArb = fc.record({
+  n: fc.oneof(fc.constantFrom(1, 2, 3, 5, 8), fc.integer({ min: 1, max: 40 })),
+  d: fc.oneof(fc.constantFrom(1, 2, 3, 4, 7, 9, 17), fc.integer({ min: 1, max: 40 })),
+  k: fc.oneof(fc.constantFrom(1, 3, 50), fc.integer({ min: 1, max: 60 })),
+  dtype: fc.constantFrom<DType>("float64", "float32"),
+  seed: fc.integer({ min: 0, max: 2 ** 31 }),
+});
+
+describe("The kernels: WebAssembly SIMD against the TypeScript reference", () => {
+  it("load the relaxed-SIMD build on this engine (V8 validates relaxed SIMD and shared memory)", () => {
+    assert(W !== null, "no WebAssembly kernels");
+    assertEquals(W.backend, "wasm-relaxed-simd");
+    assertEquals(kernelBackend(), "wasm-relaxed-simd");
+  });
+
+  it("agree on the matrix product in its three forms (X·W + b with ReLU, dY·Wᵀ, Xᵀ·dY)", () => {
+    fc.assert(
+      fc.property(shapeArb, ({ n: m, d: n, k, dtype, seed }) => {
+        const rng = new RandomState(seed);
+        const a = filled(rng, dtype, m * k), b = filled(rng, dtype, k * n);
+        const bias = filled(rng, dtype, n);
+        const pack = fresh(dtype, W!.packLength(k, n));
+        // Σ|a||b| per output bounds the rounding of the sum in either order.
+        const mag = (rsa: number, csa: number, rsb: number, csb: number) =>
+          Array.from({ length: m * n }, (_, o) => {
+            const i = Math.floor(o / n), j = o % n;
+            let s = Math.abs(bias[j]);
+            for (let p = 0; p < k; p++) s += Math.abs(a[i * rsa + p * csa] * b[p * rsb + j * csb]);
+            return s;
+          });
+        for (
+          const [form, rsa, csa, rsb, csb, withBias] of [
+            ["A·B + b, ReLU", k, 1, n, 1, true],
+            ["A·Bᵀ", k, 1, 1, k, false],
+            ["Aᵀ·B", 1, m, n, 1, false],
+          ] as const
+        ) {
+          const c1 = fresh(dtype, m * n), c2 = fresh(dtype, m * n);
+          const bb = withBias ? bias : null;
+          R.matmul(m, n, k, a, rsa, csa, b, rsb, csb, c1, bb, withBias, pack);
+          W!.matmul(m, n, k, a, rsa, csa, b, rsb, csb, c2, bb, withBias, pack);
+          close(
+            `${dtype} ${m}×${n}×${k} ${form}`,
+            c2,
+            c1,
+            2 * k + 4,
+            dtype,
+            mag(rsa, csa, rsb, csb),
+          );
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("agree on batchnorm's statistics, normalization and both backward passes, bit for bit in float64", () => {
+    fc.assert(
+      fc.property(shapeArb, fc.constantFrom(1, 5), fc.constantFrom(0, 12), (s, scale, shift) => {
+        const { n, d, dtype, seed } = s;
+        const rng = new RandomState(seed);
+        const x = filled(rng, dtype, n * d, scale, shift), dout = filled(rng, dtype, n * d);
+        const gamma = filled(rng, dtype, d), beta = filled(rng, dtype, d);
+        const st = () => [fresh(dtype, d), fresh(dtype, d), fresh(dtype, d), fresh(dtype, d)];
+        const [h1, l1, v1, i1] = st(), [h2, l2, v2, i2] = st();
+        R.bnStats(n, d, x, 1e-5, h1, l1, v1, i1);
+        W!.bnStats(n, d, x, 1e-5, h2, l2, v2, i2);
+        // float32: statistics of n values in float32 against float64 sums.
+        const k32 = 4 * n + 8;
+        const big = (scale + Math.abs(shift)) ** 2 + 1;
+        close("hi", h2, h1, kFor(dtype, k32, true), dtype, scale + Math.abs(shift) + 1);
+        close("variance", v2, v1, kFor(dtype, 4 * k32, true), dtype, big);
+        // The rest run on the reference's statistics, so each kernel is compared alone.
+        const o1 = fresh(dtype, n * d), o2 = fresh(dtype, n * d);
+        for (const relu of [false, true]) {
+          R.bnNormalize(n, d, x, h1, l1, i1, gamma, beta, o1, relu);
+          W!.bnNormalize(n, d, x, h1, l1, i1, gamma, beta, o2, relu);
+          close(`normalize relu=${relu}`, o2, o1, kFor(dtype, 8, true), dtype, 4 * big);
+        }
+        for (const train of [true, false]) {
+          for (const masked of [false, true]) {
+            const outs = () => [fresh(dtype, n * d), fresh(dtype, d), fresh(dtype, d)];
+            const [dx1, dg1, db1] = outs(), [dx2, dg2, db2] = outs();
+            const b = masked ? beta : null;
+            R.bnBackwardAlt(
+              n,
+              d,
+              dout,
+              x,
+              h1,
+              l1,
+              i1,
+              gamma,
+              b,
+              train,
+              dx1,
+              dg1,
+              db1,
+              fresh(dtype, d),
+            );
+            W!.bnBackwardAlt(
+              n,
+              d,
+              dout,
+              x,
+              h1,
+              l1,
+              i1,
+              gamma,
+              b,
+              train,
+              dx2,
+              dg2,
+              db2,
+              fresh(dtype, d),
+            );
+            const kk = kFor(dtype, 8 * n + 16, true);
+            close(`alt dβ train=${train} relu=${masked}`, db2, db1, kk, dtype, 4 * n);
+            close(`alt dγ`, dg2, dg1, kk, dtype, 16 * n);
+            close(`alt dx`, dx2, dx1, kk, dtype, 64 * big);
+          }
+          const outs = () => [fresh(dtype, n * d), fresh(dtype, d), fresh(dtype, d)];
+          const [dx1, dg1, db1] = outs(), [dx2, dg2, db2] = outs();
+          R.bnBackwardGraph(
+            n,
+            d,
+            dout,
+            x,
+            h1,
+            l1,
+            i1,
+            v1,
+            gamma,
+            1e-5,
+            train,
+            dx1,
+            dg1,
+            db1,
+            fresh(dtype, 3 * d),
+          );
+          W!.bnBackwardGraph(
+            n,
+            d,
+            dout,
+            x,
+            h1,
+            l1,
+            i1,
+            v1,
+            gamma,
+            1e-5,
+            train,
+            dx2,
+            dg2,
+            db2,
+            fresh(dtype, 3 * d),
+          );
+          const kk = kFor(dtype, 8 * n + 16, true);
+          close(`graph dγ train=${train}`, dg2, dg1, kk, dtype, 16 * n);
+          close(`graph dx train=${train}`, dx2, dx1, kk, dtype, 64 * big);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("agree on layernorm forward and backward (row sums in vector lanes: a few ulps)", () => {
+    fc.assert(
+      fc.property(shapeArb, ({ n, d, dtype, seed }) => {
+        const rng = new RandomState(seed);
+        const x = filled(rng, dtype, n * d, 3, 2), dout = filled(rng, dtype, n * d);
+        const gamma = filled(rng, dtype, d), beta = filled(rng, dtype, d);
+        const o1 = fresh(dtype, n * d), o2 = fresh(dtype, n * d);
+        const m1 = fresh(dtype, n),
+          m2 = fresh(dtype, n),
+          iv1 = fresh(dtype, n),
+          iv2 = fresh(dtype, n);
+        R.lnForward(n, d, x, gamma, beta, 1e-5, o1, m1, iv1, false);
+        W!.lnForward(n, d, x, gamma, beta, 1e-5, o2, m2, iv2, false);
+        close("ln mean", m2, m1, 4 * d + 8, dtype, 8);
+        close("ln out", o2, o1, 16 * d + 32, dtype, 64);
+        for (const masked of [false, true]) {
+          const outs = () => [fresh(dtype, n * d), fresh(dtype, d), fresh(dtype, d)];
+          const [dx1, dg1, db1] = outs(), [dx2, dg2, db2] = outs();
+          const b = masked ? beta : null;
+          R.lnBackward(n, d, dout, x, m1, iv1, gamma, b, dx1, dg1, db1);
+          W!.lnBackward(n, d, dout, x, m1, iv1, gamma, b, dx2, dg2, db2);
+          close(`ln dβ relu=${masked}`, db2, db1, kFor(dtype, 4 * n + 8, true), dtype, 4 * n);
+          close(`ln dx relu=${masked}`, dx2, dx1, 16 * d + 32, dtype, 64 * d);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("agree on the column sums, the ReLU and its mask, y += αx and the Adam step", () => {
+    fc.assert(
+      fc.property(shapeArb, ({ n, d, dtype, seed }) => {
+        const rng = new RandomState(seed);
+        const len = n * d;
+        const x = filled(rng, dtype, len), g = filled(rng, dtype, len);
+        const s1 = fresh(dtype, d), s2 = fresh(dtype, d);
+        R.colSum(n, d, g, s1);
+        W!.colSum(n, d, g, s2);
+        close("colSum", s2, s1, kFor(dtype, 2 * n, true), dtype, 4 * n);
+        const r1 = fresh(dtype, len), r2 = fresh(dtype, len);
+        R.relu(len, x, r1);
+        W!.relu(len, x, r2);
+        close("relu", r2, r1, 0, dtype, 1);
+        R.reluMask(len, g, x, r1);
+        W!.reluMask(len, g, x, r2);
+        close("reluMask", r2, r1, 0, dtype, 1);
+        const y1 = filled(new RandomState(seed), dtype, len), y2 = fresh(dtype, len);
+        y2.set(y1);
+        R.axpy(len, 0.37, x, y1);
+        W!.axpy(len, 0.37, x, y2);
+        close("axpy", y2, y1, kFor(dtype, 2, true), dtype, 8);
+        const w1 = filled(rng, dtype, len), w2 = fresh(dtype, len);
+        w2.set(w1);
+        const mv = () => [fresh(dtype, len), fresh(dtype, len)];
+        const [m1, v1] = mv(), [m2, v2] = mv();
+        for (let t = 1; t <= 3; t++) {
+          const c1 = 1 - 0.9 ** t, c2 = 1 - 0.999 ** t;
+          R.adam(len, w1, g, m1, v1, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
+          W!.adam(len, w2, g, m2, v2, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
+        }
+        close("adam m", m2, m1, kFor(dtype, 16, true), dtype, 4);
+        close("adam w", w2, w1, kFor(dtype, 16, true), dtype, 8);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("The public functions on either backend", () => {
+  /** Runs f with the TypeScript reference, then with WebAssembly, and returns both results. */
+  function both<T>(f: () => T): [T, T] {
+    const before = useKernelBackend("typescript");
+    try {
+      const ts = f();
+      useKernelBackend("wasm");
+      return [ts, f()];
+    } finally {
+      useKernelBackend(before === "typescript" ? "typescript" : "wasm");
+    }
+  }
+
+  it("give the same batchnorm results in float64, bit for bit, and within float32's rounding in float32", () => {
+    for (const dtype of ["float64", "float32"] as const) {
+      const rng = new RandomState(231);
+      const cast = (t: Tensor): Tensor =>
+        dtype === "float64" ? t : { shape: t.shape, data: Float32Array.from(t.data) };
+      const x = cast(rng.randn(37, 13)), g = cast(rng.randn(13)), b = cast(rng.randn(13));
+      const dout = cast(rng.randn(37, 13));
+      const [ts, wasm] = both(() => {
+        const { out, cache } = batchnormForward(x, g, b, { mode: "train" });
+        return {
+          out,
+          alt: batchnormBackwardAlt(dout, cache),
+          graph: batchnormBackward(dout, cache),
+        };
+      });
+      const k = dtype === "float64" ? 0 : 200;
+      close(`${dtype} out`, wasm.out.data, ts.out.data, k, dtype, 8);
+      close(`${dtype} alt dx`, wasm.alt.dx.data, ts.alt.dx.data, k, dtype, 8);
+      close(`${dtype} graph dx`, wasm.graph.dx.data, ts.graph.dx.data, k, dtype, 8);
+      close(`${dtype} dgamma`, wasm.alt.dgamma.data, ts.alt.dgamma.data, k, dtype, 64);
+    }
+  });
+
+  it("give the same layernorm results within a few ulps", () => {
+    const rng = new RandomState(7);
+    const x = rng.randn(9, 31), g = rng.randn(31), b = rng.randn(31), dout = rng.randn(9, 31);
+    const [ts, wasm] = both(() => {
+      const { out, cache } = layernormForward(x, g, b);
+      return { out, back: layernormBackward(dout, cache) };
+    });
+    close("out", wasm.out.data, ts.out.data, 200, "float64", 8);
+    close("dx", wasm.back.dx.data, ts.back.dx.data, 2000, "float64", 8);
+  });
+
+  it("refuses an unknown backend by name", () => {
+    assertThrows(
+      () => useKernelBackend("gpu" as "wasm"),
+      ValueError,
+      'useKernelBackend: backend must be "wasm" or "typescript" but got "gpu"',
+    );
+    assertEquals(kernelBackend(), "wasm-relaxed-simd");
+  });
+});
+
+/** Keeps the Kernels type in this spec's vocabulary for readers. */
+export type { Kernels };
