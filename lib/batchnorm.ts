@@ -24,7 +24,7 @@
  * @module
  */
 
-import { describeValue, ShapeError, ValueError } from "./errors.ts";
+import { checkOptionKeys, describeValue, ShapeError, ValueError } from "./errors.ts";
 import { allocate, copyOf, type DType, dtypeOf, type FloatArray, Scratch } from "./kernels/mod.ts";
 import { checkCache, checkDoutShape, type ForwardOptions, outputOption } from "./layers.ts";
 import { checkSameDType, checkTensor, fmtShape, type Tensor } from "./tensor.ts";
@@ -85,6 +85,44 @@ export interface NormGradients {
   dgamma: Tensor;
   /** `(D,)` gradient with respect to β. */
   dbeta: Tensor;
+}
+
+/** Preallocated outputs a backward pass may write into instead of allocating. */
+export interface BackwardOptions {
+  /** `(N, D)` for dx, in x's dtype. */
+  dx?: Tensor;
+  /** `(D,)` for dγ. */
+  dgamma?: Tensor;
+  /** `(D,)` for dβ. */
+  dbeta?: Tensor;
+}
+
+const BACKWARD_OPTION_KEYS = new Set(["dx", "dgamma", "dbeta"]);
+
+/**
+ * Checks a backward pass's preallocated outputs against `(N, D)` and `(D,)`.
+ *
+ * @param fn the public function
+ * @param options the options argument (may be undefined)
+ * @param n rows
+ * @param d features
+ * @param like an array of the outputs' dtype
+ * @returns the arrays given, by name
+ */
+export function backwardOutputs(
+  fn: string,
+  options: BackwardOptions | undefined,
+  n: number,
+  d: number,
+  like: FloatArray,
+): { dx?: FloatArray; dgamma?: FloatArray; dbeta?: FloatArray } {
+  if (options === undefined) return {};
+  checkOptionKeys(fn, options, BACKWARD_OPTION_KEYS, "{ dx?, dgamma?, dbeta? }");
+  return {
+    dx: outputOption(fn, { out: options.dx }, [n, d], like, "options.dx"),
+    dgamma: outputOption(fn, { out: options.dgamma }, [d], like, "options.dgamma"),
+    dbeta: outputOption(fn, { out: options.dbeta }, [d], like, "options.dbeta"),
+  };
 }
 
 /**
@@ -381,16 +419,24 @@ function checkBackward(fn: string, dout: Tensor, cache: BatchnormCache): [number
  *
  * @param dout `(N, D)` upstream gradient
  * @param cache from `batchnormForward`
+ * @param options `{ dx?, dgamma?, dbeta? }`: preallocated outputs
  * @returns `dx (N, D)`, `dgamma (D,)`, `dbeta (D,)` in x's dtype
  * @throws {ShapeError} when dout's shape is not the forward output's
  * @throws {ValueError} when cache is not from `batchnormForward`
  */
-export function batchnormBackward(dout: Tensor, cache: BatchnormCache): NormGradients {
-  const [n, d] = checkBackward("batchnormBackward", dout, cache);
+export function batchnormBackward(
+  dout: Tensor,
+  cache: BatchnormCache,
+  options?: BackwardOptions,
+): NormGradients {
+  const fn = "batchnormBackward";
+  const [n, d] = checkBackward(fn, dout, cache);
   const dt = dtypeOf(cache.x.data);
+  const into = backwardOutputs(fn, options, n, d, cache.x.data);
   const s = new Scratch();
   try {
-    const dx = s.output(dt, n * d), dgamma = s.output(dt, d), dbeta = s.output(dt, d);
+    const dx = s.output(dt, n * d, into.dx), dgamma = s.output(dt, d, into.dgamma);
+    const dbeta = s.output(dt, d, into.dbeta);
     s.k.bnBackwardGraph(
       n,
       d,
@@ -408,7 +454,13 @@ export function batchnormBackward(dout: Tensor, cache: BatchnormCache): NormGrad
       dbeta,
       s.temp(dt, 3 * d),
     );
-    return normGradients(s.result(dx), s.result(dgamma), s.result(dbeta), n, d);
+    return normGradients(
+      s.result(dx, into.dx),
+      s.result(dgamma, into.dgamma),
+      s.result(dbeta, into.dbeta),
+      n,
+      d,
+    );
   } finally {
     s.end();
   }
@@ -429,16 +481,24 @@ export function batchnormBackward(dout: Tensor, cache: BatchnormCache): NormGrad
  *
  * @param dout `(N, D)` upstream gradient
  * @param cache from `batchnormForward`
+ * @param options `{ dx?, dgamma?, dbeta? }`: preallocated outputs
  * @returns `dx (N, D)`, `dgamma (D,)`, `dbeta (D,)` in x's dtype
  * @throws {ShapeError} when dout's shape is not the forward output's
  * @throws {ValueError} when cache is not from `batchnormForward`
  */
-export function batchnormBackwardAlt(dout: Tensor, cache: BatchnormCache): NormGradients {
-  const [n, d] = checkBackward("batchnormBackwardAlt", dout, cache);
+export function batchnormBackwardAlt(
+  dout: Tensor,
+  cache: BatchnormCache,
+  options?: BackwardOptions,
+): NormGradients {
+  const fn = "batchnormBackwardAlt";
+  const [n, d] = checkBackward(fn, dout, cache);
   const dt = dtypeOf(cache.x.data);
+  const into = backwardOutputs(fn, options, n, d, cache.x.data);
   const s = new Scratch();
   try {
-    const dx = s.output(dt, n * d), dgamma = s.output(dt, d), dbeta = s.output(dt, d);
+    const dx = s.output(dt, n * d, into.dx), dgamma = s.output(dt, d, into.dgamma);
+    const dbeta = s.output(dt, d, into.dbeta);
     s.k.bnBackwardAlt(
       n,
       d,
@@ -455,7 +515,13 @@ export function batchnormBackwardAlt(dout: Tensor, cache: BatchnormCache): NormG
       dbeta,
       s.temp(dt, d),
     );
-    return normGradients(s.result(dx), s.result(dgamma), s.result(dbeta), n, d);
+    return normGradients(
+      s.result(dx, into.dx),
+      s.result(dgamma, into.dgamma),
+      s.result(dbeta, into.dbeta),
+      n,
+      d,
+    );
   } finally {
     s.end();
   }

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { checkOptionKeys, describeValue, ShapeError, ValueError } from "./errors.ts";
+import { checkOptionKeys, describeValue, DTypeError, ShapeError, ValueError } from "./errors.ts";
 import { dtypeOf, Scratch } from "./kernels/mod.ts";
 import {
   allocLike,
@@ -62,30 +62,30 @@ const FORWARD_OPTION_KEYS = new Set(["out"]);
  * @param options the options argument (may be undefined)
  * @param shape the output's shape
  * @param like an array of the output's dtype
+ * @param name the option's name in messages
  */
 export function outputOption(
   fn: string,
   options: ForwardOptions | undefined,
   shape: readonly number[],
   like: FloatArray,
+  name = "options.out",
 ): FloatArray | undefined {
   if (options === undefined) return undefined;
   checkOptionKeys(fn, options, FORWARD_OPTION_KEYS, "{ out? }");
   if (options.out === undefined) return undefined;
-  checkTensor(fn, "options.out", options.out);
+  checkTensor(fn, name, options.out);
   const s = options.out.shape;
   if (s.length !== shape.length || s.some((d, i) => d !== shape[i])) {
     throw new ShapeError(
       fn,
-      `options.out must have the output's shape ${fmtShape(shape)} but got ${fmtShape(s)}`,
+      `${name} must have the output's shape ${fmtShape(shape)} but got ${fmtShape(s)}`,
     );
   }
   if (dtypeOf(options.out.data) !== dtypeOf(like)) {
-    throw new ShapeError(
+    throw new DTypeError(
       fn,
-      `options.out must be ${dtypeOf(like)} (the input's dtype) but is ${
-        dtypeOf(options.out.data)
-      }`,
+      `${name} must be ${dtypeOf(like)} (the input's dtype) but is ${dtypeOf(options.out.data)}`,
     );
   }
   return options.out.data;

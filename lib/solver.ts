@@ -562,22 +562,11 @@ export class Solver {
     this.#trained = true;
     const { X_train } = this.data;
     const numTrain = X_train.shape[0];
-    const d = X_train.data.length / numTrain;
     const iterationsPerEpoch = Math.max(Math.floor(numTrain / this.batchSize), 1);
     const numIterations = this.numEpochs * iterationsPerEpoch;
-    // The minibatch, made once: indices, rows (resident, so the model reads them in place), labels.
-    const idx = allocateInt32(this.batchSize, fn);
-    const xb = this.#resident(dtypeOf(X_train.data), this.batchSize * d);
-    const yb = allocateInt32(this.batchSize, fn);
-    const XBatch: Tensor = { shape: [this.batchSize, ...X_train.shape.slice(1)], data: xb };
-    const k = activeKernels();
 
     for (let t = 0; t < numIterations; t++) {
-      // One step: a minibatch drawn with replacement, the loss, an update per parameter.
-      this.#rng.fillChoice(numTrain, idx);
-      gather(X_train.data, d, this.#yTrain, idx, xb, yb);
-      const { loss, grads } = this.model.loss(XBatch, yb, { reuse: true });
-      this.lossHistory.push(loss);
+      const loss = this.step();
       if (!Number.isFinite(loss)) {
         this.diverged = true;
         this.divergedAt = t + 1;
@@ -587,13 +576,6 @@ export class Solver {
           } — diverged; training stopped, the best parameters so far are kept`,
         );
         break;
-      }
-      for (const [name, w] of Object.entries(this.model.params)) {
-        const dw = grads[name];
-        if (dw === undefined) {
-          throw new BnlabError(fn, `the model returned no gradient for parameter ${name}`);
-        }
-        this.#update(k, name, w, dw);
       }
       if (this.verbose && t % this.printEvery === 0) {
         this.#log(`(Iteration ${t + 1} / ${numIterations}) loss: ${fmtF(loss)}`);
@@ -640,6 +622,51 @@ export class Solver {
         this.model.params[name] = { shape: [...best.shape], data: copyOf(best.data) };
       }
     }
+  }
+
+  /** The minibatch buffers, made by the first step: indices, rows (resident), labels. */
+  #batch: { idx: Int32Array; X: Tensor; y: Int32Array } | null = null;
+
+  /**
+   * One training iteration, the notebook's `_step()`: draws a minibatch of
+   * `batchSize` examples with replacement, computes the loss and gradients,
+   * appends the loss to `lossHistory` and — when it is finite — updates every
+   * parameter. `train()` calls it once per iteration; it may also be called
+   * alone (to time one step, say). The first call makes the buffers every
+   * later call reuses.
+   *
+   * @returns the minibatch loss (NaN or infinite when the run diverged; then
+   *   nothing was updated)
+   * @throws {BnlabError} when the model returns no gradient for a parameter
+   */
+  step(): number {
+    const fn = "Solver.step";
+    const { X_train } = this.data;
+    const numTrain = X_train.shape[0];
+    const d = X_train.data.length / numTrain;
+    if (this.#batch === null) {
+      const xb = this.#resident(dtypeOf(X_train.data), this.batchSize * d);
+      this.#batch = {
+        idx: allocateInt32(this.batchSize, fn),
+        X: { shape: [this.batchSize, ...X_train.shape.slice(1)], data: xb },
+        y: allocateInt32(this.batchSize, fn),
+      };
+    }
+    const { idx, X, y } = this.#batch;
+    this.#rng.fillChoice(numTrain, idx);
+    gather(X_train.data, d, this.#yTrain, idx, X.data, y);
+    const { loss, grads } = this.model.loss(X, y, { reuse: true });
+    this.lossHistory.push(loss);
+    if (!Number.isFinite(loss)) return loss;
+    const k = activeKernels();
+    for (const [name, w] of Object.entries(this.model.params)) {
+      const dw = grads[name];
+      if (dw === undefined) {
+        throw new BnlabError(fn, `the model returned no gradient for parameter ${name}`);
+      }
+      this.#update(k, name, w, dw);
+    }
+    return loss;
   }
 
   /** Copies the parameters into bestParams, reusing its arrays after the first time. */

@@ -1,9 +1,12 @@
-"""numpy peer for bench/peers.ts: the notebook's vectorized batchnorm, timed.
+"""numpy peer for bench/peers.ts and bench/compare.ts: the notebook's
+vectorized batchnorm (the reference solution's formulas), timed.
+
+    python3 bench/peers/numpy_batchnorm.py N D [float64|float32]
 
 Prints one JSON object: {name: median_ns} for forward (train), backward
 through the graph and the closed-form backward, at the shape given on the
-command line (N D), float64, inputs drawn as the notebook's. Development-time
-peer only: bnlab never needs python at run time.
+command line, inputs drawn as the notebook's (x = 5 randn + 12) and cast to
+the dtype. A benchmark peer only: bnlab never needs python at run time.
 """
 import json
 import sys
@@ -60,9 +63,11 @@ def median_ns(fn, reps=25):
 
 def main():
     n, d = int(sys.argv[1]), int(sys.argv[2])
+    dtype = np.dtype(sys.argv[3] if len(sys.argv) > 3 else 'float64')
     rng = np.random.RandomState(231)
-    x = 5 * rng.randn(n, d) + 12
-    gamma, beta, dout = rng.randn(d), rng.randn(d), rng.randn(n, d)
+    x = (5 * rng.randn(n, d) + 12).astype(dtype)
+    gamma, beta, dout = (rng.randn(d).astype(dtype), rng.randn(d).astype(dtype),
+                         rng.randn(n, d).astype(dtype))
     _, cache = forward(x, gamma, beta)
     print(json.dumps({
         "forward": median_ns(lambda: forward(x, gamma, beta)),

@@ -17,40 +17,77 @@ import {
   vwherePositive,
 } from "./simd";
 
+// Each kernel is a one-vector step called on full vectors, then once on the
+// partial tail: after inlining, the full-vector loop has no branch.
+
+// @ts-ignore: decorator
+@inline function relu1<T>(x: usize, out: usize, i: i32, w: i32): void {
+  vstoren<T>(at<T>(out, i), vrelu<T>(vloadn<T>(at<T>(x, i), w)), w);
+}
+
 /** out = x > 0 ? x : 0. */
 export function relu<T>(len: i32, x: usize, out: usize): void {
-  const L = lanes<T>();
-  for (let i = 0; i < len; i += L) {
-    const w = len - i;
-    vstoren<T>(at<T>(out, i), vrelu<T>(vloadn<T>(at<T>(x, i), w)), w);
-  }
+  const L = lanes<T>(), full = len - (len % L);
+  let i = 0;
+  for (; i < full; i += L) relu1<T>(x, out, i, L);
+  if (i < len) relu1<T>(x, out, i, len - i);
+}
+
+// @ts-ignore: decorator
+@inline function mask1<T>(dout: usize, y: usize, dx: usize, i: i32, w: i32): void {
+  vstoren<T>(
+    at<T>(dx, i),
+    vwherePositive<T>(vloadn<T>(at<T>(y, i), w), vloadn<T>(at<T>(dout, i), w)),
+    w,
+  );
 }
 
 /** dx = y > 0 ? dout : 0, the ReLU's backward pass read from its output y. */
 export function reluMask<T>(len: i32, dout: usize, y: usize, dx: usize): void {
-  const L = lanes<T>();
-  for (let i = 0; i < len; i += L) {
-    const w = len - i;
-    vstoren<T>(
-      at<T>(dx, i),
-      vwherePositive<T>(vloadn<T>(at<T>(y, i), w), vloadn<T>(at<T>(dout, i), w)),
-      w,
-    );
-  }
+  const L = lanes<T>(), full = len - (len % L);
+  let i = 0;
+  for (; i < full; i += L) mask1<T>(dout, y, dx, i, L);
+  if (i < len) mask1<T>(dout, y, dx, i, len - i);
+}
+
+// @ts-ignore: decorator
+@inline function axpy1<T>(a: v128, x: usize, y: usize, i: i32, w: i32): void {
+  vstoren<T>(at<T>(y, i), vadd<T>(vloadn<T>(at<T>(y, i), w), vmul<T>(a, vloadn<T>(at<T>(x, i), w))), w);
 }
 
 /** y = y + α · x. */
 export function axpy<T>(len: i32, alpha: T, x: usize, y: usize): void {
-  const L = lanes<T>();
+  const L = lanes<T>(), full = len - (len % L);
   const a = vsplat<T>(alpha);
-  for (let i = 0; i < len; i += L) {
-    const w = len - i;
-    vstoren<T>(
-      at<T>(y, i),
-      vadd<T>(vloadn<T>(at<T>(y, i), w), vmul<T>(a, vloadn<T>(at<T>(x, i), w))),
-      w,
-    );
-  }
+  let i = 0;
+  for (; i < full; i += L) axpy1<T>(a, x, y, i, L);
+  if (i < len) axpy1<T>(a, x, y, i, len - i);
+}
+
+// @ts-ignore: decorator
+@inline function adam1<T>(
+  w: usize,
+  g: usize,
+  m: usize,
+  v: usize,
+  vlr: v128,
+  vb1: v128,
+  vo1: v128,
+  vb2: v128,
+  vo2: v128,
+  ve: v128,
+  vc1: v128,
+  vc2: v128,
+  i: i32,
+  n: i32,
+): void {
+  const gi = vloadn<T>(at<T>(g, i), n);
+  const mi = vadd<T>(vmul<T>(vb1, vloadn<T>(at<T>(m, i), n)), vmul<T>(vo1, gi));
+  const vi = vadd<T>(vmul<T>(vb2, vloadn<T>(at<T>(v, i), n)), vmul<T>(vo2, vmul<T>(gi, gi)));
+  const step = vdiv<T>(vmul<T>(vlr, vdiv<T>(mi, vc1)), vadd<T>(vsqrt<T>(vdiv<T>(vi, vc2)), ve));
+  vstoren<T>(at<T>(m, i), mi, n);
+  vstoren<T>(at<T>(v, i), vi, n);
+  vstoren<T>(at<T>(w, i), vsub<T>(vloadn<T>(at<T>(w, i), n), step), n);
 }
 
 /**
@@ -74,21 +111,10 @@ export function adam<T>(
   c1: T,
   c2: T,
 ): void {
-  const L = lanes<T>();
-  const vlr = vsplat<T>(lr), vb1 = vsplat<T>(b1), vo1 = vsplat<T>(omb1);
-  const vb2 = vsplat<T>(b2), vo2 = vsplat<T>(omb2), ve = vsplat<T>(eps);
-  const vc1 = vsplat<T>(c1), vc2 = vsplat<T>(c2);
-  for (let i = 0; i < len; i += L) {
-    const n = len - i;
-    const gi = vloadn<T>(at<T>(g, i), n);
-    const mi = vadd<T>(vmul<T>(vb1, vloadn<T>(at<T>(m, i), n)), vmul<T>(vo1, gi));
-    const vi = vadd<T>(vmul<T>(vb2, vloadn<T>(at<T>(v, i), n)), vmul<T>(vo2, vmul<T>(gi, gi)));
-    const step = vdiv<T>(
-      vmul<T>(vlr, vdiv<T>(mi, vc1)),
-      vadd<T>(vsqrt<T>(vdiv<T>(vi, vc2)), ve),
-    );
-    vstoren<T>(at<T>(m, i), mi, n);
-    vstoren<T>(at<T>(v, i), vi, n);
-    vstoren<T>(at<T>(w, i), vsub<T>(vloadn<T>(at<T>(w, i), n), step), n);
-  }
+  const L = lanes<T>(), full = len - (len % L);
+  const vlr = vsplat<T>(lr), vb1 = vsplat<T>(b1), vo1 = vsplat<T>(omb1), vb2 = vsplat<T>(b2);
+  const vo2 = vsplat<T>(omb2), ve = vsplat<T>(eps), vc1 = vsplat<T>(c1), vc2 = vsplat<T>(c2);
+  let i = 0;
+  for (; i < full; i += L) adam1<T>(w, g, m, v, vlr, vb1, vo1, vb2, vo2, ve, vc1, vc2, i, L);
+  if (i < len) adam1<T>(w, g, m, v, vlr, vb1, vo1, vb2, vo2, ve, vc1, vc2, i, len - i);
 }

@@ -141,29 +141,58 @@ export function bnStats<T>(
   for (; j < D; j += L) stats1<T>(N, D, x, j, min(L, D - j), n, e, hi, lo, variance, ivar);
 }
 
-/** One vector of the normalization pass: γ · x̂ + β, ReLU when asked. */
+// The elementwise passes and the backward reductions walk the batch four
+// rows at a time: each feature's constants (hi, lo, ivar, γ, β) and running
+// sums are loaded once per block, not once per row. `R` (4, or 1 for the last
+// rows) is a constant at every call, so the unused rows compile away.
+
+/** y = γ · x̂ + β (ReLU when asked) for row r of a block. */
 // @ts-ignore: decorator
-@inline function normalize1<T>(
-  row: usize,
-  o: usize,
+@inline function normRow<T>(
+  x: usize,
+  out: usize,
+  D: i32,
+  i: i32,
+  r: i32,
+  j: i32,
+  w: i32,
+  h: v128,
+  l: v128,
+  v: v128,
+  g: v128,
+  b: v128,
+  relu: bool,
+): void {
+  const o = (i + r) * D + j;
+  let y = vadd<T>(vmul<T>(g, xhatOf<T>(vloadn<T>(at<T>(x, o), w), h, l, v)), b);
+  if (relu) y = vrelu<T>(y);
+  vstoren<T>(at<T>(out, o), y, w);
+}
+
+/** Rows i … i + R − 1 of the normalization pass, features j … j + w − 1. */
+// @ts-ignore: decorator
+@inline function normBlock<T>(
+  x: usize,
+  out: usize,
+  D: i32,
+  i: i32,
+  R: i32,
+  j: i32,
+  w: i32,
   hi: usize,
   lo: usize,
   ivar: usize,
   gamma: usize,
   beta: usize,
   relu: bool,
-  j: i32,
-  w: i32,
 ): void {
-  const h = xhatOf<T>(
-    vloadn<T>(at<T>(row, j), w),
-    vloadn<T>(at<T>(hi, j), w),
-    vloadn<T>(at<T>(lo, j), w),
-    vloadn<T>(at<T>(ivar, j), w),
-  );
-  let y = vadd<T>(vmul<T>(vloadn<T>(at<T>(gamma, j), w), h), vloadn<T>(at<T>(beta, j), w));
-  if (relu) y = vrelu<T>(y);
-  vstoren<T>(at<T>(o, j), y, w);
+  const h = vloadn<T>(at<T>(hi, j), w), l = vloadn<T>(at<T>(lo, j), w);
+  const v = vloadn<T>(at<T>(ivar, j), w);
+  const g = vloadn<T>(at<T>(gamma, j), w), b = vloadn<T>(at<T>(beta, j), w);
+  normRow<T>(x, out, D, i, 0, j, w, h, l, v, g, b, relu);
+  if (R > 1) normRow<T>(x, out, D, i, 1, j, w, h, l, v, g, b, relu);
+  if (R > 2) normRow<T>(x, out, D, i, 2, j, w, h, l, v, g, b, relu);
+  if (R > 3) normRow<T>(x, out, D, i, 3, j, w, h, l, v, g, b, relu);
 }
 
 /** out = γ · x̂ + β with x̂ = ((x − hi) − lo) · ivar, then ReLU when asked. */
@@ -181,18 +210,23 @@ export function bnNormalize<T>(
 ): void {
   const L = lanes<T>();
   const full = D - (D % L);
-  for (let i = 0; i < N; i++) {
-    const row = at<T>(x, i * D), o = at<T>(out, i * D);
+  let i = 0;
+  for (; i + 4 <= N; i += 4) {
     let j = 0;
-    for (; j < full; j += L) normalize1<T>(row, o, hi, lo, ivar, gamma, beta, relu, j, L);
-    if (j < D) normalize1<T>(row, o, hi, lo, ivar, gamma, beta, relu, j, D - j);
+    for (; j < full; j += L) normBlock<T>(x, out, D, i, 4, j, L, hi, lo, ivar, gamma, beta, relu);
+    if (j < D) normBlock<T>(x, out, D, i, 4, j, D - j, hi, lo, ivar, gamma, beta, relu);
+  }
+  for (; i < N; i++) {
+    let j = 0;
+    for (; j < full; j += L) normBlock<T>(x, out, D, i, 1, j, L, hi, lo, ivar, gamma, beta, relu);
+    if (j < D) normBlock<T>(x, out, D, i, 1, j, D - j, hi, lo, ivar, gamma, beta, relu);
   }
 }
 
 /**
  * The upstream gradient of one vector, masked by the ReLU that followed the
- * normalization when `beta` is given: the forward's output γ·x̂ + β is
- * recomputed and the gradient kept where it was positive.
+ * normalization when `masked`: the forward's output γ·x̂ + β is recomputed
+ * and the gradient kept where it was positive.
  */
 // @ts-ignore: decorator
 @inline function upstream<T>(g: v128, h: v128, gamma: v128, beta: v128, masked: bool): v128 {
@@ -200,13 +234,22 @@ export function bnNormalize<T>(
   return vwherePositive<T>(vadd<T>(vmul<T>(gamma, h), beta), g);
 }
 
-/** The reductions dβ += g, dγ += g · x̂ of one vector of features, down all rows. */
+/** Per-feature constants of the backward passes for one vector of features. */
 // @ts-ignore: decorator
-@inline function altSums1<T>(
-  N: i32,
+@inline function feat<T>(p: usize, j: i32, w: i32): v128 {
+  return vloadn<T>(at<T>(p, j), w);
+}
+
+/** The closed form's two sums, dβ += g and dγ += g · x̂, over rows i … i + R − 1. */
+// @ts-ignore: decorator
+@inline function altSumsBlock<T>(
   D: i32,
   dout: usize,
   x: usize,
+  i: i32,
+  R: i32,
+  j: i32,
+  w: i32,
   hi: usize,
   lo: usize,
   ivar: usize,
@@ -214,31 +257,33 @@ export function bnNormalize<T>(
   beta: usize,
   dgamma: usize,
   dbeta: usize,
-  j: i32,
-  w: i32,
 ): void {
-  const hv = vloadn<T>(at<T>(hi, j), w), lv = vloadn<T>(at<T>(lo, j), w);
-  const iv = vloadn<T>(at<T>(ivar, j), w);
+  const h = feat<T>(hi, j, w), l = feat<T>(lo, j, w), v = feat<T>(ivar, j, w);
   const masked = beta != 0;
-  const gv = masked ? vloadn<T>(at<T>(gamma, j), w) : vzero();
-  const bv = masked ? vloadn<T>(at<T>(beta, j), w) : vzero();
-  let sb = vzero(), sg = vzero();
-  for (let i = 0; i < N; i++) {
-    const h = xhatOf<T>(vloadn<T>(at<T>(x, i * D + j), w), hv, lv, iv);
-    const g = upstream<T>(vloadn<T>(at<T>(dout, i * D + j), w), h, gv, bv, masked);
-    sb = vadd<T>(sb, g);
-    sg = vadd<T>(sg, vmul<T>(g, h));
+  const g = masked ? feat<T>(gamma, j, w) : vzero(), b = masked ? feat<T>(beta, j, w) : vzero();
+  let sb = feat<T>(dbeta, j, w), sg = feat<T>(dgamma, j, w);
+  for (let r = 0; r < R; r++) {
+    const o = (i + r) * D + j;
+    const xh = xhatOf<T>(vloadn<T>(at<T>(x, o), w), h, l, v);
+    const gr = upstream<T>(vloadn<T>(at<T>(dout, o), w), xh, g, b, masked);
+    sb = vadd<T>(sb, gr);
+    sg = vadd<T>(sg, vmul<T>(gr, xh));
   }
   vstoren<T>(at<T>(dbeta, j), sb, w);
   vstoren<T>(at<T>(dgamma, j), sg, w);
 }
 
-/** One vector of the closed form's output pass. */
+/** The closed form's output pass over rows i … i + R − 1. */
 // @ts-ignore: decorator
-@inline function altDx1<T>(
-  gr: usize,
-  row: usize,
-  o: usize,
+@inline function altDxBlock<T>(
+  D: i32,
+  dout: usize,
+  x: usize,
+  dx: usize,
+  i: i32,
+  R: i32,
+  j: i32,
+  w: i32,
   hi: usize,
   lo: usize,
   ivar: usize,
@@ -249,34 +294,18 @@ export function bnNormalize<T>(
   scale: usize,
   n: v128,
   train: bool,
-  j: i32,
-  w: i32,
 ): void {
-  const h = xhatOf<T>(
-    vloadn<T>(at<T>(row, j), w),
-    vloadn<T>(at<T>(hi, j), w),
-    vloadn<T>(at<T>(lo, j), w),
-    vloadn<T>(at<T>(ivar, j), w),
-  );
+  const h = feat<T>(hi, j, w), l = feat<T>(lo, j, w), v = feat<T>(ivar, j, w);
   const masked = beta != 0;
-  const g = upstream<T>(
-    vloadn<T>(at<T>(gr, j), w),
-    h,
-    masked ? vloadn<T>(at<T>(gamma, j), w) : vzero(),
-    masked ? vloadn<T>(at<T>(beta, j), w) : vzero(),
-    masked,
-  );
-  const s = vloadn<T>(at<T>(scale, j), w);
-  const r = train
-    ? vmul<T>(
-      s,
-      vsub<T>(
-        vsub<T>(vmul<T>(n, g), vloadn<T>(at<T>(dbeta, j), w)),
-        vmul<T>(h, vloadn<T>(at<T>(dgamma, j), w)),
-      ),
-    )
-    : vmul<T>(s, g);
-  vstoren<T>(at<T>(o, j), r, w);
+  const g = masked ? feat<T>(gamma, j, w) : vzero(), b = masked ? feat<T>(beta, j, w) : vzero();
+  const s = feat<T>(scale, j, w), sb = feat<T>(dbeta, j, w), sg = feat<T>(dgamma, j, w);
+  for (let r = 0; r < R; r++) {
+    const o = (i + r) * D + j;
+    const xh = xhatOf<T>(vloadn<T>(at<T>(x, o), w), h, l, v);
+    const gr = upstream<T>(vloadn<T>(at<T>(dout, o), w), xh, g, b, masked);
+    const y = train ? vmul<T>(s, vsub<T>(vsub<T>(vmul<T>(n, gr), sb), vmul<T>(xh, sg))) : vmul<T>(s, gr);
+    vstoren<T>(at<T>(dx, o), y, w);
+  }
 }
 
 /**
@@ -305,122 +334,157 @@ export function bnBackwardAlt<T>(
 ): void {
   const L = lanes<T>();
   const n = vsplat<T>(<T>N);
-  for (let j = 0; j < D; j += L) {
-    altSums1<T>(N, D, dout, x, hi, lo, ivar, gamma, beta, dgamma, dbeta, j, min(L, D - j));
+  const full = D - (D % L);
+  memory.fill(dgamma, 0, at<T>(0, D));
+  memory.fill(dbeta, 0, at<T>(0, D));
+  let i = 0;
+  for (; i + 4 <= N; i += 4) {
+    let j = 0;
+    for (; j < full; j += L) {
+      altSumsBlock<T>(D, dout, x, i, 4, j, L, hi, lo, ivar, gamma, beta, dgamma, dbeta);
+    }
+    if (j < D) altSumsBlock<T>(D, dout, x, i, 4, j, D - j, hi, lo, ivar, gamma, beta, dgamma, dbeta);
+  }
+  for (; i < N; i++) {
+    let j = 0;
+    for (; j < full; j += L) {
+      altSumsBlock<T>(D, dout, x, i, 1, j, L, hi, lo, ivar, gamma, beta, dgamma, dbeta);
+    }
+    if (j < D) altSumsBlock<T>(D, dout, x, i, 1, j, D - j, hi, lo, ivar, gamma, beta, dgamma, dbeta);
   }
   for (let j = 0; j < D; j += L) {
     const w = D - j;
-    const s = vmul<T>(vloadn<T>(at<T>(gamma, j), w), vloadn<T>(at<T>(ivar, j), w));
+    const s = vmul<T>(feat<T>(gamma, j, w), feat<T>(ivar, j, w));
     vstoren<T>(at<T>(scale, j), train ? vdiv<T>(s, n) : s, w);
   }
-  const full = D - (D % L);
-  for (let i = 0; i < N; i++) {
-    const row = at<T>(x, i * D), gr = at<T>(dout, i * D), o = at<T>(dx, i * D);
+  for (i = 0; i + 4 <= N; i += 4) {
     let j = 0;
     for (; j < full; j += L) {
-      altDx1<T>(gr, row, o, hi, lo, ivar, gamma, beta, dgamma, dbeta, scale, n, train, j, L);
+      altDxBlock<T>(D, dout, x, dx, i, 4, j, L, hi, lo, ivar, gamma, beta, dgamma, dbeta, scale, n, train);
     }
     if (j < D) {
-      altDx1<T>(gr, row, o, hi, lo, ivar, gamma, beta, dgamma, dbeta, scale, n, train, j, D - j);
+      altDxBlock<T>(D, dout, x, dx, i, 4, j, D - j, hi, lo, ivar, gamma, beta, dgamma, dbeta, scale, n, train);
+    }
+  }
+  for (; i < N; i++) {
+    let j = 0;
+    for (; j < full; j += L) {
+      altDxBlock<T>(D, dout, x, dx, i, 1, j, L, hi, lo, ivar, gamma, beta, dgamma, dbeta, scale, n, train);
+    }
+    if (j < D) {
+      altDxBlock<T>(D, dout, x, dx, i, 1, j, D - j, hi, lo, ivar, gamma, beta, dgamma, dbeta, scale, n, train);
     }
   }
 }
 
-/** Pass (A) of the graph backward for one vector of features: dβ, dγ, divar. */
-// @ts-ignore: decorator
-@inline function graphSums1<T>(
-  N: i32,
-  D: i32,
-  dout: usize,
-  x: usize,
-  hi: usize,
-  lo: usize,
-  ivar: usize,
-  gamma: usize,
-  train: bool,
-  dgamma: usize,
-  dbeta: usize,
-  divar: usize,
-  j: i32,
-  w: i32,
-): void {
-  const hv = vloadn<T>(at<T>(hi, j), w), lv = vloadn<T>(at<T>(lo, j), w);
-  const iv = vloadn<T>(at<T>(ivar, j), w), gv = vloadn<T>(at<T>(gamma, j), w);
-  let sb = vzero(), sg = vzero(), sv = vzero();
-  for (let i = 0; i < N; i++) {
-    const xmu = vsub<T>(vsub<T>(vloadn<T>(at<T>(x, i * D + j), w), hv), lv);
-    const g = vloadn<T>(at<T>(dout, i * D + j), w);
-    sb = vadd<T>(sb, g);
-    sg = vadd<T>(sg, vmul<T>(g, vmul<T>(xmu, iv)));
-    if (train) sv = vadd<T>(sv, vmul<T>(vmul<T>(g, gv), xmu));
-  }
-  vstoren<T>(at<T>(dbeta, j), sb, w);
-  vstoren<T>(at<T>(dgamma, j), sg, w);
-  vstoren<T>(at<T>(divar, j), sv, w);
-}
-
-/** dxμ = dx̂ · ivar + 2 · xμ · dsq for one vector (nodes 7 and 3). */
+/** dxμ = dx̂ · ivar + 2 · xμ · dsq (nodes 7 and 3), dx̂ = g · γ. */
 // @ts-ignore: decorator
 @inline function dxmuOf<T>(g: v128, xmu: v128, gv: v128, iv: v128, dsq: v128): v128 {
   return vadd<T>(vmul<T>(vmul<T>(g, gv), iv), vmul<T>(vmul<T>(vsplat<T>(<T>2), xmu), dsq));
 }
 
-/** Pass (B) for one vector of features: dμ = −Σₙ dxμ. */
+/**
+ * One of the graph's passes over rows i … i + R − 1, features j … j + w − 1:
+ * pass 0 — (A) dβ += g, dγ += g · x̂, divar += dx̂ · xμ (train);
+ * pass 1 — (B) dμ −= dxμ; pass 2 — (C) dx = dxμ + dμ / N (test: (g · γ) · ivar).
+ */
 // @ts-ignore: decorator
-@inline function graphMu1<T>(
-  N: i32,
+@inline function graphBlock<T>(
+  pass: i32,
   D: i32,
   dout: usize,
   x: usize,
-  hi: usize,
-  lo: usize,
-  ivar: usize,
-  gamma: usize,
-  dsq: usize,
-  dmu: usize,
+  dx: usize,
+  i: i32,
+  R: i32,
   j: i32,
   w: i32,
-): void {
-  const hv = vloadn<T>(at<T>(hi, j), w), lv = vloadn<T>(at<T>(lo, j), w);
-  const iv = vloadn<T>(at<T>(ivar, j), w), gv = vloadn<T>(at<T>(gamma, j), w);
-  const qv = vloadn<T>(at<T>(dsq, j), w);
-  let s = vzero();
-  for (let i = 0; i < N; i++) {
-    const xmu = vsub<T>(vsub<T>(vloadn<T>(at<T>(x, i * D + j), w), hv), lv);
-    s = vsub<T>(s, dxmuOf<T>(vloadn<T>(at<T>(dout, i * D + j), w), xmu, gv, iv, qv));
-  }
-  vstoren<T>(at<T>(dmu, j), s, w);
-}
-
-/** One vector of pass (C): dx = dxμ + dμ / N; test mode dx = (g · γ) · ivar. */
-// @ts-ignore: decorator
-@inline function graphDx1<T>(
-  gr: usize,
-  row: usize,
-  o: usize,
   hi: usize,
   lo: usize,
   ivar: usize,
   gamma: usize,
+  dgamma: usize,
+  dbeta: usize,
+  divar: usize,
   dsq: usize,
   dmu: usize,
   n: v128,
   train: bool,
-  j: i32,
-  w: i32,
 ): void {
-  const g = vloadn<T>(at<T>(gr, j), w), gv = vloadn<T>(at<T>(gamma, j), w);
-  const iv = vloadn<T>(at<T>(ivar, j), w);
-  if (!train) {
-    vstoren<T>(at<T>(o, j), vmul<T>(vmul<T>(g, gv), iv), w);
-    return;
+  const h = feat<T>(hi, j, w), l = feat<T>(lo, j, w), v = feat<T>(ivar, j, w);
+  const gv = feat<T>(gamma, j, w);
+  const q = pass == 0 || !train ? vzero() : feat<T>(dsq, j, w);
+  let s0 = pass == 0 ? feat<T>(dbeta, j, w) : pass == 1 ? feat<T>(dmu, j, w) : vzero();
+  let s1 = pass == 0 ? feat<T>(dgamma, j, w) : vzero();
+  let s2 = pass == 0 && train ? feat<T>(divar, j, w) : vzero();
+  const m = pass == 2 && train ? vdiv<T>(feat<T>(dmu, j, w), n) : vzero();
+  for (let r = 0; r < R; r++) {
+    const o = (i + r) * D + j;
+    const g = vloadn<T>(at<T>(dout, o), w);
+    if (pass == 2 && !train) {
+      vstoren<T>(at<T>(dx, o), vmul<T>(vmul<T>(g, gv), v), w);
+      continue;
+    }
+    const xmu = vsub<T>(vsub<T>(vloadn<T>(at<T>(x, o), w), h), l);
+    if (pass == 0) {
+      s0 = vadd<T>(s0, g);
+      s1 = vadd<T>(s1, vmul<T>(g, vmul<T>(xmu, v)));
+      if (train) s2 = vadd<T>(s2, vmul<T>(vmul<T>(g, gv), xmu));
+    } else if (pass == 1) {
+      s0 = vsub<T>(s0, dxmuOf<T>(g, xmu, gv, v, q));
+    } else {
+      vstoren<T>(at<T>(dx, o), vadd<T>(dxmuOf<T>(g, xmu, gv, v, q), m), w);
+    }
   }
-  const xmu = vsub<T>(
-    vsub<T>(vloadn<T>(at<T>(row, j), w), vloadn<T>(at<T>(hi, j), w)),
-    vloadn<T>(at<T>(lo, j), w),
-  );
-  const dxmu = dxmuOf<T>(g, xmu, gv, iv, vloadn<T>(at<T>(dsq, j), w));
-  vstoren<T>(at<T>(o, j), vadd<T>(dxmu, vdiv<T>(vloadn<T>(at<T>(dmu, j), w), n)), w);
+  if (pass == 0) {
+    vstoren<T>(at<T>(dbeta, j), s0, w);
+    vstoren<T>(at<T>(dgamma, j), s1, w);
+    if (train) vstoren<T>(at<T>(divar, j), s2, w);
+  } else if (pass == 1) vstoren<T>(at<T>(dmu, j), s0, w);
+}
+
+/** One full pass of the graph backward over the batch (blocks of four rows, then the rest). */
+// @ts-ignore: decorator
+@inline function graphPass<T>(
+  pass: i32,
+  N: i32,
+  D: i32,
+  dout: usize,
+  x: usize,
+  dx: usize,
+  hi: usize,
+  lo: usize,
+  ivar: usize,
+  gamma: usize,
+  dgamma: usize,
+  dbeta: usize,
+  divar: usize,
+  dsq: usize,
+  dmu: usize,
+  n: v128,
+  train: bool,
+): void {
+  const L = lanes<T>();
+  const full = D - (D % L);
+  let i = 0;
+  for (; i + 4 <= N; i += 4) {
+    let j = 0;
+    for (; j < full; j += L) {
+      graphBlock<T>(pass, D, dout, x, dx, i, 4, j, L, hi, lo, ivar, gamma, dgamma, dbeta, divar, dsq, dmu, n, train);
+    }
+    if (j < D) {
+      graphBlock<T>(pass, D, dout, x, dx, i, 4, j, D - j, hi, lo, ivar, gamma, dgamma, dbeta, divar, dsq, dmu, n, train);
+    }
+  }
+  for (; i < N; i++) {
+    let j = 0;
+    for (; j < full; j += L) {
+      graphBlock<T>(pass, D, dout, x, dx, i, 1, j, L, hi, lo, ivar, gamma, dgamma, dbeta, divar, dsq, dmu, n, train);
+    }
+    if (j < D) {
+      graphBlock<T>(pass, D, dout, x, dx, i, 1, j, D - j, hi, lo, ivar, gamma, dgamma, dbeta, divar, dsq, dmu, n, train);
+    }
+  }
 }
 
 /**
@@ -452,34 +516,27 @@ export function bnBackwardGraph<T>(
   const L = lanes<T>();
   const n = vsplat<T>(<T>N);
   const divar = work, dsq = at<T>(work, D), dmu = at<T>(work, 2 * D);
+  memory.fill(dgamma, 0, at<T>(0, D));
+  memory.fill(dbeta, 0, at<T>(0, D));
+  memory.fill(work, 0, at<T>(0, 3 * D));
   // (A) 9: dβ = Σₙ g; 8: dγ = Σₙ g · x̂, dx̂ = g · γ; 7: divar = Σₙ dx̂ · xμ.
-  for (let j = 0; j < D; j += L) {
-    graphSums1<T>(N, D, dout, x, hi, lo, ivar, gamma, train, dgamma, dbeta, divar, j, min(L, D - j));
-  }
+  graphPass<T>(0, N, D, dout, x, dx, hi, lo, ivar, gamma, dgamma, dbeta, divar, dsq, dmu, n, train);
   if (train) {
     // 6: ivar = 1/s → ds = −1/s² · divar; 5: s = √(σ² + ε) → dσ² = 0.5/s · ds;
     // 4: σ² = (1/N) Σₙ sq → dsq = dσ² / N.
     const e = vsplat<T>(eps), mone = vsplat<T>(<T>-1), half = vsplat<T>(<T>0.5);
     for (let j = 0; j < D; j += L) {
       const w = D - j;
-      const s = vsqrt<T>(vadd<T>(vloadn<T>(at<T>(variance, j), w), e));
-      const ds = vmul<T>(vdiv<T>(mone, vmul<T>(s, s)), vloadn<T>(at<T>(divar, j), w));
+      const s = vsqrt<T>(vadd<T>(feat<T>(variance, j, w), e));
+      const ds = vmul<T>(vdiv<T>(mone, vmul<T>(s, s)), feat<T>(divar, j, w));
       const dvar = vmul<T>(vdiv<T>(half, s), ds);
       vstoren<T>(at<T>(dsq, j), vdiv<T>(dvar, n), w);
     }
     // (B) 3: dxμ = dxμ₁ + dxμ₂ = dx̂ · ivar + 2 · xμ · dsq; 2: dμ = −Σₙ dxμ.
-    for (let j = 0; j < D; j += L) {
-      graphMu1<T>(N, D, dout, x, hi, lo, ivar, gamma, dsq, dmu, j, min(L, D - j));
-    }
+    graphPass<T>(1, N, D, dout, x, dx, hi, lo, ivar, gamma, dgamma, dbeta, divar, dsq, dmu, n, train);
   }
   // (C) 1: μ = (1/N) Σₙ x → dx = dxμ + dμ / N.
-  const full = D - (D % L);
-  for (let i = 0; i < N; i++) {
-    const row = at<T>(x, i * D), gr = at<T>(dout, i * D), o = at<T>(dx, i * D);
-    let j = 0;
-    for (; j < full; j += L) graphDx1<T>(gr, row, o, hi, lo, ivar, gamma, dsq, dmu, n, train, j, L);
-    if (j < D) graphDx1<T>(gr, row, o, hi, lo, ivar, gamma, dsq, dmu, n, train, j, D - j);
-  }
+  graphPass<T>(2, N, D, dout, x, dx, hi, lo, ivar, gamma, dgamma, dbeta, divar, dsq, dmu, n, train);
 }
 
 /** Σ of a row's D elements: vector lanes, then the lanes in order, then the tail. */
