@@ -24,7 +24,7 @@
  * @module
  */
 
-import { checkOptionKeys, describeValue, ShapeError, ValueError } from "./errors.ts";
+import { checkOptionKeys, checkWritable, describeValue, ShapeError, ValueError } from "./errors.ts";
 import { allocate, copyOf, type DType, dtypeOf, type FloatArray, Scratch } from "./kernels/mod.ts";
 import { checkCache, checkDoutShape, type ForwardOptions, outputOption } from "./layers.ts";
 import { checkSameDType, checkTensor, fmtShape, type Tensor } from "./tensor.ts";
@@ -307,37 +307,6 @@ function checkVariance(fn: string, v: FloatArray): void {
       throw new ValueError(
         fn,
         `bnParam.runningVar[${j}] must be a variance (>= 0) but got ${v[j]}`,
-      );
-    }
-  }
-}
-
-/**
- * Refuses, before anything changes, a settings object the function would have
- * to write into but cannot (frozen, sealed against new keys, or read-only).
- *
- * @param fn the public function
- * @param name the object's name in messages
- * @param obj the object
- * @param keys the keys the function writes
- */
-export function checkWritable(
-  fn: string,
-  name: string,
-  obj: object,
-  keys: readonly string[],
-): void {
-  for (const key of keys) {
-    const desc = Object.getOwnPropertyDescriptor(obj, key);
-    const ok = desc === undefined
-      ? Object.isExtensible(obj)
-      : desc.writable === true || desc.set !== undefined;
-    if (!ok) {
-      throw new ValueError(
-        fn,
-        `${name} must be a writable object (its ${key} is updated) but it is ${
-          Object.isFrozen(obj) ? "frozen" : Object.isSealed(obj) ? "sealed" : "read-only"
-        }`,
       );
     }
   }

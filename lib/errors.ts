@@ -192,3 +192,34 @@ export function checkOptionKeys(
     );
   }
 }
+
+/**
+ * Refuses, before anything changes, a settings object the function would have
+ * to write into but cannot (frozen, sealed against new keys, or read-only).
+ *
+ * @param fn the public function
+ * @param name the object's name in messages
+ * @param obj the object
+ * @param keys the keys the function writes
+ */
+export function checkWritable(
+  fn: string,
+  name: string,
+  obj: object,
+  keys: readonly string[],
+): void {
+  for (const key of keys) {
+    const desc = Object.getOwnPropertyDescriptor(obj, key);
+    const ok = desc === undefined
+      ? Object.isExtensible(obj)
+      : desc.writable === true || desc.set !== undefined;
+    if (!ok) {
+      throw new ValueError(
+        fn,
+        `${name} must be a writable object (its ${key} is updated) but it is ${
+          Object.isFrozen(obj) ? "frozen" : Object.isSealed(obj) ? "sealed" : "read-only"
+        }`,
+      );
+    }
+  }
+}

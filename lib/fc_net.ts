@@ -22,7 +22,6 @@ import {
   type BatchnormParam,
   BN_EPS,
   BN_MOMENTUM,
-  checkWritable,
   firstNonFinite,
   runningUpdate,
 } from "./batchnorm.ts";
@@ -30,6 +29,7 @@ import { applyMask, checkDropoutParam, dropoutMask, type DropoutParam } from "./
 import {
   BnlabError,
   checkOptionKeys,
+  checkWritable,
   describeValue,
   DTypeError,
   ShapeError,

@@ -16,7 +16,14 @@
  * @module
  */
 
-import { BnlabError, checkOptionKeys, describeValue, ShapeError, ValueError } from "./errors.ts";
+import {
+  BnlabError,
+  checkOptionKeys,
+  checkWritable,
+  describeValue,
+  ShapeError,
+  ValueError,
+} from "./errors.ts";
 import {
   activeKernels,
   allocateInt32,
@@ -437,6 +444,10 @@ export class Solver {
       );
     }
     this.#builtIn = BUILT_IN.get(this.updateRule) ?? null;
+    // A rule given as a function returns new tensors, which replace model.params' entries.
+    if (this.#builtIn === null) {
+      checkWritable(fn, "model.params", model.params, Object.keys(model.params));
+    }
     const optimConfig = options.optimConfig ?? {};
     if (this.#builtIn !== null) {
       // The template holds hyperparameters only; each is checked now, not at the first step.

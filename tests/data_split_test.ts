@@ -105,13 +105,29 @@ describe("the notebook's split options", () => {
       // @ts-expect-error: subtractMean is a boolean
       () => getCifar10Data(nowhere, { subtractMean: "yes" }),
       ValueError,
-      "subtractMean must be true or false but got yes",
+      'subtractMean must be true or false but got "yes"',
     );
     await assertRejects(
       // @ts-expect-error: a dtype bnlab does not store
       () => getCifar10Data(nowhere, { dtype: "int8" }),
       ValueError,
       'dtype must be "float32" or "float64" but got "int8"',
+    );
+  });
+
+  it("refuse a misspelt option, naming the nearest known one, and a null options object", async () => {
+    const nowhere = "/nonexistent/bnlab";
+    await assertRejects(
+      // @ts-expect-error: numTrainig is misspelt
+      () => getCifar10Data(nowhere, { numTrainig: 10 }),
+      ValueError,
+      "getCifar10Data: unknown option numTrainig (did you mean numTraining?); known: numTraining",
+    );
+    await assertRejects(
+      // @ts-expect-error: options must be an object
+      () => getCifar10Data(nowhere, null),
+      ValueError,
+      "getCifar10Data: options must be an object with at least split options but got null",
     );
   });
 });

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { checkOptionKeys } from "../errors.ts";
 import { DataFormatError } from "./errors.ts";
 import { type DirLike, displayPath, joinPath, readDataFile, statKind } from "./files.ts";
 import { PyDict, PyList, PyNDArray, unpickle } from "./pickle.ts";
@@ -24,6 +25,7 @@ import {
   checkDType,
   type DataSplits,
   type ImageSet,
+  LOAD_OPTION_KEYS,
   type LoadOptions,
   resolveSplitOptions,
   splitData,
@@ -309,6 +311,7 @@ export async function loadCifar10(
   options: LoadOptions = {},
 ): Promise<TrainTest> {
   const fn = "loadCifar10";
+  checkOptionKeys(fn, options, LOAD_OPTION_KEYS, "load options", "options");
   const dtype = checkDType(fn, options.dtype);
   const { train, test } = await readCifar10(fn, dir, options.progress);
   return wholeSets(train, test, dtype);

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { checkOptionKeys } from "../errors.ts";
 import { DataFormatError } from "./errors.ts";
 import { type DirLike, displayPath, joinPath } from "./files.ts";
 import { GzipReader } from "./gzip.ts";
@@ -24,6 +25,7 @@ import {
   checkDType,
   type DataSplits,
   type ImageSet,
+  LOAD_OPTION_KEYS,
   type LoadOptions,
   resolveSplitOptions,
   splitData,
@@ -196,6 +198,7 @@ export async function loadFashionMnist(
   options: LoadOptions = {},
 ): Promise<TrainTest> {
   const fn = "loadFashionMnist";
+  checkOptionKeys(fn, options, LOAD_OPTION_KEYS, "load options", "options");
   const dtype = checkDType(fn, options.dtype);
   const { train, test } = await readFashionMnist(fn, dir, options.progress);
   return wholeSets(train, test, dtype);

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { ValueError } from "../errors.ts";
+import { checkOptionKeys, describeValue, ValueError } from "../errors.ts";
 import { alloc, type DType, fmtShape, type Tensor } from "../tensor.ts";
 
 /** Images as stored on disk: uint8 pixels, channel planes, row-major. */
@@ -89,6 +89,19 @@ export const SPLIT_DEFAULTS: Readonly<ResolvedSplitOptions> = {
   dtype: "float32",
 };
 
+/** Every option the loaders with a split take. */
+export const SPLIT_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "numTraining",
+  "numValidation",
+  "numTest",
+  "subtractMean",
+  "dtype",
+  "progress",
+]);
+
+/** Every option the loaders of whole sets take. */
+export const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set(["dtype", "progress"]);
+
 /**
  * Checks the dtype option.
  *
@@ -123,12 +136,13 @@ export function resolveSplitOptions(
   options: SplitOptions,
   defaults: Readonly<ResolvedSplitOptions> = SPLIT_DEFAULTS,
 ): ResolvedSplitOptions {
+  checkOptionKeys(fn, options, SPLIT_OPTION_KEYS, "split options", "options");
   const o = { ...defaults };
   for (const key of ["numTraining", "numValidation", "numTest"] as const) {
     const v = options[key];
     if (v === undefined) continue;
     if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
-      throw new ValueError(fn, `${key} must be a non-negative integer but got ${v}`);
+      throw new ValueError(fn, `${key} must be a non-negative integer but got ${describeValue(v)}`);
     }
     o[key] = v;
   }
@@ -136,7 +150,7 @@ export function resolveSplitOptions(
     if (typeof options.subtractMean !== "boolean") {
       throw new ValueError(
         fn,
-        `subtractMean must be true or false but got ${options.subtractMean}`,
+        `subtractMean must be true or false but got ${describeValue(options.subtractMean)}`,
       );
     }
     o.subtractMean = options.subtractMean;
