@@ -109,7 +109,13 @@ export async function loadExperimentData(
       `cannot load --data ${describeChoice(choice)}: ${(e as Error).message}${hint}`,
     );
   }
-  const nTrain = Math.min(opts.numTrain, splits.y_train.length);
+  if (splits.y_train.length < opts.numTrain) {
+    throw new UsageError(
+      `--data ${describeChoice(choice)} has ${splits.y_train.length} training images; ` +
+        `the experiment trains on ${opts.numTrain}`,
+    );
+  }
+  const nTrain = opts.numTrain;
   const data: SmallData = {
     X_train: firstRows(splits.X_train, nTrain),
     y_train: splits.y_train.slice(0, nTrain),

@@ -24,8 +24,10 @@ import { RandomState } from "../lib/random.ts";
 import type { SmallData } from "./_data.ts";
 import type { Progress } from "./_progress.ts";
 import { fmt } from "./_report.ts";
-import { type Column, CsvTable, type Row } from "./_store.ts";
+import type { Column, CsvTable, OutDir, Row } from "./_store.ts";
 import {
+  checkSummaryRow,
+  plannedIterations,
   type PreparedRun,
   prepareRun,
   type RunConfig,
@@ -73,6 +75,18 @@ export interface PlannedRun {
   readonly config: RunConfig;
 }
 
+/** The columns of a `runs.csv` row that come from the plan. */
+function summaryKeys(run: PlannedRun): Row {
+  return {
+    run: run.id,
+    group: run.group,
+    normalization: run.config.normalization ?? "none",
+    batch_size: run.config.batchSize,
+    weight_scale: run.config.weightScale,
+    learning_rate: run.config.learningRate,
+  };
+}
+
 /** One step of a group, in the notebook's order. */
 export type Step = { readonly build: string } | { readonly train: string };
 
@@ -95,12 +109,24 @@ export class HistoryStore {
   ) {}
 
   /**
-   * Opens (and repairs) the tables in `dir`.
+   * Opens the tables in an output folder and checks every row against the
+   * plan. A bad row is dropped; so is every row of a run whose histories are
+   * incomplete or inconsistent with its summary — that run is then trained
+   * again. History rows of a run missing from `runs.csv` (an interruption
+   * between the writes) are dropped silently.
    *
-   * @param dir the output folder
-   * @param order every run id in display order (rows are kept sorted by it)
+   * @param out the opened output folder
+   * @param plan every planned run, in display order (rows are kept sorted by it)
+   * @param numTrain training examples of every run
+   * @returns the store, and one message per dropped row or run
    */
-  static async open(dir: string, order: readonly string[]): Promise<HistoryStore> {
+  static async open(
+    out: OutDir,
+    plan: readonly PlannedRun[],
+    numTrain: number,
+  ): Promise<{ store: HistoryStore; dropped: string[] }> {
+    const order = plan.map((r) => r.id);
+    const byId = new Map(plan.map((r) => [r.id, r]));
     const rank = (r: Row) => {
       const i = order.indexOf(r.run as string);
       return i === -1 ? order.length : i;
@@ -108,22 +134,62 @@ export class HistoryStore {
     const by = (k: string) => (a: Row, b: Row) =>
       rank(a) - rank(b) || (a[k] as number) - (b[k] as number);
     const store = new HistoryStore(
-      new CsvTable(`${dir}/runs.csv`, RUN_COLUMNS, (a, b) => rank(a) - rank(b)),
-      new CsvTable(`${dir}/loss.csv`, LOSS_COLUMNS, by("iteration")),
-      new CsvTable(`${dir}/accuracy.csv`, ACCURACY_COLUMNS, by("epoch")),
+      out.table("runs.csv", RUN_COLUMNS, (a, b) => rank(a) - rank(b)),
+      out.table("loss.csv", LOSS_COLUMNS, by("iteration")),
+      out.table("accuracy.csv", ACCURACY_COLUMNS, by("epoch")),
     );
-    await store.runs.load();
-    const done = new Set(store.runs.rows.map((r) => r.run));
-    for (const t of [store.loss, store.accuracy]) {
-      await t.load();
-      const keep = t.rows.filter((r) => done.has(r.run));
-      if (keep.length !== t.rows.length) {
-        const fresh = new CsvTable(t.path, t.columns, t.order);
-        await fresh.append(keep);
-        await t.load();
+    const planned = (id: string) => {
+      const c = byId.get(id)!.config;
+      const iterations = plannedIterations(numTrain, c.batchSize, c.numEpochs);
+      const checks = iterations === c.numEpochs ? c.numEpochs : c.numEpochs + 1;
+      return { iterations, checks };
+    };
+    const unknown = (r: Row) => byId.has(r.run as string) ? null : `run ${r.run} is not planned`;
+    const dropped = await store.runs.load({
+      key: (r) => r.run as string,
+      check: (r) => {
+        const run = byId.get(r.run as string);
+        if (!run) return unknown(r);
+        const want = summaryKeys(run);
+        for (const [k, v] of Object.entries(want)) {
+          if (r[k] !== v) return `${k} is ${r[k]} but run ${run.id} has ${v}`;
+        }
+        return checkSummaryRow(r, planned(run.id).iterations);
+      },
+    });
+    const inRange = (k: string, lo: number, hi: (id: string) => number) => (r: Row) =>
+      unknown(r) ??
+        ((r[k] as number) >= lo && (r[k] as number) <= hi(r.run as string)
+          ? null
+          : `${k} ${r[k]} is outside ${lo}…${hi(r.run as string)}`);
+    dropped.push(
+      ...await store.loss.load({
+        key: (r) => `${r.run} iteration ${r.iteration}`,
+        check: inRange("iteration", 1, (id) => planned(id).iterations),
+      }),
+      ...await store.accuracy.load({
+        key: (r) => `${r.run} epoch ${r.epoch}`,
+        check: inRange("epoch", 0, (id) => planned(id).checks - 1),
+      }),
+    );
+    // A summary row stands for complete histories: iterations 1…n, checks 0…k.
+    for (const r of store.runs.rows) {
+      const id = r.run as string;
+      const n = store.loss.rows.filter((x) => x.run === id).length;
+      const k = store.accuracy.rows.filter((x) => x.run === id).length;
+      const wantChecks = r.diverged ? k : planned(id).checks;
+      if (n !== r.iterations || k !== wantChecks) {
+        dropped.push(
+          `${store.runs.path}: run ${id} has ${n} of ${r.iterations} loss rows and ${k} of ` +
+            `${wantChecks} accuracy rows`,
+        );
+        store.runs.retain((x) => x.run !== id);
       }
     }
-    return store;
+    const done = new Set(store.runs.rows.map((r) => r.run));
+    store.loss.retain((r) => done.has(r.run));
+    store.accuracy.retain((r) => done.has(r.run));
+    return { store, dropped };
   }
 
   /**
@@ -170,12 +236,7 @@ export class HistoryStore {
       val_acc: h.valAccHistory[epoch],
     })));
     await this.runs.append([{
-      run: run.id,
-      group: run.group,
-      normalization: run.config.normalization ?? "none",
-      batch_size: run.config.batchSize,
-      weight_scale: run.config.weightScale,
-      learning_rate: run.config.learningRate,
+      ...summaryKeys(run),
       best_val_acc: s.bestValAcc,
       best_train_acc: s.bestTrainAcc,
       final_train_loss: s.finalLoss,

@@ -1,17 +1,28 @@
 /**
  * Where finished work is kept: an output folder holding `run.json` (the
- * options the results were made with) and CSV tables that grow one finished
- * run at a time, each write atomic (temporary file, then rename).
+ * options the results were made with), CSV tables that grow one finished run
+ * at a time (each write atomic: temporary file, then rename) and, while a
+ * process works in it, the lock `run.lock`.
  *
- * A rerun with the same options finds the finished runs and does only the
- * rest; a rerun with different options refuses to mix results unless asked
- * to start over (`--fresh`).
+ * The promises, and how they are kept:
+ * - **Never mixed across options.** `run.json` is written before the first
+ *   result; a rerun must bring the same options. A CSV without a record of its
+ *   options, a record without options, or other options are refused (unless
+ *   `--fresh`).
+ * - **One process per folder.** The folder is locked (see `_lock.ts`) before
+ *   anything in it is read or deleted; `--fresh` never breaks a live lock.
+ * - **No finished run lost, no bad row trusted.** Every row is checked on
+ *   load (numbers parse, flags are 0/1, one row per point, the caller's own
+ *   checks); a bad row is dropped with a message naming the file and line, so
+ *   its run is trained again. A file that is not CSV (an unbalanced quote)
+ *   or has another header is refused, naming the file and line.
  *
  * @module
  */
 
-import { parse } from "@std/csv";
+import { parse, stringify } from "@std/csv";
 import { UsageError } from "./_cli.ts";
+import { acquireLock, type Lock } from "./_lock.ts";
 
 /**
  * Writes a file atomically: the bytes go to a temporary file beside the target,
@@ -25,6 +36,13 @@ export async function atomicWrite(path: string, bytes: Uint8Array | string): Pro
   const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
   await Deno.writeFile(tmp, data);
   await Deno.rename(tmp, path);
+}
+
+/** The operating system's words for a file-system error, without the call: `Not a directory`. */
+export function osReason(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  const cut = m.indexOf(" (os error");
+  return cut === -1 ? m : m.slice(0, cut);
 }
 
 /** Type of a CSV column: how a cell is written and read back. */
@@ -44,16 +62,43 @@ export type Row = Record<string, number | string | boolean>;
 /** Formats one cell: numbers in full precision (`NaN`, `Infinity` spelled out), booleans as 0/1. */
 function formatCell(value: number | string | boolean, type: ColumnType): string {
   if (type === "boolean") return value ? "1" : "0";
-  if (type === "number" || type === "int") return String(value);
-  const s = String(value);
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  return String(value);
 }
 
-/** Reads one cell back. */
-function parseCell(cell: string, type: ColumnType): number | string | boolean {
-  if (type === "boolean") return cell === "1" || cell === "true";
-  if (type === "number" || type === "int") return Number(cell);
-  return cell;
+/** A number cell as written: a JavaScript number literal, `NaN` or `±Infinity`. */
+const NUMBER = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^-?Infinity$|^NaN$/;
+
+/** Reads one cell back, or says why it cannot be read. */
+function parseCell(
+  cell: string,
+  c: Column,
+): { value: number | string | boolean } | { bad: string } {
+  switch (c.type) {
+    case "boolean":
+      if (cell === "1" || cell === "0") return { value: cell === "1" };
+      return { bad: `${c.name} is '${cell}', not 0 or 1` };
+    case "int":
+      if (/^-?\d+$/.test(cell) && Number.isSafeInteger(Number(cell))) {
+        return { value: Number(cell) };
+      }
+      return { bad: `${c.name} is '${cell}', not an integer` };
+    case "number":
+      if (NUMBER.test(cell)) return { value: Number(cell) };
+      return { bad: `${c.name} is '${cell}', not a number` };
+    default:
+      return { value: cell };
+  }
+}
+
+/** Checks one row beyond its cell types: the reason it is bad, or null. */
+export type RowCheck = (row: Row) => string | null;
+
+/** Options of {@linkcode CsvTable.load}. */
+export interface LoadOptions {
+  /** The point a row belongs to; at most one row per key is allowed. */
+  readonly key?: (row: Row) => string;
+  /** The caller's checks (an index in range, iterations as the options imply, …). */
+  readonly check?: RowCheck;
 }
 
 /**
@@ -69,11 +114,14 @@ export class CsvTable {
    * @param columns the header, in order
    * @param order optional comparison keeping rows sorted (so the file does not
    *   depend on the order in which parallel runs finish)
+   * @param beforeWrite called before every write (the output folder writes
+   *   `run.json` there, so no result is ever written without its options)
    */
   constructor(
     readonly path: string,
     readonly columns: readonly Column[],
     readonly order?: (a: Row, b: Row) => number,
+    readonly beforeWrite?: () => Promise<void>,
   ) {}
 
   /** The rows held, in file order. */
@@ -82,23 +130,42 @@ export class CsvTable {
   }
 
   /**
-   * Reads the rows already on disk (none when the file does not exist).
+   * Reads the rows already on disk (none when the file does not exist) and
+   * keeps the good ones. A row is bad when it has the wrong number of cells,
+   * a cell of the wrong type, the key of another row (every row of that key
+   * is then bad), or fails `check`.
    *
-   * @throws {UsageError} when the file's header is not this table's header
+   * @param o the key of a row's point and the caller's checks
+   * @returns one message per dropped row: `FILE line N: reason`
+   * @throws {UsageError} when the file cannot be read as CSV (naming the line)
+   *   or its header is not this table's header
    */
-  async load(): Promise<readonly Row[]> {
+  async load(o: LoadOptions = {}): Promise<string[]> {
     let text: string;
     try {
       text = await Deno.readTextFile(this.path);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
         this.#rows = [];
-        return this.#rows;
+        return [];
       }
-      throw e;
+      throw new UsageError(`cannot read ${this.path}: ${osReason(e)}`);
     }
-    const records = parse(text);
-    const header = records[0] ?? [];
+    const records: { line: number; cells: string[] }[] = [];
+    text.split(/\r?\n/).forEach((line, i) => {
+      if (line === "") return;
+      let cells: string[][];
+      try {
+        cells = parse(line);
+      } catch (e) {
+        const why = String((e as Error).message).replace(/^.*column \d+: /, "");
+        throw new UsageError(
+          `${this.path} line ${i + 1} is not CSV (${why}); fix or delete that line, or use --fresh`,
+        );
+      }
+      records.push({ line: i + 1, cells: cells[0] ?? [""] });
+    });
+    const header = records[0]?.cells ?? [];
     const want = this.columns.map((c) => c.name);
     if (header.join(",") !== want.join(",")) {
       throw new UsageError(
@@ -106,12 +173,58 @@ export class CsvTable {
           `[${want.join(", ")}]; use --fresh or another --out`,
       );
     }
-    this.#rows = records.slice(1).filter((r) => r.length === want.length).map((r) => {
+    const dropped: string[] = [];
+    const good: { line: number; row: Row }[] = [];
+    for (const { line, cells } of records.slice(1)) {
+      const bad = (why: string) => dropped.push(`${this.path} line ${line}: ${why}`);
+      if (cells.length !== want.length) {
+        bad(`${cells.length} cells, not ${want.length}`);
+        continue;
+      }
       const row: Row = {};
-      this.columns.forEach((c, i) => row[c.name] = parseCell(r[i], c.type));
-      return row;
-    });
-    return this.#rows;
+      let why: string | null = null;
+      for (const [j, c] of this.columns.entries()) {
+        const r = parseCell(cells[j], c);
+        if ("bad" in r) {
+          why = r.bad;
+          break;
+        }
+        row[c.name] = r.value;
+      }
+      why ??= o.check?.(row) ?? null;
+      if (why !== null) bad(why);
+      else good.push({ line, row });
+    }
+    if (o.key) {
+      const lines = new Map<string, number[]>();
+      for (const g of good) {
+        const k = o.key(g.row);
+        lines.set(k, [...(lines.get(k) ?? []), g.line]);
+      }
+      for (const [k, ls] of lines) {
+        if (ls.length > 1) {
+          dropped.push(
+            `${this.path} lines ${ls.join(", ")}: ${ls.length} rows of the same run (${k})`,
+          );
+        }
+      }
+      this.#rows = good.filter((g) => lines.get(o.key!(g.row))!.length === 1).map((g) => g.row);
+    } else {
+      this.#rows = good.map((g) => g.row);
+    }
+    return dropped;
+  }
+
+  /**
+   * Keeps only the rows that pass a test (in memory; the next write rewrites the file).
+   *
+   * @param keep the test
+   * @returns how many rows were dropped
+   */
+  retain(keep: (row: Row) => boolean): number {
+    const before = this.#rows.length;
+    this.#rows = this.#rows.filter(keep);
+    return before - this.#rows.length;
   }
 
   /**
@@ -120,16 +233,29 @@ export class CsvTable {
    * @param rows rows holding every column
    */
   async append(rows: readonly Row[]): Promise<void> {
-    this.#rows = [...this.#rows, ...rows];
-    if (this.order) this.#rows.sort(this.order);
-    await atomicWrite(this.path, this.format());
+    const next = [...this.#rows, ...rows];
+    if (this.order) next.sort(this.order);
+    const text = this.#format(next);
+    await this.beforeWrite?.();
+    await atomicWrite(this.path, text);
+    this.#rows = next;
   }
 
   /** The whole table as CSV text (LF line ends, header first). */
   format(): string {
-    const lines = [this.columns.map((c) => c.name).join(",")];
-    for (const row of this.#rows) {
-      lines.push(this.columns.map((c) => formatCell(row[c.name], c.type)).join(","));
+    return this.#format(this.#rows);
+  }
+
+  #format(rows: readonly Row[]): string {
+    const line = (cells: string[]) => {
+      for (const c of cells) {
+        if (/[\r\n]/.test(c)) throw new Error(`${this.path}: a cell may not hold a line break`);
+      }
+      return stringify([cells]).replace(/\r\n$/, "");
+    };
+    const lines = [line(this.columns.map((c) => c.name))];
+    for (const row of rows) {
+      lines.push(line(this.columns.map((c) => formatCell(row[c.name], c.type))));
     }
     return lines.join("\n") + "\n";
   }
@@ -165,81 +291,201 @@ function canonical(value: unknown): string {
 /** Options of {@linkcode openOutDir}. */
 export interface OpenOptions {
   /** Name of the script. */
-  script: string;
+  readonly script: string;
   /** The options that decide the results; compared with those in `run.json`. */
-  options: Record<string, unknown>;
-  /** Start over: delete the files listed in `files` first. */
-  fresh: boolean;
-  /** File names (in the folder) this script writes; `--fresh` deletes exactly these. */
-  files: readonly string[];
+  readonly options: Record<string, unknown>;
+  /** Start over: delete this script's files (`results`, `outputs`, `run.json`) first. */
+  readonly fresh: boolean;
+  /** The CSV files (in the folder) holding results. */
+  readonly results: readonly string[];
+  /** Other files this script writes (charts); `--fresh` deletes these too. */
+  readonly outputs: readonly string[];
   /** Facts recorded with the run (not compared). */
-  environment?: Record<string, unknown>;
+  readonly environment?: Record<string, unknown>;
+  /** Where notices go (a stale lock taken over, a record replaced). */
+  readonly notice: (line: string) => void;
 }
 
-/** An opened output folder: its path and its `run.json` record. */
+/** An opened, locked output folder. */
 export interface OutDir {
   /** The folder. */
   readonly dir: string;
-  /** The record as on disk. */
+  /** The record (as on disk once written). */
   readonly record: RunRecord;
-  /** Whether results from an earlier run of the same options were found. */
+  /** Whether results from an earlier run of the same options may be there. */
   readonly resumed: boolean;
   /**
-   * Writes `run.json` (atomically) with the time and completeness.
+   * A results table in the folder whose writes write `run.json` first.
+   *
+   * @param file the file name, one of `results`
+   * @param columns the header
+   * @param order the rows' order
+   */
+  table(file: string, columns: readonly Column[], order?: (a: Row, b: Row) => number): CsvTable;
+  /**
+   * Updates `run.json` (atomically) with the time and completeness — once a
+   * result is recorded; before that it writes nothing.
    *
    * @param complete whether every planned run is now finished
    */
   touch(complete: boolean): Promise<void>;
+  /** Releases the folder's lock. */
+  close(): Promise<void>;
+}
+
+/** Whether a path exists (a broken link counts). */
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
 }
 
 /**
- * Opens (creating it if needed) an output folder for a script.
+ * Makes sure `dir` is a folder this process can write in.
  *
- * When `run.json` already exists it must name the same script and options;
- * otherwise results would mix, and this throws unless `fresh` is set. With
- * `fresh`, only the files this script writes are deleted — never the folder.
+ * @throws {UsageError} when it is a file, or cannot be made
+ */
+async function prepareDir(dir: string): Promise<void> {
+  const what = `--out ${dir}`;
+  let info: Deno.FileInfo | null = null;
+  try {
+    info = await Deno.stat(dir);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) {
+      throw new UsageError(`cannot use ${what} as the output folder: ${osReason(e)}`);
+    }
+  }
+  if (info && !info.isDirectory) {
+    throw new UsageError(`${what} is a file, not a folder; name a folder`);
+  }
+  if (!info) {
+    try {
+      await Deno.mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw new UsageError(`cannot make the output folder ${what}: ${osReason(e)}`);
+    }
+  }
+}
+
+/** Reads `run.json`: null when absent; a reason when it is not a record of options. */
+async function readRecord(path: string): Promise<RunRecord | null | { broken: string }> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    return { broken: `cannot be read (${osReason(e)})` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { broken: `is not JSON (${(e as Error).message})` };
+  }
+  const r = value as Partial<RunRecord> | null;
+  const isObject = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isObject(r) || typeof r!.script !== "string" || !isObject(r!.options)) {
+    return { broken: "holds no record of the options (script and options)" };
+  }
+  return {
+    script: r!.script,
+    options: r!.options as Record<string, unknown>,
+    created: typeof r!.created === "string" ? r!.created : new Date().toISOString(),
+    updated: typeof r!.updated === "string" ? r!.updated : null,
+    complete: r!.complete === true,
+    environment: r!.environment,
+  };
+}
+
+/**
+ * Opens (creating it if needed) and locks an output folder for a script.
+ *
+ * In order: the folder is made (or found to be one), locked, its `run.json`
+ * read and compared; with `fresh` this script's files are then deleted —
+ * never the folder, never another's files, never under a live lock.
+ *
+ * | found in the folder                           | without `fresh`           |
+ * | --------------------------------------------- | ------------------------- |
+ * | nothing                                       | a new record              |
+ * | `run.json` of the same script and options     | resumed                   |
+ * | `run.json` of other options, no result file   | replaced (with a notice)  |
+ * | `run.json` of other options and results       | refused                   |
+ * | a result file but no `run.json`               | refused                   |
+ * | `run.json` that is not a record of options    | refused                   |
+ *
+ * `run.json` is written before the first result (see {@linkcode OutDir.table}).
  *
  * @param dir the output folder
  * @param opts script name, options and files
- * @returns the opened folder
- * @throws {UsageError} when the folder holds results of other options
+ * @returns the opened folder; call `close()` when done
+ * @throws {UsageError} in the refused cases above, when another process holds
+ *   the folder, or when it cannot be made or written
  */
 export async function openOutDir(dir: string, opts: OpenOptions): Promise<OutDir> {
-  await Deno.mkdir(dir, { recursive: true });
-  const recordPath = `${dir}/run.json`;
-  let existing: RunRecord | null = null;
+  await prepareDir(dir);
+  let lock: Lock;
   try {
-    existing = JSON.parse(await Deno.readTextFile(recordPath)) as RunRecord;
+    lock = await acquireLock(dir, {
+      command: opts.script,
+      what: `--out ${dir}`,
+      notice: opts.notice,
+    });
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) {
-      if (!opts.fresh) {
-        throw new UsageError(
-          `${recordPath} is not readable JSON (${e}); use --fresh to start over`,
-        );
-      }
-    }
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot write in the output folder --out ${dir}: ${osReason(e)}`);
+  }
+  try {
+    return await openLocked(dir, opts, lock);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+async function openLocked(dir: string, opts: OpenOptions, lock: Lock): Promise<OutDir> {
+  const recordPath = `${dir}/run.json`;
+  const found = await readRecord(recordPath);
+  let existing = found !== null && "broken" in found ? null : found;
+  if (found !== null && "broken" in found && !opts.fresh) {
+    throw new UsageError(
+      `${recordPath} ${found.broken}; use --fresh to start over (it deletes this script's files in ${dir})`,
+    );
   }
   if (opts.fresh) {
-    for (const f of [...opts.files, "run.json"]) {
+    for (const f of [...opts.results, ...opts.outputs, "run.json"]) {
       await Deno.remove(`${dir}/${f}`).catch((e) => {
         if (!(e instanceof Deno.errors.NotFound)) throw e;
       });
     }
     existing = null;
   }
+  const results: string[] = [];
+  for (const f of opts.results) if (await exists(`${dir}/${f}`)) results.push(f);
   if (existing) {
-    if (existing.script !== opts.script) {
-      throw new UsageError(
-        `${dir} holds results of ${existing.script}, not ${opts.script}; use another --out or --fresh`,
-      );
-    }
-    const diff = describeDiff(existing.options, opts.options);
-    if (diff.length > 0) {
+    const diff = existing.script !== opts.script
+      ? [`script: ${existing.script} there, ${opts.script} now`]
+      : describeDiff(existing.options, opts.options);
+    if (diff.length > 0 && results.length > 0) {
       throw new UsageError(
         `${dir} holds results made with other options (${diff.join("; ")}); ` +
           `rerun with the same options to resume, or add --fresh to start over, or use another --out`,
       );
     }
+    if (diff.length > 0) {
+      opts.notice(
+        `${recordPath} records other options (${diff.join("; ")}) but no results: replacing it`,
+      );
+      existing = null;
+    }
+  } else if (results.length > 0) {
+    throw new UsageError(
+      `${dir}/${results[0]} holds results, but no run.json records the options they were made ` +
+        `with; use --fresh to start over, or another --out`,
+    );
   }
   const record: RunRecord = existing ?? {
     script: opts.script,
@@ -249,22 +495,29 @@ export async function openOutDir(dir: string, opts: OpenOptions): Promise<OutDir
     complete: false,
     environment: opts.environment,
   };
-  // Written at the first touch(), i.e. once a run is recorded: a call that fails
-  // before (say, on a wrong --data path) leaves no record to block the next one.
+  let written = existing !== null;
   const write = () => atomicWrite(recordPath, JSON.stringify(record, null, 2) + "\n");
+  const ensureRecord = async () => {
+    if (written) return;
+    await write();
+    written = true;
+  };
   return {
     dir,
     record,
     resumed: existing !== null,
+    table: (file, columns, order) => new CsvTable(`${dir}/${file}`, columns, order, ensureRecord),
     async touch(complete: boolean) {
+      if (!written) return;
       record.updated = new Date().toISOString();
       record.complete = complete;
       await write();
     },
+    close: () => lock.release(),
   };
 }
 
-/** Lists the options whose values differ, as `--seed: 1 → 231`. */
+/** Lists the options whose values differ, as `seed: 1 there, 231 now`. */
 function describeDiff(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
   const out: string[] = [];

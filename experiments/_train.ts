@@ -175,3 +175,38 @@ export function pointSeed(seed: number, index: number): number {
   for (let i = 0; i <= index; i++) w = master.nextUint32();
   return w >>> 0;
 }
+
+/**
+ * Iterations a run of these settings makes, as the `Solver`:
+ * `numEpochs × max(⌊numTrain / batchSize⌋, 1)`.
+ *
+ * @param numTrain training examples
+ * @param batchSize minibatch size
+ * @param numEpochs epochs
+ */
+export function plannedIterations(numTrain: number, batchSize: number, numEpochs: number): number {
+  return numEpochs * Math.max(Math.floor(numTrain / batchSize), 1);
+}
+
+/**
+ * Checks a summary row read back from a CSV (`SUMMARY_COLUMNS`): accuracies
+ * in [0, 1], iterations as planned — fewer only when the run diverged.
+ *
+ * @param r the row
+ * @param iterations the planned iterations
+ * @returns why the row is bad, or null
+ */
+export function checkSummaryRow(r: Record<string, unknown>, iterations: number): string | null {
+  for (const k of ["best_val_acc", "best_train_acc"]) {
+    const v = r[k] as number;
+    if (!(v >= 0 && v <= 1) && !(r.diverged && Number.isNaN(v))) {
+      return `${k} ${v} is not an accuracy in [0, 1]`;
+    }
+  }
+  const n = r.iterations as number;
+  if (r.diverged ? !(n >= 1 && n <= iterations) : n !== iterations) {
+    return `iterations is ${n} but these options make ${iterations}` +
+      (r.diverged ? " at most (the run diverged)" : "");
+  }
+  return null;
+}

@@ -177,7 +177,8 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
     const out = await openOutDir(o.out, {
       script: SCRIPT,
       fresh: o.fresh,
-      files: [...HISTORY_FILES, ...chartFiles],
+      results: HISTORY_FILES,
+      outputs: [...chartFiles],
       options: {
         data: describeChoice(o.data),
         seed: o.seed,
@@ -188,75 +189,89 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
         numEpochs: o.epochs,
       },
       environment: environmentFacts(),
+      notice: (line) => io.err(`batch_size: ${line}\n`),
     });
-    const store = await HistoryStore.open(o.out, all.map((r) => r.id));
-    const pending = all.filter((r) => !store.has(r.id));
-    const label = dataLabel(o.data, BATCH_SIZE_EXPERIMENT.numTrain);
-    if (pending.length > 0) {
-      const loaded = await loadExperimentData(o.data, {
-        dtype: o.dtype,
-        numTrain: BATCH_SIZE_EXPERIMENT.numTrain,
-        progress: io.isTerminal,
-      });
-      io.err(
-        `batch_size: ${all.length} runs (baseline + 3 batch sizes, × batchnorm and layernorm), ` +
-          `${all.length - pending.length} already done | ${loaded.label} | ${o.epochs} epoch${
-            o.epochs > 1 ? "s" : ""
-          } | ` +
-          `${o.dtype} | seed ${o.seed} | → ${o.out}\n`,
-      );
-      const progress = createProgress(
-        io,
-        "batch_size",
-        pending.length,
-        all.length - pending.length,
-      );
-      try {
-        await runGroups(groups, {
-          seed: o.seed,
-          data: loaded.data,
-          store,
-          progress,
-          afterRecord: () => out.touch(all.every((r) => store.has(r.id))),
+    try {
+      const { store, dropped } = await HistoryStore.open(out, all, BATCH_SIZE_EXPERIMENT.numTrain);
+      for (const d of dropped) io.err(`batch_size: ${d} — that run will be trained again\n`);
+      const pending = all.filter((r) => !store.has(r.id));
+      const label = dataLabel(o.data, BATCH_SIZE_EXPERIMENT.numTrain);
+      if (pending.length > 0) {
+        const loaded = await loadExperimentData(o.data, {
+          dtype: o.dtype,
+          numTrain: BATCH_SIZE_EXPERIMENT.numTrain,
+          progress: io.isTerminal,
         });
-      } finally {
-        progress.stop();
+        io.err(
+          `batch_size: ${all.length} runs (baseline + 3 batch sizes, × batchnorm and layernorm), ` +
+            `${all.length - pending.length} already done | ${loaded.label} | ${o.epochs} epoch${
+              o.epochs > 1 ? "s" : ""
+            } | ` +
+            `${o.dtype} | seed ${o.seed} | → ${o.out}\n`,
+        );
+        const progress = createProgress(
+          io,
+          "batch_size",
+          pending.length,
+          all.length - pending.length,
+        );
+        try {
+          await runGroups(groups, {
+            seed: o.seed,
+            data: loaded.data,
+            store,
+            progress,
+            afterRecord: () => out.touch(all.every((r) => store.has(r.id))),
+          });
+        } finally {
+          progress.stop();
+        }
       }
+      await out.touch(true);
+      const written = HISTORY_FILES.map((f) => `${o.out}/${f}`);
+      for (const [gi, g] of groups.entries()) {
+        const ordered = [...g.runs.slice(1), g.runs[0]]; // normalized first, baseline last (its colour: red)
+        const chart = await writeChart(
+          batchSizeChartSpec(
+            NORMALIZATIONS[gi].title,
+            ordered.map((r) => ({ name: seriesName(r), history: store.history(r.id) })),
+            `${label} · hidden 5 × 100 · weight scale 2e-2 · Adam 10^-3.5 · ` +
+              `${plural(o.epochs, "epoch")} · ${o.dtype} · seed ${o.seed}`,
+          ),
+          `${o.out}/batch_size_${g.name}`,
+        );
+        written.push(chart.svg, chart.png);
+      }
+      written.push(`${o.out}/run.json`);
+      io.out("\n");
+      io.out(formatTable(
+        [
+          "run",
+          "batch",
+          "best val acc",
+          "best train acc",
+          "final val acc",
+          "final loss",
+          "seconds",
+        ],
+        store.runs.rows.map((r) => {
+          const h = store.history(r.run as string);
+          return [
+            r.run as string,
+            String(r.batch_size),
+            fmt(r.best_val_acc as number),
+            fmt(r.best_train_acc as number),
+            fmt(h.valAccHistory.at(-1)),
+            fmt(r.final_train_loss as number) + (r.diverged ? " (diverged)" : ""),
+            (r.seconds as number).toFixed(1),
+          ];
+        }),
+      ));
+      io.out(`\nWrote:\n${written.map((p) => `  ${p}`).join("\n")}\n`);
+      return 0;
+    } finally {
+      await out.close();
     }
-    await out.touch(true);
-    const written = HISTORY_FILES.map((f) => `${o.out}/${f}`);
-    for (const [gi, g] of groups.entries()) {
-      const ordered = [...g.runs.slice(1), g.runs[0]]; // normalized first, baseline last (its colour: red)
-      const chart = await writeChart(
-        batchSizeChartSpec(
-          NORMALIZATIONS[gi].title,
-          ordered.map((r) => ({ name: seriesName(r), history: store.history(r.id) })),
-          `${label} · hidden 5 × 100 · weight scale 2e-2 · Adam 10^-3.5 · ` +
-            `${plural(o.epochs, "epoch")} · ${o.dtype} · seed ${o.seed}`,
-        ),
-        `${o.out}/batch_size_${g.name}`,
-      );
-      written.push(chart.svg, chart.png);
-    }
-    written.push(`${o.out}/run.json`);
-    io.out("\n");
-    io.out(formatTable(
-      ["run", "batch", "best val acc", "best train acc", "final val acc", "final loss", "seconds"],
-      store.runs.rows.map((r) => {
-        const h = store.history(r.run as string);
-        return [
-          r.run as string,
-          String(r.batch_size),
-          fmt(r.best_val_acc as number),
-          fmt(r.best_train_acc as number),
-          fmt(h.valAccHistory.at(-1)),
-          fmt(r.final_train_loss as number) + (r.diverged ? " (diverged)" : ""),
-          (r.seconds as number).toFixed(1),
-        ];
-      }),
-    ));
-    io.out(`\nWrote:\n${written.map((p) => `  ${p}`).join("\n")}\n`);
-    return 0;
   });
 }
 

@@ -238,7 +238,8 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
     const out = await openOutDir(o.out, {
       script: SCRIPT,
       fresh: o.fresh,
-      files: [...HISTORY_FILES, "deep_net.svg", "deep_net.png", "deep_net.vl.json"],
+      results: HISTORY_FILES,
+      outputs: ["deep_net.svg", "deep_net.png", "deep_net.vl.json"],
       options: {
         data: describeChoice(o.data),
         seed: o.seed,
@@ -249,83 +250,89 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
         numEpochs: o.epochs,
       },
       environment: environmentFacts(),
+      notice: (line) => io.err(`deep_net: ${line}\n`),
     });
-    const ids = group.runs.map((r) => r.id);
-    const store = await HistoryStore.open(o.out, ids);
-    const pending = group.runs.filter((r) => !store.has(r.id));
-    if (pending.length > 0) {
-      const { data, label } = await loadExperimentData(o.data, {
-        dtype: o.dtype,
-        numTrain: DEEP_NET.numTrain,
-        progress: io.isTerminal,
-      });
-      io.err(
-        `deep_net: 2 runs (batchnorm, baseline), ${2 - pending.length} already done | ${label}` +
-          ` | ${plural(o.epochs, "epoch")} | ${o.dtype} | seed ${o.seed} | → ${o.out}\n`,
-      );
-      const progress = createProgress(io, "deep_net", pending.length, 2 - pending.length);
-      try {
-        await runGroups([group], {
-          seed: o.seed,
-          data,
-          store,
-          progress,
-          afterRecord: () => out.touch(group.runs.every((r) => store.has(r.id))),
+    try {
+      const ids = group.runs.map((r) => r.id);
+      const { store, dropped } = await HistoryStore.open(out, group.runs, DEEP_NET.numTrain);
+      for (const d of dropped) io.err(`deep_net: ${d} — that run will be trained again\n`);
+      const pending = group.runs.filter((r) => !store.has(r.id));
+      if (pending.length > 0) {
+        const { data, label } = await loadExperimentData(o.data, {
+          dtype: o.dtype,
+          numTrain: DEEP_NET.numTrain,
+          progress: io.isTerminal,
         });
-      } finally {
-        progress.stop();
+        io.err(
+          `deep_net: 2 runs (batchnorm, baseline), ${2 - pending.length} already done | ${label}` +
+            ` | ${plural(o.epochs, "epoch")} | ${o.dtype} | seed ${o.seed} | → ${o.out}\n`,
+        );
+        const progress = createProgress(io, "deep_net", pending.length, 2 - pending.length);
+        try {
+          await runGroups([group], {
+            seed: o.seed,
+            data,
+            store,
+            progress,
+            afterRecord: () => out.touch(group.runs.every((r) => store.has(r.id))),
+          });
+        } finally {
+          progress.stop();
+        }
       }
-    }
-    await out.touch(true);
-    const histories = new Map(ids.map((id) => [id, store.history(id)] as const));
-    const itersPerEpoch = Math.max(Math.floor(DEEP_NET.numTrain / DEEP_NET.batchSize), 1);
-    for (const id of ids) {
-      io.out(`\n${id}:\n`);
-      io.out(
-        solverLog(histories.get(id)!, o.epochs, itersPerEpoch, DEEP_NET.printEvery).join("\n") +
-          "\n",
-      );
-    }
-    const chart = await writeChart(
-      deepNetChartSpec(
-        histories,
-        `${
-          dataLabel(o.data, DEEP_NET.numTrain)
-        } · hidden 5 × 100 · weight scale 2e-2 · Adam 1e-3 · batch 50 · ` +
-          `${plural(o.epochs, "epoch")} · ${o.dtype} · seed ${o.seed}`,
-      ),
-      `${o.out}/deep_net`,
-    );
-    const rows = store.runs.rows;
-    io.out("\n");
-    io.out(formatTable(
-      ["model", "best val acc", "best train acc", "final loss", "seconds"],
-      rows.map((r) => [
-        r.run as string,
-        fmt(r.best_val_acc as number),
-        fmt(r.best_train_acc as number),
-        fmt(r.final_train_loss as number) + (r.diverged ? " (diverged)" : ""),
-        (r.seconds as number).toFixed(1),
-      ]),
-    ));
-    io.out(`\nFirst iteration whose ${LOSS_WINDOW}-iteration mean training loss is below…\n`);
-    io.out(formatTable(
-      ["model", ...LOSS_LEVELS.map((l) => `< ${l}`)],
-      ids.map((id) => [
-        id,
-        ...LOSS_LEVELS.map((l) =>
-          String(iterationsToLoss(histories.get(id)!.lossHistory, l) ?? "—")
+      await out.touch(true);
+      const histories = new Map(ids.map((id) => [id, store.history(id)] as const));
+      const itersPerEpoch = Math.max(Math.floor(DEEP_NET.numTrain / DEEP_NET.batchSize), 1);
+      for (const id of ids) {
+        io.out(`\n${id}:\n`);
+        io.out(
+          solverLog(histories.get(id)!, o.epochs, itersPerEpoch, DEEP_NET.printEvery).join("\n") +
+            "\n",
+        );
+      }
+      const chart = await writeChart(
+        deepNetChartSpec(
+          histories,
+          `${
+            dataLabel(o.data, DEEP_NET.numTrain)
+          } · hidden 5 × 100 · weight scale 2e-2 · Adam 1e-3 · batch 50 · ` +
+            `${plural(o.epochs, "epoch")} · ${o.dtype} · seed ${o.seed}`,
         ),
-      ]),
-    ));
-    const written = [
-      ...HISTORY_FILES.map((f) => `${o.out}/${f}`),
-      chart.svg,
-      chart.png,
-      `${o.out}/run.json`,
-    ];
-    io.out(`\nWrote:\n${written.map((p) => `  ${p}`).join("\n")}\n`);
-    return 0;
+        `${o.out}/deep_net`,
+      );
+      const rows = store.runs.rows;
+      io.out("\n");
+      io.out(formatTable(
+        ["model", "best val acc", "best train acc", "final loss", "seconds"],
+        rows.map((r) => [
+          r.run as string,
+          fmt(r.best_val_acc as number),
+          fmt(r.best_train_acc as number),
+          fmt(r.final_train_loss as number) + (r.diverged ? " (diverged)" : ""),
+          (r.seconds as number).toFixed(1),
+        ]),
+      ));
+      io.out(`\nFirst iteration whose ${LOSS_WINDOW}-iteration mean training loss is below…\n`);
+      io.out(formatTable(
+        ["model", ...LOSS_LEVELS.map((l) => `< ${l}`)],
+        ids.map((id) => [
+          id,
+          ...LOSS_LEVELS.map((l) =>
+            String(iterationsToLoss(histories.get(id)!.lossHistory, l) ?? "—")
+          ),
+        ]),
+      ));
+      const written = [
+        ...HISTORY_FILES.map((f) => `${o.out}/${f}`),
+        chart.svg,
+        chart.png,
+        `${o.out}/run.json`,
+      ];
+      io.out(`\nWrote:\n${written.map((p) => `  ${p}`).join("\n")}\n`);
+      return 0;
+    } finally {
+      await out.close();
+    }
   });
 }
 

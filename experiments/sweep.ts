@@ -15,6 +15,7 @@
  */
 
 import {
+  type CommonOptions,
   commonOptions,
   commonSpecs,
   helpText,
@@ -30,7 +31,7 @@ import { dataLabel, describeChoice, loadExperimentData } from "./_data.ts";
 import { runPointsInWorkers } from "./_pool.ts";
 import { createProgress } from "./_progress.ts";
 import { fmt, fmtScale, formatTable, plural } from "./_report.ts";
-import { type Column, CsvTable, openOutDir, type Row } from "./_store.ts";
+import { type Column, openOutDir, type OutDir, type Row } from "./_store.ts";
 import {
   logspace,
   NOTEBOOK_SWEEP,
@@ -42,7 +43,13 @@ import {
   type SweepPoint,
   type SweepSettings,
 } from "./_sweep_core.ts";
-import { type RunHistory, summarize, SUMMARY_COLUMNS } from "./_train.ts";
+import {
+  checkSummaryRow,
+  plannedIterations,
+  type RunHistory,
+  summarize,
+  SUMMARY_COLUMNS,
+} from "./_train.ts";
 import { sweepChartSpec } from "./_sweep_chart.ts";
 import { environmentFacts } from "./_env.ts";
 
@@ -88,7 +95,7 @@ export const SWEEP_SPECS: readonly OptionSpec[] = [
     name: "max-points",
     kind: "int",
     arg: "K",
-    min: 0,
+    min: 1,
     help: "stop after K more runs (a rerun resumes)",
   },
 ];
@@ -158,7 +165,8 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
     const out = await openOutDir(o.out, {
       script: SCRIPT,
       fresh: o.fresh,
-      files: ["sweep.csv", "sweep.svg", "sweep.png", "sweep.vl.json"],
+      results: ["sweep.csv"],
+      outputs: ["sweep.svg", "sweep.png", "sweep.vl.json"],
       options: {
         data: describeChoice(o.data),
         seed: o.seed,
@@ -173,134 +181,161 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
         numTrain: NUM_TRAIN,
       },
       environment: environmentFacts(),
+      notice: (line) => io.err(`sweep: ${line}\n`),
     });
-    const table = new CsvTable(`${o.out}/sweep.csv`, SWEEP_COLUMNS, orderRows);
-    await table.load();
-    const plan = sweepPlan(settings.weightScales);
-    const finished = new Set(table.rows.map((r) => `${r.scale_index}/${r.model}`));
-    for (const r of table.rows) {
-      const p = plan.find((q) => pointKey(q) === `${r.scale_index}/${r.model}`);
-      if (!p || p.weightScale !== r.weight_scale) {
-        throw new UsageError(
-          `${table.path} has a row (scale ${r.scale_index}, ${r.model}) this sweep does not plan; use --fresh`,
-        );
-      }
+    try {
+      return await sweepIn(out, o, settings, seeding, workers, maxPoints, io);
+    } finally {
+      await out.close();
     }
-    const missing = plan.filter((p) => !finished.has(pointKey(p)));
-    const todo = maxPoints === undefined ? missing : missing.slice(0, maxPoints);
-
-    if (todo.length > 0) {
-      const { data, label } = await loadExperimentData(o.data, {
-        dtype: o.dtype,
-        numTrain: NUM_TRAIN,
-        progress: io.isTerminal,
-      });
-      const nWorkers = seeding === "notebook" ? 1 : Math.min(workers, todo.length);
-      io.err(
-        `sweep: ${plan.length} runs (${settings.weightScales.length} weight scales × 2 models), ` +
-          `${finished.size} already done, ${todo.length} to run` +
-          ` | ${label} | ${
-            plural(settings.numEpochs, "epoch")
-          } | ${o.dtype} | seed ${o.seed} (${seeding})` +
-          ` | ${nWorkers} worker${nWorkers > 1 ? "s" : ""} | → ${o.out}\n`,
-      );
-      const progress = createProgress(io, "sweep", todo.length, finished.size);
-      const running = new Map<number, { point: SweepPoint; fraction: number }>();
-      let done = 0;
-      const describeRunning = () =>
-        [...running.values()].map(({ point }) => `ws ${fmtScale(point.weightScale)} ${point.model}`)
-          .join(", ") || "–";
-      const onProgress = (point: SweepPoint, fraction: number) => {
-        running.set(point.index, { point, fraction });
-        let sum = done;
-        for (const r of running.values()) sum += r.fraction;
-        progress.update(sum, describeRunning());
-      };
-      const record = async (point: SweepPoint, h: RunHistory) => {
-        running.delete(point.index);
-        const row = resultRow(point, h);
-        await table.append([row]);
-        done++;
-        await out.touch(table.rows.length === plan.length);
-        progress.finished(
-          `ws ${fmtScale(point.weightScale)} ${point.model.padEnd(9)} best val ${
-            fmt(row.best_val_acc as number)
-          }  best train ${fmt(row.best_train_acc as number)}  final loss ${
-            fmt(row.final_train_loss as number)
-          }${h.diverged ? "  DIVERGED" : ""}  ${h.seconds.toFixed(1)}s`,
-          describeRunning(),
-        );
-      };
-      try {
-        if (seeding === "notebook") {
-          // One generator feeds the whole sweep: runs already recorded are trained
-          // again, unrecorded, to bring the generator to where it was.
-          if (finished.size > 0) {
-            progress.log(
-              `notebook seeding: retraining the ${finished.size} recorded run(s) unrecorded, ` +
-                `to replay the generator`,
-            );
-          }
-          const wanted = new Set(todo.map(pointKey));
-          const sweep = notebookSweep(settings, data, o.seed, (p, f) => {
-            if (wanted.has(pointKey(p))) onProgress(p, f);
-          });
-          for (const { point, history } of sweep) {
-            if (!wanted.delete(pointKey(point))) continue;
-            await record(point, history);
-            if (wanted.size === 0) break;
-            await tick();
-          }
-        } else if (nWorkers === 1) {
-          for (const point of todo) {
-            onProgress(point, 0);
-            const h = runPoint(settings, point, data, o.seed, (f) => onProgress(point, f));
-            await record(point, h);
-            await tick();
-          }
-        } else {
-          await runPointsInWorkers({
-            settings,
-            data,
-            seed: o.seed,
-            points: todo,
-            workers: nWorkers,
-            onStart: (p) => onProgress(p, 0),
-            onProgress,
-            onDone: record,
-          });
-        }
-      } finally {
-        progress.stop();
-      }
-    }
-
-    const complete = table.rows.length === plan.length;
-    const written = [table.path];
-    if (table.rows.length > 0) {
-      const paths = await writeChart(
-        sweepChartSpec(table.rows, settings, {
-          data: dataLabel(o.data, NUM_TRAIN),
-          seed: o.seed,
-          seeding,
-          complete,
-          total: plan.length,
-        }),
-        `${o.out}/sweep`,
-      );
-      written.push(paths.svg, paths.png);
-    }
-    await out.touch(complete);
-    written.push(`${o.out}/run.json`);
-    io.out(summaryTable(table.rows, settings.weightScales));
-    io.out(
-      complete
-        ? `\nAll ${plan.length} runs done.\n`
-        : `\n${table.rows.length} of ${plan.length} runs done; rerun the same command to finish.\n`,
-    );
-    io.out(`Wrote:\n${written.map((p) => `  ${p}`).join("\n")}\n`);
-    return 0;
   });
+}
+
+async function sweepIn(
+  out: OutDir,
+  o: CommonOptions,
+  settings: SweepSettings,
+  seeding: string,
+  workers: number,
+  maxPoints: number | undefined,
+  io: Io,
+): Promise<number> {
+  const table = out.table("sweep.csv", SWEEP_COLUMNS, orderRows);
+  const plan = sweepPlan(settings.weightScales);
+  const byKey = new Map(plan.map((p) => [pointKey(p), p]));
+  const iterations = plannedIterations(NUM_TRAIN, settings.batchSize, settings.numEpochs);
+  const dropped = await table.load({
+    key: rowKey,
+    check: (r) => {
+      const p = byKey.get(rowKey(r));
+      if (!p) return `scale ${r.scale_index}, ${r.model} is not a point of this sweep`;
+      if (p.weightScale !== r.weight_scale) {
+        return `weight_scale ${r.weight_scale} is not scale ${p.scaleIndex}'s ${p.weightScale}`;
+      }
+      return checkSummaryRow(r, iterations);
+    },
+  });
+  for (const d of dropped) io.err(`sweep: ${d} — that run will be trained again\n`);
+  const finished = new Set(table.rows.map(rowKey));
+  const missing = plan.filter((p) => !finished.has(pointKey(p)));
+  const todo = maxPoints === undefined ? missing : missing.slice(0, maxPoints);
+
+  if (todo.length > 0) {
+    const { data, label } = await loadExperimentData(o.data, {
+      dtype: o.dtype,
+      numTrain: NUM_TRAIN,
+      progress: io.isTerminal,
+    });
+    const nWorkers = seeding === "notebook" ? 1 : Math.min(workers, todo.length);
+    io.err(
+      `sweep: ${plan.length} runs (${settings.weightScales.length} weight scales × 2 models), ` +
+        `${finished.size} already done, ${todo.length} to run` +
+        ` | ${label} | ${
+          plural(settings.numEpochs, "epoch")
+        } | ${o.dtype} | seed ${o.seed} (${seeding})` +
+        ` | ${nWorkers} worker${nWorkers > 1 ? "s" : ""} | → ${o.out}\n`,
+    );
+    const progress = createProgress(io, "sweep", todo.length, finished.size);
+    const running = new Map<number, { point: SweepPoint; fraction: number }>();
+    let done = 0;
+    const describeRunning = () =>
+      [...running.values()].map(({ point }) => `ws ${fmtScale(point.weightScale)} ${point.model}`)
+        .join(", ") || "–";
+    const onProgress = (point: SweepPoint, fraction: number) => {
+      running.set(point.index, { point, fraction });
+      let sum = done;
+      for (const r of running.values()) sum += r.fraction;
+      progress.update(sum, describeRunning());
+    };
+    const record = async (point: SweepPoint, h: RunHistory) => {
+      running.delete(point.index);
+      const row = resultRow(point, h);
+      await table.append([row]);
+      done++;
+      await out.touch(table.rows.length === plan.length);
+      progress.finished(
+        `ws ${fmtScale(point.weightScale)} ${point.model.padEnd(9)} best val ${
+          fmt(row.best_val_acc as number)
+        }  best train ${fmt(row.best_train_acc as number)}  final loss ${
+          fmt(row.final_train_loss as number)
+        }${h.diverged ? "  DIVERGED" : ""}  ${h.seconds.toFixed(1)}s`,
+        describeRunning(),
+      );
+    };
+    try {
+      if (seeding === "notebook") {
+        // One generator feeds the whole sweep: runs already recorded are trained
+        // again, unrecorded, to bring the generator to where it was.
+        if (finished.size > 0) {
+          progress.log(
+            `notebook seeding: retraining the ${finished.size} recorded run(s) unrecorded, ` +
+              `to replay the generator`,
+          );
+        }
+        const wanted = new Set(todo.map(pointKey));
+        const sweep = notebookSweep(settings, data, o.seed, (p, f) => {
+          if (wanted.has(pointKey(p))) onProgress(p, f);
+        });
+        for (const { point, history } of sweep) {
+          if (!wanted.delete(pointKey(point))) continue;
+          await record(point, history);
+          if (wanted.size === 0) break;
+          await tick();
+        }
+      } else if (nWorkers === 1) {
+        for (const point of todo) {
+          onProgress(point, 0);
+          const h = runPoint(settings, point, data, o.seed, (f) => onProgress(point, f));
+          await record(point, h);
+          await tick();
+        }
+      } else {
+        await runPointsInWorkers({
+          settings,
+          data,
+          seed: o.seed,
+          points: todo,
+          workers: nWorkers,
+          onStart: (p) => onProgress(p, 0),
+          onProgress,
+          onDone: record,
+        });
+      }
+    } finally {
+      progress.stop();
+    }
+  }
+
+  const complete = table.rows.length === plan.length;
+  const written = table.rows.length > 0 ? [table.path] : [];
+  if (table.rows.length > 0) {
+    const paths = await writeChart(
+      sweepChartSpec(table.rows, settings, {
+        data: dataLabel(o.data, NUM_TRAIN),
+        seed: o.seed,
+        seeding,
+        complete,
+        total: plan.length,
+      }),
+      `${o.out}/sweep`,
+    );
+    written.push(paths.svg, paths.png);
+  }
+  await out.touch(complete);
+  if (table.rows.length > 0) written.push(`${o.out}/run.json`);
+  io.out(summaryTable(table.rows, settings.weightScales));
+  io.out(
+    complete
+      ? `\nAll ${plan.length} runs done.\n`
+      : `\n${table.rows.length} of ${plan.length} runs done; rerun the same command to finish.\n`,
+  );
+  io.out(`Wrote:\n${written.map((p) => `  ${p}`).join("\n")}\n`);
+  return 0;
+}
+
+/** Key of a `sweep.csv` row: its point's `"<scaleIndex>/<model>"`. */
+function rowKey(r: Row): string {
+  return pointKey({ scaleIndex: r.scale_index as number, model: r.model as string });
 }
 
 /** The end-of-run table: one line per weight scale, baseline and batchnorm side by side. */

@@ -19,7 +19,7 @@ import {
 import { panelsSpec, renderSvg, svgToPng } from "../experiments/_chart.ts";
 import { createProgress, formatDuration } from "../experiments/_progress.ts";
 import { fmtScale, formatTable } from "../experiments/_report.ts";
-import { atomicWrite, CsvTable, openOutDir } from "../experiments/_store.ts";
+import { atomicWrite, CsvTable, openOutDir, type OutDir } from "../experiments/_store.ts";
 import { logspace, pointKey, sweepPlan } from "../experiments/_sweep_core.ts";
 import { pointSeed, summarize } from "../experiments/_train.ts";
 
@@ -100,6 +100,22 @@ describe("Command line: every script's options", () => {
   });
 });
 
+/** Opens a folder as the script "demo" with options `{ seed, dims }` and result file `a.csv`. */
+function openDemo(
+  dir: string,
+  seed: number,
+  o: { fresh?: boolean; notices?: string[] } = {},
+): Promise<OutDir> {
+  return openOutDir(dir, {
+    script: "demo",
+    options: { seed, dims: [50, 50] },
+    fresh: o.fresh ?? false,
+    results: ["a.csv"],
+    outputs: ["a.svg"],
+    notice: (line) => o.notices?.push(line),
+  });
+}
+
 describe("Result files: finished work is never lost", () => {
   it("appends rows atomically, keeps them ordered and reads NaN and flags back", async () => {
     const dir = await Deno.makeTempDir();
@@ -118,7 +134,8 @@ describe("Result files: finished work is never lost", () => {
     const text = await Deno.readTextFile(`${dir}/t.csv`);
     assertEquals(text, 'i,loss,diverged,name\n1,0.30000000000000004,0,a\n2,NaN,1,"b,1"\n');
     const back = new CsvTable(`${dir}/t.csv`, cols);
-    const rows = await back.load();
+    assertEquals(await back.load(), [], "no row dropped");
+    const rows = back.rows;
     assertEquals(rows[0], { i: 1, loss: 0.30000000000000004, diverged: false, name: "a" });
     assert(Number.isNaN(rows[1].loss) && rows[1].diverged === true && rows[1].name === "b,1");
     const leftovers = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".tmp"));
@@ -136,36 +153,193 @@ describe("Result files: finished work is never lost", () => {
 
   it("resumes a folder made with the same options and refuses other options unless --fresh", async () => {
     const dir = await Deno.makeTempDir();
-    const open = (seed: number, fresh = false) =>
-      openOutDir(dir, {
-        script: "demo",
-        options: { seed, dims: [50, 50] },
-        fresh,
-        files: ["a.csv"],
-      });
-    const first = await open(231);
+    const first = await openDemo(dir, 231);
     assertEquals(first.resumed, false);
-    await assertRejects(
-      () => Deno.stat(`${dir}/run.json`),
-      Deno.errors.NotFound,
-      undefined,
-      "no record before a run",
-    );
-    await first.touch(false);
-    await Deno.writeTextFile(`${dir}/a.csv`, "x\n");
+    await first.table("a.csv", [{ name: "x", type: "int" }]).append([{ x: 1 }]);
+    await first.close();
     await Deno.writeTextFile(`${dir}/notes.txt`, "mine");
-    const again = await open(231);
+    const again = await openDemo(dir, 231);
     assertEquals(again.resumed, true);
-    await assertRejects(() => open(1), UsageError, "seed: 231 there, 1 now");
-    const fresh = await open(1, true);
+    await again.close();
+    await assertRejects(() => openDemo(dir, 1), UsageError, "seed: 231 there, 1 now");
+    const fresh = await openDemo(dir, 1, { fresh: true });
     assertEquals(fresh.resumed, false);
     assertEquals(fresh.record.options.seed, 1);
+    await fresh.close();
     await assertRejects(() => Deno.stat(`${dir}/a.csv`), Deno.errors.NotFound);
     assertEquals(
       await Deno.readTextFile(`${dir}/notes.txt`),
       "mine",
       "--fresh deletes only its files",
     );
+    await Deno.remove(dir, { recursive: true });
+  });
+});
+
+describe("Result files: never mixed across options, one process per folder, no bad row trusted (issue 9)", () => {
+  const cols = [
+    { name: "i", type: "int" as const },
+    { name: "loss", type: "number" as const },
+    { name: "diverged", type: "boolean" as const },
+  ];
+
+  it("writes run.json before the first result row, and nothing at all until a row is written", async () => {
+    const dir = await Deno.makeTempDir();
+    const out = await openDemo(dir, 231);
+    await out.touch(false);
+    await assertRejects(() => Deno.stat(`${dir}/run.json`), Deno.errors.NotFound, undefined);
+    const t = out.table("a.csv", cols);
+    let recordWhenWritten: unknown = null;
+    const real = t.beforeWrite!;
+    (t as { beforeWrite?: () => Promise<void> }).beforeWrite = async () => {
+      await real();
+      recordWhenWritten = JSON.parse(await Deno.readTextFile(`${dir}/run.json`)).options;
+    };
+    await t.append([{ i: 0, loss: 1, diverged: false }]);
+    assertEquals(recordWhenWritten, { seed: 231, dims: [50, 50] }, "run.json exists before a.csv");
+    await out.close();
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  it("refuses results without a record of their options — run.json lost, null, without options or not JSON — unless --fresh", async () => {
+    const dir = await Deno.makeTempDir();
+    const out = await openDemo(dir, 231);
+    await out.table("a.csv", cols).append([{ i: 0, loss: 1, diverged: false }]);
+    await out.close();
+    const cases: [string | null, string][] = [
+      [null, "a.csv holds results, but no run.json records the options"],
+      ["null", "run.json holds no record of the options"],
+      ['{"script": "demo"}', "run.json holds no record of the options"],
+      ["{", "run.json is not JSON"],
+    ];
+    for (const [text, message] of cases) {
+      if (text === null) await Deno.remove(`${dir}/run.json`);
+      else await Deno.writeTextFile(`${dir}/run.json`, text);
+      await assertRejects(() => openDemo(dir, 999), UsageError, message);
+    }
+    const fresh = await openDemo(dir, 999, { fresh: true });
+    await fresh.close();
+    await assertRejects(() => Deno.stat(`${dir}/a.csv`), Deno.errors.NotFound);
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  it("replaces a record of other options when it has no results, saying so", async () => {
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(
+      `${dir}/run.json`,
+      JSON.stringify({ script: "demo", options: { seed: 1 }, created: "then" }),
+    );
+    const notices: string[] = [];
+    const out = await openDemo(dir, 231, { notices });
+    assertEquals(out.resumed, false);
+    await out.close();
+    assertMatch(
+      notices.join("\n"),
+      /records other options \(.*seed: 1 there, 231 now\) but no results/,
+    );
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  it("lets one process at a time in a folder: a second opener is refused naming pid and host, --fresh too, and nothing is deleted", async () => {
+    const dir = await Deno.makeTempDir();
+    const out = await openDemo(dir, 231);
+    await out.table("a.csv", cols).append([{ i: 0, loss: 1, diverged: false }]);
+    const lock = JSON.parse(await Deno.readTextFile(`${dir}/run.lock`));
+    assertEquals([lock.pid, lock.command, typeof lock.host, typeof lock.started], [
+      Deno.pid,
+      "demo",
+      "string",
+      "string",
+    ]);
+    for (const fresh of [false, true]) {
+      const e = await assertRejects(() => openDemo(dir, 231, { fresh }), UsageError);
+      assertMatch(
+        e.message,
+        new RegExp(`is in use by pid ${Deno.pid} on host \\S+ \\(demo, since `),
+      );
+    }
+    assertEquals(await Deno.readTextFile(`${dir}/a.csv`), "i,loss,diverged\n0,1,0\n", "kept");
+    await out.close();
+    await assertRejects(() => Deno.stat(`${dir}/run.lock`), Deno.errors.NotFound, undefined);
+    await (await openDemo(dir, 231)).close();
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  it("takes over a lock file whose process is gone, naming it", async () => {
+    const dir = await Deno.makeTempDir();
+    const stale = { pid: 4242, host: "node7", started: "2020-01-01T00:00:00Z", command: "demo" };
+    await Deno.writeTextFile(`${dir}/run.lock`, JSON.stringify(stale));
+    const notices: string[] = [];
+    const out = await openDemo(dir, 231, { notices });
+    assertEquals(notices, [
+      "taking over the lock of pid 4242 on host node7 (demo, since 2020-01-01T00:00:00Z): that process is gone",
+    ]);
+    assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/run.lock`)).pid, Deno.pid);
+    await out.close();
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  it("checks every row on load: a cell that is no number, a flag not 0/1, missing cells, a repeated point or a failed check is dropped, naming file and line", async () => {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/t.csv`;
+    await Deno.writeTextFile(
+      path,
+      [
+        "i,loss,diverged",
+        "0,0.5,0",
+        "1,abc,0",
+        "2,NaN,2",
+        "3,0.25",
+        "4,1e-7,1",
+        "4,1e-7,1",
+        "5,Infinity,1",
+        "6,2.5,0",
+        "",
+      ].join("\n"),
+    );
+    const t = new CsvTable(path, cols);
+    const dropped = await t.load({
+      key: (r) => String(r.i),
+      check: (r) => r.i === 6 ? "i 6 is not planned" : null,
+    });
+    assertEquals(dropped, [
+      `${path} line 3: loss is 'abc', not a number`,
+      `${path} line 4: diverged is '2', not 0 or 1`,
+      `${path} line 5: 2 cells, not 3`,
+      `${path} line 9: i 6 is not planned`,
+      `${path} lines 6, 7: 2 rows of the same run (4)`,
+    ]);
+    assertEquals(t.rows, [
+      { i: 0, loss: 0.5, diverged: false },
+      { i: 5, loss: Infinity, diverged: true },
+    ]);
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  it("refuses a CSV with an unbalanced quote, naming file and line", async () => {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/t.csv`;
+    await Deno.writeTextFile(path, 'i,loss,diverged\n0,0.5,0\n1,"0.5,0\n');
+    const t = new CsvTable(path, cols);
+    await assertRejects(
+      () => t.load(),
+      UsageError,
+      `${path} line 3 is not CSV (extraneous or missing " in quoted-field)`,
+    );
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  it("refuses as output folder a file, a path under a file or one it cannot make, in one line", async () => {
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(`${dir}/file`, "x");
+    const cases: [string, string][] = [
+      [`${dir}/file`, `--out ${dir}/file is a file, not a folder`],
+      [`${dir}/file/x`, `cannot use --out ${dir}/file/x as the output folder: Not a directory`],
+    ];
+    for (const [path, message] of cases) {
+      const e = await assertRejects(() => openDemo(path, 231), UsageError, message);
+      assertEquals(e.message.includes("\n"), false, "one line");
+    }
     await Deno.remove(dir, { recursive: true });
   });
 });
