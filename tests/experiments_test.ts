@@ -69,8 +69,66 @@ async function assertChart(base: string, titles: readonly string[]): Promise<voi
   assertGreater(png.length, 20_000, "the PNG has content");
 }
 
+/** The repository's root folder, the working directory of spawned scripts. */
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** The permissions the scripts run with (as their deno.json tasks). */
+const SCRIPT_PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env"];
+
+/** A script started as its own `deno run` process. */
+function start(script: string, args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...SCRIPT_PERMISSIONS, `experiments/${script}`, ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const done = child.output().then((o) => ({
+    code: o.code,
+    stdout: new TextDecoder().decode(o.stdout),
+    stderr: new TextDecoder().decode(o.stderr),
+  }));
+  return { pid: child.pid, kill: (s: Deno.Signal) => child.kill(s), done };
+}
+
+/** Runs a script as its own process; fails the test with its output when the exit code differs. */
+async function spawn(script: string, args: string[], expected = 0) {
+  const r = await start(script, args).done;
+  assertEquals(
+    r.code,
+    expected,
+    `exit code of ${script} ${args.join(" ")}\n${r.stdout}${r.stderr}`,
+  );
+  return r;
+}
+
+/** Asserts a refusal is one line of message (and the help hint), never a stack trace. */
+function assertOneLine(stderr: string, re: RegExp): void {
+  const lines = stderr.trimEnd().split("\n");
+  assertEquals(lines.length, 2, `one message line and the hint:\n${stderr}`);
+  assertMatch(lines[0], re);
+  assertMatch(lines[1], /^\(see deno task sweep --help\)$/);
+}
+
+/** Waits until `test()` holds (polling), at most `seconds`. */
+async function until(test: () => Promise<boolean>, seconds = 20): Promise<void> {
+  const end = performance.now() + seconds * 1000;
+  while (!(await test())) {
+    if (performance.now() > end) throw new Error(`waited ${seconds} s in vain`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Whether a file exists. */
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+
 const tmp = await Deno.makeTempDir({ prefix: "bnlab-experiments-" });
 after(() => Deno.remove(tmp, { recursive: true }));
+
+/** The serial sweep's rows (`--quick --epochs 1`), the reference of every other sweep here. */
+let serial: Record<string, string>[] = [];
 
 /** The values of sweep.csv rows, without the wall seconds. */
 function values(rows: Record<string, string>[]): string[] {
@@ -81,7 +139,6 @@ function values(rows: Record<string, string>[]): string[] {
 
 describe("Batch normalization and initialization: sweep.ts", () => {
   const quick = ["--quick", "--epochs", "1"];
-  let serial: Record<string, string>[] = [];
 
   it("writes one CSV row per (weight scale, model) with sane values, a chart and run.json", async () => {
     const out = `${tmp}/sweep-serial`;
@@ -114,7 +171,7 @@ describe("Batch normalization and initialization: sweep.ts", () => {
     serial = rows;
   });
 
-  it("resumes an interrupted sweep: the rerun trains exactly the missing runs, same numbers", async () => {
+  it("resumes an interrupted sweep: the rerun trains exactly the missing runs and writes the uninterrupted sweep.csv in every column but the wall-clock seconds", async () => {
     const out = `${tmp}/sweep-resume`;
     const first = await run(sweep, [...quick, "--workers", "1", "--max-points", "3", "--out", out]);
     assertEquals((await readCsv(`${out}/sweep.csv`)).rows.length, 3);
@@ -126,7 +183,7 @@ describe("Batch normalization and initialization: sweep.ts", () => {
     assertEquals(values(rows), values(serial), "resumed = uninterrupted");
   });
 
-  it("gives the serial numbers in two parallel Workers", async () => {
+  it("writes in two parallel Workers the serial sweep.csv in every column but the wall-clock seconds", async () => {
     const out = `${tmp}/sweep-parallel`;
     const io = await run(sweep, [...quick, "--workers", "2", "--out", out]);
     assertMatch(io.stderr.join(""), /2 workers/);
@@ -188,6 +245,126 @@ describe("Batch normalization and initialization: sweep.ts", () => {
   });
 });
 
+describe("Sweep reliability, with real processes: never mixed, lost or duplicated (issue 9)", () => {
+  const quick = ["--quick", "--epochs", "1", "--workers", "1"];
+  const csvOf = (out: string) => readCsv(`${out}/sweep.csv`).then((c) => c.rows);
+
+  it("refuses a second sweep on a locked folder with exit 2 naming the holder (--fresh too), while the first writes all 10 runs", async () => {
+    const out = `${tmp}/locked`;
+    const first = start("sweep.ts", [...quick, "--out", out]);
+    await until(() => exists(`${out}/run.lock`));
+    const second = await spawn("sweep.ts", [...quick, "--fresh", "--out", out], 2);
+    assertOneLine(
+      second.stderr,
+      new RegExp(`is in use by pid ${first.pid} on host \\S+ \\(sweep, since `),
+    );
+    const r = await first.done;
+    assertEquals(r.code, 0, r.stderr);
+    assertMatch(r.stdout, /All 10 runs done/);
+    assertEquals(values(await csvOf(out)), values(serial), "the first sweep's rows, all of them");
+    assertEquals(await exists(`${out}/run.lock`), false, "the lock is gone with its process");
+  });
+
+  it("takes over the lock of a sweep killed with kill -9, naming it, and trains only the missing runs", async () => {
+    const out = `${tmp}/killed`;
+    const first = start("sweep.ts", [...quick, "--out", out]);
+    await until(async () => (await exists(`${out}/sweep.csv`)) && (await csvOf(out)).length >= 2);
+    first.kill("SIGKILL");
+    await first.done;
+    const done = (await csvOf(out)).length;
+    const r = await spawn("sweep.ts", [...quick, "--out", out]);
+    assertMatch(
+      r.stderr,
+      new RegExp(`taking over the lock of pid ${first.pid} on host .*: that process is gone`),
+    );
+    assertMatch(r.stderr, new RegExp(`${done} already done, ${10 - done} to run`));
+    assertEquals(
+      values(await csvOf(out)),
+      values(serial),
+      "same numbers as an uninterrupted sweep",
+    );
+  });
+
+  it("refuses results whose run.json is lost, null or without options instead of relabelling them, until --fresh", async () => {
+    const out = `${tmp}/lost-record`;
+    await spawn("sweep.ts", [...quick, "--max-points", "2", "--out", out]);
+    const before = await Deno.readTextFile(`${out}/sweep.csv`);
+    const other = [...quick, "--seed", "999", "--dtype", "float64", "--out", out];
+    await Deno.remove(`${out}/run.json`);
+    assertOneLine(
+      (await spawn("sweep.ts", other, 2)).stderr,
+      /sweep\.csv holds results, but no run\.json records the options they were made with; use --fresh/,
+    );
+    for (const text of ["null", '{"script": "sweep"}']) {
+      await Deno.writeTextFile(`${out}/run.json`, text);
+      assertOneLine(
+        (await spawn("sweep.ts", other, 2)).stderr,
+        /run\.json holds no record of the options \(script and options\); use --fresh/,
+      );
+    }
+    assertEquals(await Deno.readTextFile(`${out}/sweep.csv`), before, "no row relabelled");
+    await spawn("sweep.ts", [...other, "--fresh", "--max-points", "1"]);
+    const record = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
+    assertEquals([record.options.seed, record.options.dtype], [999, "float64"]);
+    assertEquals((await csvOf(out)).length, 1, "started over");
+  });
+
+  it("trains again a damaged row — a cell 'abc', a repeated row, iterations the options do not make — saying so, with the same numbers", async () => {
+    const out = `${tmp}/damaged`;
+    await spawn("sweep.ts", [...quick, "--max-points", "3", "--out", out]);
+    const path = `${out}/sweep.csv`;
+    const lines = (await Deno.readTextFile(path)).trimEnd().split("\n");
+    const cells = lines.map((l) => l.split(","));
+    const damaged = [
+      lines[0],
+      [...cells[1].slice(0, 3), "abc", ...cells[1].slice(4)].join(","),
+      lines[2],
+      lines[2],
+      [...cells[3].slice(0, 7), "19", cells[3][8]].join(","),
+    ];
+    await Deno.writeTextFile(path, damaged.join("\n") + "\n");
+    const r = await spawn("sweep.ts", [...quick, "--max-points", "3", "--out", out]);
+    for (
+      const re of [
+        /sweep\.csv line 2: best_val_acc is 'abc', not a number — that run will be trained again/,
+        /sweep\.csv line 5: iterations is 19 but these options make 20 — that run/,
+        /sweep\.csv lines 3, 4: 2 rows of the same run \(0\/baseline\) — that run/,
+      ]
+    ) assertMatch(r.stderr, re);
+    assertMatch(r.stderr, /0 already done, 3 to run/);
+    assertEquals(values(await csvOf(out)), values(serial).slice(0, 3));
+  });
+
+  it("refuses a CSV with an unbalanced quote with exit 2, naming file and line", async () => {
+    const out = `${tmp}/damaged`;
+    const path = `${out}/sweep.csv`;
+    await Deno.writeTextFile(path, (await Deno.readTextFile(path)) + '3,0.01,"batchnorm,0.5\n');
+    assertOneLine(
+      (await spawn("sweep.ts", [...quick, "--out", out], 2)).stderr,
+      /sweep\.csv line 5 is not CSV \(extraneous or missing " in quoted-field\); fix or delete that line, or use --fresh/,
+    );
+  });
+
+  it("ends a bad --out in one line and exit 2: /proc/x, /dev/null/x, an existing file", async () => {
+    await Deno.writeTextFile(`${tmp}/a-file`, "x");
+    const cases: [string, RegExp][] = [
+      ["/proc/x", /^error: cannot use --out \/proc\/x as the output folder: /],
+      ["/dev/null/x", /^error: cannot use --out \/dev\/null\/x as the output folder: /],
+      [`${tmp}/a-file`, /^error: --out .*a-file is a file, not a folder; name a folder$/],
+    ];
+    for (const [out, re] of cases) {
+      assertOneLine((await spawn("sweep.ts", [...quick, "--out", out], 2)).stderr, re);
+    }
+  });
+
+  it("refuses --max-points 0 and writes nothing", async () => {
+    const out = `${tmp}/zero-points`;
+    const r = await spawn("sweep.ts", [...quick, "--max-points", "0", "--out", out], 2);
+    assertOneLine(r.stderr, /--max-points must be at least 1 but got 0/);
+    assertEquals(await exists(out), false, "no folder, no run.json");
+  });
+});
+
 describe("Batchnorm for deep networks: deep_net.ts", () => {
   it("writes per-iteration loss and per-epoch accuracy for both models and the three-panel chart", async () => {
     const out = `${tmp}/deep-net`;
@@ -217,6 +394,26 @@ describe("Batchnorm for deep networks: deep_net.ts", () => {
     // A rerun finds both runs and only redraws.
     const again = await run(deepNet, ["--quick", "--out", out]);
     assertEquals(again.stderr.join(""), "", "nothing trained");
+  });
+
+  it("trains again a run whose loss.csv lost a row, saying so, and writes the same histories", async () => {
+    const out = `${tmp}/deep-net`;
+    const loss = await Deno.readTextFile(`${out}/loss.csv`);
+    const runs = (await readCsv(`${out}/runs.csv`)).rows;
+    const lines = loss.split("\n");
+    await Deno.writeTextFile(
+      `${out}/loss.csv`,
+      [...lines.slice(0, 50), ...lines.slice(51)].join("\n"),
+    );
+    const io = await run(deepNet, ["--quick", "--out", out]);
+    assertMatch(
+      io.stderr.join(""),
+      /runs\.csv: run baseline has 39 of 40 loss rows and 3 of 3 accuracy rows — that run will be trained again/,
+    );
+    assertEquals(io.stderr.filter((l) => l.startsWith("[")).length, 1, "one run trained");
+    assertEquals(await Deno.readTextFile(`${out}/loss.csv`), loss);
+    const noSeconds = (rows: Record<string, string>[]) => rows.map((r) => ({ ...r, seconds: "" }));
+    assertEquals(noSeconds((await readCsv(`${out}/runs.csv`)).rows), noSeconds(runs));
   });
 });
 
