@@ -1,27 +1,37 @@
 /**
- * The machinery under the experiment scripts: the command line, the result
- * files that survive interruption, the weight scales and seeds, the charts
- * and the progress report. (The scripts themselves run in
- * `experiments_test.ts`.)
+ * The experiment harness (`experiments/harness/`): the command line, the
+ * output folder and its results that survive interruption and are never
+ * mixed, the lock, the charts and the progress report — all without a
+ * training run (the training domain has `experiments_training_test.ts`, the
+ * scripts `experiments_test.ts`).
  */
 import { describe, it } from "node:test";
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "@std/assert";
 import {
-  commonOptions,
-  commonSpecs,
+  atomicWrite,
+  createProgress,
+  CsvTable,
+  type Execution,
+  fmtExp,
+  formatDuration,
+  formatJson,
+  formatTable,
   helpText,
   type Io,
+  openOutDir,
+  type OptionSpec,
+  type OutDir,
+  panelsSpec,
   parseArgs,
-  parseDataChoice,
+  renderSvg,
+  Results,
+  type ResultsSpec,
   runCli,
+  runExperiment,
+  svgToPng,
+  type TableFactory,
   UsageError,
-} from "../experiments/_cli.ts";
-import { panelsSpec, renderSvg, svgToPng } from "../experiments/_chart.ts";
-import { createProgress, formatDuration } from "../experiments/_progress.ts";
-import { fmtScale, formatTable } from "../experiments/_report.ts";
-import { atomicWrite, CsvTable, openOutDir, type OutDir } from "../experiments/_store.ts";
-import { logspace, pointKey, sweepPlan } from "../experiments/_sweep_core.ts";
-import { pointSeed, summarize } from "../experiments/_train.ts";
+} from "../experiments/harness/mod.ts";
 
 /** An `Io` that keeps what is written. */
 function captureIo(isTerminal = false): Io & { stdout: string[]; stderr: string[] } {
@@ -30,29 +40,48 @@ function captureIo(isTerminal = false): Io & { stdout: string[]; stderr: string[
   return { stdout, stderr, isTerminal, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
 }
 
-const specs = [
-  ...commonSpecs("demo", 10, 2),
-  { name: "workers", kind: "int" as const, min: 1, help: "workers", arg: "N" },
+const specs: OptionSpec[] = [
+  {
+    name: "seed",
+    kind: "int",
+    arg: "N",
+    min: 0,
+    max: 2 ** 32 - 1,
+    help: "seed",
+    defaultText: "231",
+  },
+  { name: "dtype", kind: "choice", choices: ["float32", "float64"], arg: "T", help: "dtype" },
+  { name: "epochs", kind: "int", arg: "N", min: 1, help: "epochs" },
+  { name: "rate", kind: "number", arg: "R", help: "a rate" },
+  {
+    name: "pair",
+    kind: "string",
+    arg: "A/B",
+    help: "two numbers",
+    parse: (raw) => {
+      const m = raw.match(/^(\d+)\/(\d+)$/);
+      if (!m) throw new UsageError(`--pair must be A/B but got '${raw}'`);
+      return { a: Number(m[1]), b: Number(m[2]) };
+    },
+  },
+  { name: "quick", kind: "flag", help: "a quick run" },
+  { name: "workers", kind: "int", min: 1, help: "workers", arg: "N" },
 ];
 
-describe("Command line: every script's options", () => {
-  it("reads --name value, --name=value and flags, and applies the notebook's defaults", () => {
-    const p = parseArgs(["--seed", "7", "--dtype=float64", "--quick", "--workers", "2"], specs);
-    const o = commonOptions(p, "demo", 10, 2);
-    assertEquals(o.seed, 7);
-    assertEquals(o.dtype, "float64");
-    assertEquals(o.quick, true);
-    assertEquals(o.epochs, 2, "--quick lowers the default epochs");
-    assertEquals(o.out, "results/demo-quick");
-    assertEquals(p.get("workers"), 2);
-    const d = commonOptions(parseArgs([], specs), "demo", 10, 2);
-    assertEquals([d.seed, d.dtype, d.epochs, d.out, d.data.kind], [
-      231,
-      "float32",
-      10,
-      "results/demo",
-      "sample",
+describe("Command line: strict options, one-line errors", () => {
+  it("reads --name value, --name=value, flags and parsed values", () => {
+    const p = parseArgs(
+      ["--seed", "7", "--dtype=float64", "--quick", "--rate", "1e-3", "--pair", "2/5"],
+      specs,
+    );
+    assertEquals([...p.entries()], [
+      ["seed", 7],
+      ["dtype", "float64"],
+      ["quick", true],
+      ["rate", 0.001],
+      ["pair", { a: 2, b: 5 }],
     ]);
+    assertEquals([p.value("workers"), p.value("workers", 4)], [undefined, 4]);
   });
 
   it("rejects unknown flags, bad values, repeats and positional arguments with a message", () => {
@@ -61,7 +90,9 @@ describe("Command line: every script's options", () => {
       [["--seed", "x"], /--seed must be an integer but got 'x'/],
       [["--seed", "-1"], /--seed must be at least 0/],
       [["--epochs", "0"], /--epochs must be at least 1/],
+      [["--rate", ""], /--rate must be a number but got ''/],
       [["--dtype", "float16"], /--dtype must be one of float32, float64 but got 'float16'/],
+      [["--pair", "2-5"], /--pair must be A\/B but got '2-5'/],
       [["--workers"], /--workers needs a value/],
       [["--quick=yes"], /--quick takes no value/],
       [["--seed", "1", "--seed", "2"], /--seed is given twice/],
@@ -73,14 +104,14 @@ describe("Command line: every script's options", () => {
     }
   });
 
-  it("parses --data sample | fashion-mnist[:DIR] | cifar10[:DIR]", () => {
-    assertEquals(parseDataChoice("sample"), { kind: "sample", dir: null });
-    assertEquals(parseDataChoice("fashion-mnist"), { kind: "fashion-mnist", dir: null });
-    assertEquals(parseDataChoice("cifar10:/d/c10"), { kind: "cifar10", dir: "/d/c10" });
-    assertEquals(parseDataChoice("fashion-mnist:C:/x"), { kind: "fashion-mnist", dir: "C:/x" });
-    for (const bad of ["mnist", "sample:/x", "cifar10:"]) {
-      assertThrows(() => parseDataChoice(bad), UsageError);
-    }
+  it("takes positional arguments only where a command declares them, at least as many as it needs", () => {
+    const dirs = { arg: "DIR", help: "folders", min: 2 };
+    assertEquals(parseArgs(["a", "--seed", "1", "b"], specs, dirs).positionals, ["a", "b"]);
+    assertThrows(
+      () => parseArgs(["a"], specs, dirs),
+      UsageError,
+      "needs at least 2 DIR (folders) but got 1",
+    );
   });
 
   it("turns a usage error into exit code 2 and a message on stderr", async () => {
@@ -96,7 +127,7 @@ describe("Command line: every script's options", () => {
   it("lists every option with its default in --help", () => {
     const text = helpText("demo [options]", "About.", specs);
     for (const s of specs) assert(text.includes(`--${s.name}`), `--${s.name} in help`);
-    assertMatch(text, /--seed N +seed of the random generator \(default: 231\)/);
+    assertMatch(text, /--seed N +seed \(default: 231\)/);
   });
 });
 
@@ -344,61 +375,143 @@ describe("Result files: never mixed across options, one process per folder, no b
   });
 });
 
-describe("Batch normalization and initialization: the plan", () => {
-  it("has numpy's weight scales: np.logspace(-4, 0, num=20), bit for bit", () => {
-    // python3 -c "import numpy as np; print([repr(float(v)) for v in np.logspace(-4, 0, 20)])"
-    const numpy = [
-      0.0001,
-      0.0001623776739188721,
-      0.00026366508987303583,
-      0.00042813323987193956,
-      0.0006951927961775605,
-      0.0011288378916846883,
-      0.0018329807108324356,
-      0.002976351441631319,
-      0.004832930238571752,
-      0.007847599703514606,
-      0.012742749857031334,
-      0.0206913808111479,
-      0.03359818286283781,
-      0.05455594781168514,
-      0.08858667904100823,
-      0.14384498882876628,
-      0.23357214690901212,
-      0.3792690190732246,
-      0.615848211066026,
-      1.0,
-    ];
-    assertEquals(logspace(-4, 0, 20), numpy);
+describe("Results point by point, and runExperiment: plan → execute → record → report", () => {
+  /** A toy experiment's tables: one summary row per point, numbered history rows. */
+  const spec: ResultsSpec<string> = {
+    tables: [
+      {
+        file: "points.csv",
+        columns: [{ name: "point", type: "string" }, { name: "steps", type: "int" }],
+        pointOf: (r) => r.point as string,
+      },
+      {
+        file: "steps.csv",
+        columns: [{ name: "point", type: "string" }, { name: "step", type: "int" }],
+        pointOf: (r) => r.point as string,
+        within: "step",
+      },
+    ],
+    checkPoint: (_p, rows) =>
+      rows["steps.csv"].length === rows["points.csv"][0].steps
+        ? null
+        : `${rows["steps.csv"].length} of ${rows["points.csv"][0].steps} steps`,
+  };
+  const rowsOf = (p: string, n: number) => ({
+    "steps.csv": Array.from({ length: n }, (_, i) => ({ point: p, step: i + 1 })),
+    "points.csv": [{ point: p, steps: n }],
   });
 
-  it("visits each scale in the notebook's order: batchnorm model, then baseline", () => {
-    const plan = sweepPlan([1e-4, 1]);
-    assertEquals(plan.map(pointKey), ["0/batchnorm", "0/baseline", "1/batchnorm", "1/baseline"]);
-    assertEquals(plan.map((p) => p.index), [0, 1, 2, 3]);
+  it("records a point's other rows before its summary row, and drops a point whose rows are incomplete", async () => {
+    const dir = await Deno.makeTempDir();
+    const table: TableFactory = (file, columns, order) =>
+      new CsvTable(`${dir}/${file}`, columns, order);
+    const open = () => Results.open(table, spec, ["b", "a", "c"], (p) => p);
+    const { results } = await open();
+    await results.record("a", rowsOf("a", 2));
+    await results.record("b", rowsOf("b", 3));
+    assertEquals(
+      await Deno.readTextFile(`${dir}/points.csv`),
+      "point,steps\nb,3\na,2\n",
+      "plan order",
+    );
+    // An interruption between the writes of c: its steps are written, its summary row is not.
+    await Deno.writeTextFile(
+      `${dir}/steps.csv`,
+      (await Deno.readTextFile(`${dir}/steps.csv`)) + "c,1\n",
+    );
+    // And b loses a step.
+    const steps = (await Deno.readTextFile(`${dir}/steps.csv`)).split("\n").filter((l) =>
+      l !== "b,2"
+    );
+    await Deno.writeTextFile(`${dir}/steps.csv`, steps.join("\n"));
+    const again = await open();
+    assertEquals(again.dropped, [`${dir}/points.csv: run b: 2 of 3 steps`]);
+    assertEquals([again.results.has("a"), again.results.has("b"), again.results.has("c")], [
+      true,
+      false,
+      false,
+    ]);
+    assertEquals(again.results.rows("steps.csv").map((r) => `${r.point}${r.step}`), ["a1", "a2"]);
+    await Deno.remove(dir, { recursive: true });
   });
 
-  it("derives per-point seeds as numpy's RandomState(seed).randint(0, 2**32, dtype=uint32)", () => {
-    // python3 -c "import numpy as np; print(np.random.RandomState(231).randint(0, 2**32, size=3, dtype=np.uint32))"
-    assertEquals([0, 1, 2].map((i) => pointSeed(231, i)), [3356491351, 2600961200, 2509159060]);
+  /** A toy experiment over points 1…3 whose execution records `n` steps per point. */
+  function toy(out: string, executed: string[]) {
+    return {
+      name: "toy",
+      command: "deno task toy",
+      about: "A toy experiment.",
+      options: [
+        { name: "out", kind: "string" as const, help: "folder" },
+        { name: "max", kind: "int" as const, min: 1, help: "at most" },
+      ],
+      permissions: { names: ["read" as const, "write" as const], commands: ["deno task toy"] },
+      plan: (args: Map<string, unknown>) => ({
+        points: ["p1", "p2", "p3"],
+        key: (p: string) => p,
+        label: (p: string) => `point ${p}`,
+        limit: args.get("max") as number | undefined,
+        store: { dir: out, fresh: false, options: { steps: 2 }, ...spec, charts: [] },
+        async execute(todo: readonly string[], run: Execution<string>) {
+          run.begin(`toy: ${run.total} points, ${run.done} done`);
+          for (const p of todo) {
+            executed.push(p);
+            run.progress(p, 0.5);
+            await run.record(p, rowsOf(p, 2), `${p} done`);
+          }
+        },
+        report: (results: Results<string> | null) => ({ text: `${results!.count} of 3 points\n` }),
+      }),
+    };
+  }
+
+  it("does only the points not done, prints the report and the files, and records the options first", async () => {
+    const out = await Deno.makeTempDir();
+    const executed: string[] = [];
+    const io = captureIo();
+    assertEquals(
+      await runExperiment(toy(out, executed), ["--max", "2"], io),
+      0,
+      io.stderr.join(""),
+    );
+    assertEquals(executed, ["p1", "p2"]);
+    assertEquals(io.stderr, [
+      "toy: 3 points, 0 done\n",
+      "[1/2] p1 done (elapsed 0s)\n",
+      "[2/2] p2 done (elapsed 0s)\n",
+    ]);
+    assertEquals(
+      io.stdout.join(""),
+      `2 of 3 points\nWrote:\n  ${out}/points.csv\n  ${out}/steps.csv\n  ${out}/run.json\n`,
+    );
+    const record = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
+    assertEquals([record.script, record.options, record.complete], ["toy", { steps: 2 }, false]);
+    const io2 = captureIo();
+    assertEquals(await runExperiment(toy(out, executed), [], io2), 0);
+    assertEquals(executed, ["p1", "p2", "p3"], "the rerun does only p3");
+    assertEquals(JSON.parse(await Deno.readTextFile(`${out}/run.json`)).complete, true);
+    const help = captureIo();
+    assertEquals(await runExperiment(toy(out, executed), ["--help"], help), 0);
+    assertMatch(help.stdout.join(""), /^Usage: deno task toy \[options\]\n\nA toy experiment\./);
+    const bad = captureIo();
+    assertEquals(await runExperiment(toy(out, executed), ["--max", "0"], bad), 2);
+    assertEquals(
+      bad.stderr.join(""),
+      "error: --max must be at least 1 but got 0\n(see deno task toy --help)\n",
+    );
+    await Deno.remove(out, { recursive: true });
   });
 
-  it("summarizes a run as the notebook: best accuracies, mean of the last 100 losses", () => {
-    const loss = Array.from({ length: 150 }, (_, i) => (i < 50 ? 100 : i % 2));
-    const s = summarize({
-      lossHistory: loss,
-      trainAccHistory: [0.1, 0.5, 0.4],
-      valAccHistory: [0.1, 0.3, 0.35],
-      diverged: false,
-      seconds: 1,
-    });
-    assertEquals(s, {
-      bestValAcc: 0.35,
-      bestTrainAcc: 0.5,
-      finalLoss: 0.5,
-      iterations: 150,
-      diverged: false,
-    });
+  it("writes run.json compactly: a short object or array stays on one line", () => {
+    assertEquals(
+      formatJson(
+        { a: [1, 2], runs: { x: { dims: [50, 50], lr: 0.001 } }, long: "y".repeat(100) },
+        50,
+      ),
+      `{\n  "a": [1,2],\n  "runs": {"x":{"dims":[50,50],"lr":0.001}},\n  "long": "${
+        "y".repeat(100)
+      }"\n}`,
+    );
   });
 });
 
@@ -465,7 +578,7 @@ describe("Progress and report", () => {
       "3m05s",
       "2h01m",
     ]);
-    assertEquals(fmtScale(0.0001623776739188721), "1.62e-4");
+    assertEquals(fmtExp(0.0001623776739188721), "1.62e-4");
     assertEquals(
       formatTable(["scale", "acc"], [["1e-4", "0.1"], ["1", "0.25"]]),
       "scale   acc\n-----  ----\n1e-4    0.1\n1      0.25\n",

@@ -56,6 +56,36 @@ export interface Column {
   readonly type: ColumnType;
 }
 
+/**
+ * Columns from a compact spec: `"name:type name:type …"`, types `number`,
+ * `int`, `string`, `boolean`.
+ *
+ * @param spec the columns in order, separated by white space
+ * @returns the columns
+ * @throws {Error} on a type that is none of those
+ *
+ * @example
+ * ```ts
+ * import { columns } from "./mod.ts";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(columns("run:string loss:number"), [
+ *   { name: "run", type: "string" },
+ *   { name: "loss", type: "number" },
+ * ]);
+ * ```
+ */
+export function columns(spec: string): Column[] {
+  return spec.trim().split(/\s+/).map((c) => {
+    const [name, type] = c.split(":");
+    if (!["number", "int", "string", "boolean"].includes(type)) {
+      throw new Error(
+        `columns: '${c}' is not name:type with a type number, int, string or boolean`,
+      );
+    }
+    return { name, type: type as ColumnType };
+  });
+}
+
 /** A row of a {@linkcode CsvTable}: column name → value. */
 export type Row = Record<string, number | string | boolean>;
 
@@ -277,6 +307,30 @@ export interface RunRecord {
   environment?: Record<string, unknown>;
 }
 
+/**
+ * JSON for people: indented, but an object or array that fits in `width`
+ * characters stays on one line (a run's settings, a list of weight scales).
+ *
+ * @param value a JSON value
+ * @param width the line width to keep within
+ * @param indent the current indentation
+ * @returns the text
+ */
+export function formatJson(value: unknown, width = 100, indent = ""): string {
+  const flat = JSON.stringify(value) ?? "null";
+  if (value === null || typeof value !== "object" || indent.length + flat.length <= width) {
+    return flat;
+  }
+  const inner = indent + "  ";
+  const items = Array.isArray(value)
+    ? value.map((v) => inner + formatJson(v, width, inner))
+    : Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) =>
+      `${inner}${JSON.stringify(k)}: ${formatJson(v, width - k.length - 4, inner)}`
+    );
+  const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
+  return `${open}\n${items.join(",\n")}\n${indent}${close}`;
+}
+
 /** JSON with sorted object keys: a canonical form for comparing option sets. */
 function canonical(value: unknown): string {
   return JSON.stringify(
@@ -371,8 +425,14 @@ async function prepareDir(dir: string): Promise<void> {
   }
 }
 
-/** Reads `run.json`: null when absent; a reason when it is not a record of options. */
-async function readRecord(path: string): Promise<RunRecord | null | { broken: string }> {
+/**
+ * Reads a `run.json`.
+ *
+ * @param path the file
+ * @returns the record; null when there is no such file; `{ broken }` saying why
+ *   it is not a record of options (not JSON, null, no `script` or `options`)
+ */
+export async function readRecord(path: string): Promise<RunRecord | null | { broken: string }> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -496,7 +556,7 @@ async function openLocked(dir: string, opts: OpenOptions, lock: Lock): Promise<O
     environment: opts.environment,
   };
   let written = existing !== null;
-  const write = () => atomicWrite(recordPath, JSON.stringify(record, null, 2) + "\n");
+  const write = () => atomicWrite(recordPath, formatJson(record) + "\n");
   const ensureRecord = async () => {
     if (written) return;
     await write();
@@ -517,8 +577,17 @@ async function openLocked(dir: string, opts: OpenOptions, lock: Lock): Promise<O
   };
 }
 
-/** Lists the options whose values differ, as `seed: 1 there, 231 now`. */
-function describeDiff(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+/**
+ * Lists the options whose values differ, as `seed: 1 there, 231 now`.
+ *
+ * @param before the options on record
+ * @param after the options now
+ * @returns one entry per differing option, sorted by name
+ */
+export function describeDiff(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): string[] {
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
   const out: string[] = [];
   for (const k of keys) {
