@@ -19,13 +19,12 @@ import {
   loadExperimentData,
   NOTEBOOK_NUM_TRAIN,
   NOTEBOOK_SEED,
-  notebookSweep,
   runGroups,
   type RunHistory,
+  runNotebookSweep,
   type SmallData,
   summarize,
   SWEEP_CELL,
-  sweepPlan,
 } from "../training/mod.ts";
 import type { Cell, Comparison } from "./report.ts";
 
@@ -142,27 +141,25 @@ export async function deepNetCell(opts: TrainingOptions = {}): Promise<Cell> {
 
 /**
  * Cell "Batch normalization and initialization": the sweep in the notebook's
- * order of draws (`sweepPlan`, `notebookSweep`), printed as the notebook prints it.
+ * order of draws (`runNotebookSweep`, as `deno task sweep --seeding notebook`),
+ * printed as the notebook prints it.
  */
 export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
   const all = SWEEP_CELL.weightScales;
   const weightScales = opts.quick ? all.slice(0, REPLAY_QUICK.weightScales) : all;
   const numEpochs = opts.quick ? REPLAY_QUICK.numEpochs : SWEEP_CELL.numEpochs;
-  const points = sweepPlan(weightScales, { ...SWEEP_CELL, numEpochs, dtype: DEFAULT_DTYPE });
-  const log: string[] = [];
-  const numbers: Comparison[] = [];
+  const scales = runNotebookSweep(await smallData(), {
+    weightScales,
+    numEpochs,
+    dtype: DEFAULT_DTYPE,
+    seed: NOTEBOOK_SEED,
+  });
   const info = { info: "plotted in the notebook, not printed" };
-  let batchnorm: RunHistory | null = null;
-  for (const { point, history } of notebookSweep(points, await smallData(), NOTEBOOK_SEED)) {
-    if (point.model === "batchnorm") {
-      log.push(`Running weight scale ${point.scaleIndex + 1} / ${weightScales.length}`);
-      batchnorm = history;
-      continue;
-    }
-    const ws = point.weightScale.toExponential(2);
-    for (const [name, h] of [["baseline", history], ["batchnorm", batchnorm!]] as const) {
+  const numbers = scales.flatMap(({ weightScale, baseline, batchnorm }) => {
+    const ws = weightScale.toExponential(2);
+    return ([["baseline", baseline], ["batchnorm", batchnorm]] as const).flatMap(([name, h]) => {
       const s = summarize(h);
-      numbers.push(
+      return [
         { label: `${ws} ${name}: best val acc`, notebook: null, ours: s.bestValAcc, check: info },
         {
           label: `${ws} ${name}: final train loss`,
@@ -170,9 +167,9 @@ export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
           ours: s.finalLoss,
           check: info,
         },
-      );
-    }
-  }
+      ];
+    });
+  });
   const c = SWEEP_CELL;
   return {
     title: "Batch normalization and initialization",
@@ -182,6 +179,6 @@ export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
       }, ` +
       `${numEpochs} epochs; charts: deno task sweep`,
     numbers,
-    log,
+    log: weightScales.map((_, i) => `Running weight scale ${i + 1} / ${weightScales.length}`),
   };
 }

@@ -24,6 +24,7 @@ import {
   getCifar10Data,
   getFashionMnistData,
   loadSample,
+  SPLIT_DEFAULTS,
   type Tensor,
 } from "../../mod.ts";
 import { UsageError } from "../harness/mod.ts";
@@ -136,5 +137,5 @@ export function dataLabel(choice: DataChoice, numTrain: number): string {
     : choice.kind === "fashion-mnist"
     ? `Fashion-MNIST${choice.dir ? ` (${choice.dir})` : ""}`
     : `CIFAR-10${choice.dir ? ` (${choice.dir})` : ""}`;
-  return `${name}, ${numTrain} train / 1000 val`;
+  return `${name}, ${numTrain} train / ${SPLIT_DEFAULTS.numValidation} val`;
 }
