@@ -13,6 +13,8 @@ export class UsageError extends Error {
   readonly hint: boolean;
 
   /**
+   * Makes the error of a command called wrongly.
+   *
    * @param message what was wrong and what would be right
    * @param options `hint: false` when the message is complete on its own line
    */

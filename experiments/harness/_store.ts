@@ -140,6 +140,8 @@ export class CsvTable {
   #rows: Row[] = [];
 
   /**
+   * Makes a table of a CSV file (nothing is read or written yet).
+   *
    * @param path the CSV file
    * @param columns the header, in order
    * @param order optional comparison keeping rows sorted (so the file does not

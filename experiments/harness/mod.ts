@@ -71,6 +71,7 @@ export {
   type Lock,
   LOCK_FILE,
   type LockHolder,
+  type LockOptions,
 } from "./_lock.ts";
 export {
   type PointRows,
