@@ -4,62 +4,58 @@
  * bnlab computes for the same cell, with a ✓ or ✗ per number and the
  * tolerance used, and exits 1 if any number is off. The training cells run
  * on the shipped Fashion-MNIST sample; `--quick` shortens them (1 epoch, 2
- * weight scales).
+ * weight scales). The cells and the report's data live in `notebook/`.
  *
  * @module
  */
 
-import { batchnormCells } from "./notebook/batchnorm_cells.ts";
-import { fcNetBatchnormCell } from "./notebook/fc_net_cells.ts";
+import { denoPermissions, type Experiment, type Io, runExperiment } from "./harness/mod.ts";
 import {
-  dataCell,
-  deepNetCell,
-  sweepCell,
-  type TrainingOptions,
-} from "./notebook/training_cells.ts";
-import { type Cell, renderCell, rowOk } from "./notebook/report.ts";
+  type CellFunction,
+  CELLS,
+  cellText,
+  type NotebookReport,
+  replay,
+  REPLAY_QUICK,
+  REPLAY_TITLE,
+  summaryLine,
+} from "./notebook/mod.ts";
+import { NOTEBOOK_SEED } from "./training/mod.ts";
 
-/** Every replayed cell, in notebook order. */
-export const cells: ((opts: TrainingOptions) => Cell | Promise<Cell>)[] = [
-  dataCell,
-  ...batchnormCells,
-  fcNetBatchnormCell,
-  deepNetCell,
-  sweepCell,
-];
+/** The command: plan (the cells) → execute (replay, printing each) → report (the counts). */
+export const NOTEBOOK: Experiment<CellFunction> = {
+  name: "notebook",
+  command: "deno task notebook",
+  about: `The CS231n Batch Normalization notebook, replayed cell by cell: each number the
+notebook printed beside bnlab's, judged ✓ or ✗ with the tolerance shown. Exits 1 if
+a number is off. --quick: the training cells with ${REPLAY_QUICK.numEpochs} epoch and ` +
+    `${REPLAY_QUICK.weightScales} weight scales.`,
+  options: [{ name: "quick", kind: "flag", help: "shorter training cells: a check in seconds" }],
+  permissions: denoPermissions("notebook", "experiments/notebook.ts", ["read", "env"]),
+  plan(args) {
+    const quick = args.get("quick") === true;
+    let report: NotebookReport | null = null;
+    return {
+      points: CELLS,
+      key: (cell) => cell.name,
+      label: (cell) => cell.name,
+      async execute(cells, run) {
+        run.io.out(`${REPLAY_TITLE} (seed ${NOTEBOOK_SEED})\n\n`);
+        report = await replay({ quick }, (cell) => run.io.out(cellText(cell)), cells);
+      },
+      report: () => ({ text: summaryLine(report!), exitCode: report!.off === 0 ? 0 : 1 }),
+    };
+  },
+};
 
 /**
- * Replays every cell, printing as it goes.
+ * Replays the notebook from command-line arguments.
  *
- * @param print where lines go (default `console.log`)
- * @returns counts of judged numbers that hold and that do not
+ * @param args command-line arguments, e.g. `["--quick"]`
+ * @param io where to print (default: the process's stdout and stderr)
+ * @returns the exit code: 0 every number reproduced, 1 a number off, 2 wrong options
  */
-export async function replay(
-  print: (line: string) => void = console.log,
-  opts: TrainingOptions = {},
-): Promise<{ ok: number; off: number }> {
-  let ok = 0, off = 0;
-  print("CS231n assignment 2 — Batch Normalization, replayed by bnlab (seed 231)\n");
-  for (const make of cells) {
-    const cell = await make(opts);
-    for (const line of renderCell(cell)) print(line);
-    print("");
-    for (const r of cell.rows) {
-      if ("info" in r.check) continue;
-      if (rowOk(r)) ok++;
-      else off++;
-    }
-  }
-  print(`${ok} numbers reproduced ✓, ${off} off ✗`);
-  return { ok, off };
-}
+export const main = (args: readonly string[], io?: Io): Promise<number> =>
+  runExperiment(NOTEBOOK, args, io);
 
-if (import.meta.main) {
-  const unknown = Deno.args.filter((a) => a !== "--quick");
-  if (unknown.length > 0) {
-    console.error(`notebook: unknown option ${unknown[0]} (the only option is --quick)`);
-    Deno.exit(2);
-  }
-  const { off } = await replay(console.log, { quick: Deno.args.includes("--quick") });
-  Deno.exit(off === 0 ? 0 : 1);
-}
+if (import.meta.main) Deno.exit(await main(Deno.args));

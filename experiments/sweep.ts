@@ -11,329 +11,62 @@
  * - `sweep.svg`, `sweep.png` — the notebook's three semilog-x panels;
  * - `run.json` — the options, so a rerun resumes only with the same ones.
  *
+ * `--shard K/N` runs only the points whose index ≡ K (mod N), into a folder
+ * of its own; `deno task sweep:merge` (`sweep_merge.ts`) joins the shards.
+ *
  * @module
  */
 
+import { denoPermissions, type Experiment, type Io, runExperiment } from "./harness/mod.ts";
 import {
-  commonOptions,
-  commonSpecs,
-  helpText,
-  type Io,
-  type OptionSpec,
-  parseArgs,
-  processIo,
-  runCli,
-  UsageError,
-} from "./_cli.ts";
-import { writeChart } from "./_chart.ts";
-import { dataLabel, describeChoice, loadExperimentData } from "./_data.ts";
-import { runPointsInWorkers } from "./_pool.ts";
-import { createProgress } from "./_progress.ts";
-import { fmt, fmtScale, formatTable, plural } from "./_report.ts";
-import { type Column, CsvTable, openOutDir, type Row } from "./_store.ts";
-import {
-  logspace,
-  NOTEBOOK_SWEEP,
-  notebookSweep,
+  executeSweep,
   pointKey,
-  runPoint,
-  SWEEP_MODELS,
-  sweepPlan,
+  pointLabel,
+  shardPoints,
+  SWEEP_SCRIPT,
+  SWEEP_SPECS,
+  sweepOptions,
   type SweepPoint,
-  type SweepSettings,
-} from "./_sweep_core.ts";
-import { type RunHistory, summarize, SUMMARY_COLUMNS } from "./_train.ts";
-import { sweepChartSpec } from "./_sweep_chart.ts";
-import { environmentFacts } from "./_env.ts";
+  sweepReport,
+  sweepStore,
+} from "./training/mod.ts";
 
-const SCRIPT = "sweep";
-
-/** Training images used (the notebook's `num_train`). */
-const NUM_TRAIN = 1000;
-
-/** Under `--quick`: 5 scales `logspace(-4, 0, 5)` and 2 epochs. */
-const QUICK_SCALES = logspace(-4, 0, 5);
-const QUICK_EPOCHS = 2;
-
-/** The columns of `sweep.csv`. */
-export const SWEEP_COLUMNS: readonly Column[] = [
-  { name: "scale_index", type: "int" },
-  { name: "weight_scale", type: "number" },
-  { name: "model", type: "string" },
-  ...SUMMARY_COLUMNS,
-];
-
-/** The options `sweep.ts` takes. */
-export const SWEEP_SPECS: readonly OptionSpec[] = [
-  ...commonSpecs(SCRIPT, NOTEBOOK_SWEEP.numEpochs, QUICK_EPOCHS),
-  {
-    name: "workers",
-    kind: "int",
-    arg: "N",
-    min: 1,
-    max: 256,
-    help: "parallel workers (per-point seeding only)",
-    defaultText: "the number of cores",
-  },
-  {
-    name: "seeding",
-    kind: "choice",
-    choices: ["per-point", "notebook"],
-    arg: "MODE",
-    help: "per-point: each weight scale its own generator (parallel, order-free); " +
-      "notebook: one generator in the notebook's order (serial)",
-    defaultText: "per-point",
-  },
-  {
-    name: "max-points",
-    kind: "int",
-    arg: "K",
-    min: 0,
-    help: "stop after K more runs (a rerun resumes)",
-  },
-];
-
-const ABOUT = `The notebook's "Batch normalization and initialization": nets of 7 hidden layers
+/** The command: plan → execute → record → report and chart. */
+export const SWEEP: Experiment<SweepPoint> = {
+  name: SWEEP_SCRIPT,
+  command: "deno task sweep",
+  about: `The notebook's "Batch normalization and initialization": nets of 7 hidden layers
 of 50 with and without batchnorm, trained at 20 weight scales logspace(-4, 0, 20)
 (Adam 1e-3, batch 50, 10 epochs, 1000 training images). Writes sweep.csv (one row
 per weight scale and model, appended as each run finishes), sweep.svg / sweep.png
 (best val accuracy, best train accuracy and final training loss vs weight scale)
 and run.json. An interrupted sweep rerun with the same options does only the
-missing runs. --quick: 5 scales, 2 epochs.`;
-
-function orderRows(a: Row, b: Row): number {
-  const ds = (a.scale_index as number) - (b.scale_index as number);
-  if (ds !== 0) return ds;
-  return SWEEP_MODELS.indexOf(a.model as "baseline") - SWEEP_MODELS.indexOf(b.model as "baseline");
-}
-
-function resultRow(point: SweepPoint, h: RunHistory): Row {
-  const s = summarize(h);
-  return {
-    scale_index: point.scaleIndex,
-    weight_scale: point.weightScale,
-    model: point.model,
-    best_val_acc: s.bestValAcc,
-    best_train_acc: s.bestTrainAcc,
-    final_train_loss: s.finalLoss,
-    diverged: s.diverged,
-    iterations: s.iterations,
-    seconds: Math.round(h.seconds * 1000) / 1000,
-  };
-}
+missing runs. --quick: 5 scales, 2 epochs. --shard K/N: only the points whose
+index is K mod N, into their own folder; join the shards with deno task sweep:merge.`,
+  options: SWEEP_SPECS,
+  permissions: denoPermissions("sweep", "experiments/sweep.ts", ["read", "write", "env"]),
+  plan(args) {
+    const o = sweepOptions(args);
+    return {
+      points: shardPoints(o.plan, o.shard),
+      key: pointKey,
+      label: pointLabel,
+      limit: o.maxPoints,
+      store: sweepStore(o),
+      execute: (todo, run) => executeSweep(o, todo, run),
+      report: (results) => sweepReport(o, results!),
+    };
+  },
+};
 
 /**
- * Runs the sweep from command-line arguments.
+ * Runs the command from command-line arguments.
  *
  * @param args command-line arguments, e.g. `["--quick", "--out", dir]`
  * @param io where to print (default: the process's stdout and stderr)
  * @returns the exit code: 0 done (or stopped by `--max-points`), 1 failed, 2 wrong options
  */
-export function main(args: readonly string[], io: Io = processIo()): Promise<number> {
-  return runCli(io, "deno task sweep --help", async () => {
-    const parsed = parseArgs(args, SWEEP_SPECS);
-    const o = commonOptions(parsed, SCRIPT, NOTEBOOK_SWEEP.numEpochs, QUICK_EPOCHS);
-    if (o.help) {
-      io.out(helpText("deno task sweep [options]", ABOUT, SWEEP_SPECS));
-      return 0;
-    }
-    const seeding = (parsed.get("seeding") as string | undefined) ?? "per-point";
-    const cores = navigator.hardwareConcurrency || 1;
-    const workersGiven = parsed.get("workers") as number | undefined;
-    const workers = workersGiven ?? cores;
-    const maxPoints = parsed.get("max-points") as number | undefined;
-    if (seeding === "notebook" && workersGiven !== undefined && workersGiven > 1) {
-      throw new UsageError(
-        "--seeding notebook draws every run from one generator in order, so it runs serially; " +
-          "drop --workers or use --seeding per-point",
-      );
-    }
+export const main = (args: readonly string[], io?: Io): Promise<number> =>
+  runExperiment(SWEEP, args, io);
 
-    const settings: SweepSettings = {
-      ...NOTEBOOK_SWEEP,
-      weightScales: o.quick ? QUICK_SCALES : NOTEBOOK_SWEEP.weightScales,
-      numEpochs: o.epochs,
-      dtype: o.dtype,
-    };
-    const out = await openOutDir(o.out, {
-      script: SCRIPT,
-      fresh: o.fresh,
-      files: ["sweep.csv", "sweep.svg", "sweep.png", "sweep.vl.json"],
-      options: {
-        data: describeChoice(o.data),
-        seed: o.seed,
-        dtype: o.dtype,
-        epochs: o.epochs,
-        quick: o.quick,
-        seeding,
-        hiddenDims: settings.hiddenDims,
-        weightScales: settings.weightScales,
-        batchSize: settings.batchSize,
-        learningRate: settings.learningRate,
-        numTrain: NUM_TRAIN,
-      },
-      environment: environmentFacts(),
-    });
-    const table = new CsvTable(`${o.out}/sweep.csv`, SWEEP_COLUMNS, orderRows);
-    await table.load();
-    const plan = sweepPlan(settings.weightScales);
-    const finished = new Set(table.rows.map((r) => `${r.scale_index}/${r.model}`));
-    for (const r of table.rows) {
-      const p = plan.find((q) => pointKey(q) === `${r.scale_index}/${r.model}`);
-      if (!p || p.weightScale !== r.weight_scale) {
-        throw new UsageError(
-          `${table.path} has a row (scale ${r.scale_index}, ${r.model}) this sweep does not plan; use --fresh`,
-        );
-      }
-    }
-    const missing = plan.filter((p) => !finished.has(pointKey(p)));
-    const todo = maxPoints === undefined ? missing : missing.slice(0, maxPoints);
-
-    if (todo.length > 0) {
-      const { data, label } = await loadExperimentData(o.data, {
-        dtype: o.dtype,
-        numTrain: NUM_TRAIN,
-        progress: io.isTerminal,
-      });
-      const nWorkers = seeding === "notebook" ? 1 : Math.min(workers, todo.length);
-      io.err(
-        `sweep: ${plan.length} runs (${settings.weightScales.length} weight scales × 2 models), ` +
-          `${finished.size} already done, ${todo.length} to run` +
-          ` | ${label} | ${
-            plural(settings.numEpochs, "epoch")
-          } | ${o.dtype} | seed ${o.seed} (${seeding})` +
-          ` | ${nWorkers} worker${nWorkers > 1 ? "s" : ""} | → ${o.out}\n`,
-      );
-      const progress = createProgress(io, "sweep", todo.length, finished.size);
-      const running = new Map<number, { point: SweepPoint; fraction: number }>();
-      let done = 0;
-      const describeRunning = () =>
-        [...running.values()].map(({ point }) => `ws ${fmtScale(point.weightScale)} ${point.model}`)
-          .join(", ") || "–";
-      const onProgress = (point: SweepPoint, fraction: number) => {
-        running.set(point.index, { point, fraction });
-        let sum = done;
-        for (const r of running.values()) sum += r.fraction;
-        progress.update(sum, describeRunning());
-      };
-      const record = async (point: SweepPoint, h: RunHistory) => {
-        running.delete(point.index);
-        const row = resultRow(point, h);
-        await table.append([row]);
-        done++;
-        await out.touch(table.rows.length === plan.length);
-        progress.finished(
-          `ws ${fmtScale(point.weightScale)} ${point.model.padEnd(9)} best val ${
-            fmt(row.best_val_acc as number)
-          }  best train ${fmt(row.best_train_acc as number)}  final loss ${
-            fmt(row.final_train_loss as number)
-          }${h.diverged ? "  DIVERGED" : ""}  ${h.seconds.toFixed(1)}s`,
-          describeRunning(),
-        );
-      };
-      try {
-        if (seeding === "notebook") {
-          // One generator feeds the whole sweep: runs already recorded are trained
-          // again, unrecorded, to bring the generator to where it was.
-          if (finished.size > 0) {
-            progress.log(
-              `notebook seeding: retraining the ${finished.size} recorded run(s) unrecorded, ` +
-                `to replay the generator`,
-            );
-          }
-          const wanted = new Set(todo.map(pointKey));
-          const sweep = notebookSweep(settings, data, o.seed, (p, f) => {
-            if (wanted.has(pointKey(p))) onProgress(p, f);
-          });
-          for (const { point, history } of sweep) {
-            if (!wanted.delete(pointKey(point))) continue;
-            await record(point, history);
-            if (wanted.size === 0) break;
-            await tick();
-          }
-        } else if (nWorkers === 1) {
-          for (const point of todo) {
-            onProgress(point, 0);
-            const h = runPoint(settings, point, data, o.seed, (f) => onProgress(point, f));
-            await record(point, h);
-            await tick();
-          }
-        } else {
-          await runPointsInWorkers({
-            settings,
-            data,
-            seed: o.seed,
-            points: todo,
-            workers: nWorkers,
-            onStart: (p) => onProgress(p, 0),
-            onProgress,
-            onDone: record,
-          });
-        }
-      } finally {
-        progress.stop();
-      }
-    }
-
-    const complete = table.rows.length === plan.length;
-    const written = [table.path];
-    if (table.rows.length > 0) {
-      const paths = await writeChart(
-        sweepChartSpec(table.rows, settings, {
-          data: dataLabel(o.data, NUM_TRAIN),
-          seed: o.seed,
-          seeding,
-          complete,
-          total: plan.length,
-        }),
-        `${o.out}/sweep`,
-      );
-      written.push(paths.svg, paths.png);
-    }
-    await out.touch(complete);
-    written.push(`${o.out}/run.json`);
-    io.out(summaryTable(table.rows, settings.weightScales));
-    io.out(
-      complete
-        ? `\nAll ${plan.length} runs done.\n`
-        : `\n${table.rows.length} of ${plan.length} runs done; rerun the same command to finish.\n`,
-    );
-    io.out(`Wrote:\n${written.map((p) => `  ${p}`).join("\n")}\n`);
-    return 0;
-  });
-}
-
-/** The end-of-run table: one line per weight scale, baseline and batchnorm side by side. */
-function summaryTable(rows: readonly Row[], scales: readonly number[]): string {
-  const get = (i: number, model: string) =>
-    rows.find((r) => r.scale_index === i && r.model === model);
-  const lines = scales.map((ws, i) => {
-    const b = get(i, "baseline");
-    const n = get(i, "batchnorm");
-    const v = (r: Row | undefined, k: string) => (r ? fmt(r[k] as number) : "–");
-    const flag = (r: Row | undefined) => (r?.diverged ? "*" : "");
-    return [
-      fmtScale(ws),
-      v(b, "best_val_acc"),
-      v(n, "best_val_acc"),
-      v(b, "best_train_acc"),
-      v(n, "best_train_acc"),
-      v(b, "final_train_loss") + flag(b),
-      v(n, "final_train_loss") + flag(n),
-    ];
-  });
-  const anyDiverged = rows.some((r) => r.diverged);
-  return formatTable(
-    ["weight scale", "val base", "val bn", "train base", "train bn", "loss base", "loss bn"],
-    lines,
-  ) + (anyDiverged ? "* the run diverged (NaN/∞ loss) and stopped early\n" : "");
-}
-
-/** Lets timers and I/O run between two synchronous training runs. */
-function tick(): Promise<void> {
-  return new Promise((r) => setTimeout(r, 0));
-}
-
-if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
-}
+if (import.meta.main) Deno.exit(await main(Deno.args));

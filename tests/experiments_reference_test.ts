@@ -37,9 +37,14 @@
  */
 import { describe, it } from "node:test";
 import { assert, assertEquals } from "@std/assert";
-import { loadExperimentData, type SmallData } from "../experiments/_data.ts";
-import { logspace, runNotebookSweep, type ScaleHistories } from "../experiments/_sweep_core.ts";
-import type { RunHistory } from "../experiments/_train.ts";
+import {
+  loadExperimentData,
+  logspace,
+  type RunHistory,
+  runNotebookSweep,
+  type ScaleHistories,
+  type SmallData,
+} from "../experiments/training/mod.ts";
 import reference from "./fixtures/sweep_reference.json" with { type: "json" };
 
 /** Largest allowed `|bnlab − numpy| / |numpy|` of a loss (see the table above). */

@@ -1,18 +1,19 @@
 /**
  * `deno task notebook` replays the notebook cell by cell; this spec runs the
- * same replay and holds it to "every judged number reproduced".
+ * same replay and holds it to "every judged number reproduced", and checks
+ * its report is data a page could be drawn from.
  */
 import { describe, it } from "node:test";
 import { assertEquals, assertGreaterOrEqual, assertMatch, assertStringIncludes } from "@std/assert";
-import { replay } from "../experiments/notebook.ts";
+import { cellText, type NotebookReport, replay } from "../experiments/notebook/mod.ts";
+import { main as notebook } from "../experiments/notebook.ts";
 
 /** One quick replay (training cells at 1 epoch, 2 weight scales), shared by the claims below. */
-let replayed: Promise<{ ok: number; off: number; text: string }> | null = null;
+let replayed: Promise<NotebookReport & { text: string }> | null = null;
 function quickReplay() {
   replayed ??= (async () => {
-    const lines: string[] = [];
-    const r = await replay((l) => lines.push(l), { quick: true });
-    return { ...r, text: lines.join("\n") };
+    const r = await replay({ quick: true });
+    return { ...r, text: r.cells.map(cellText).join("") };
   })();
   return replayed;
 }
@@ -36,5 +37,37 @@ describe("The notebook, replayed (deno task notebook)", () => {
     assertMatch(text, /\(Epoch 1 \/ 1\) train acc: 0\.\d{6}; val_acc: 0\.\d{6}/);
     assertStringIncludes(text, "Running weight scale 2 / 2");
     assertStringIncludes(text, "CIFAR-10 in the notebook: other data");
+  });
+
+  it("keeps its report as data: cells of numbers with the notebook's value, ours, the tolerance and the verdict", async () => {
+    const { cells, ok, off } = await quickReplay();
+    assertEquals(cells.map((c) => c.title), [
+      "Load the (preprocessed) data",
+      "Batch normalization: Forward (train mode)",
+      "Batch normalization: Forward (test mode)",
+      "Batch Normalization: backward",
+      "Batch Normalization: alternative backward",
+      "Fully Connected Nets with Batch Normalization",
+      "Batchnorm for deep networks",
+      "Batch normalization and initialization",
+    ]);
+    const loss = cells[5].numbers.find((n) => n.label === "reg=0: Initial loss")!;
+    assertEquals(loss, {
+      label: "reg=0: Initial loss",
+      notebook: 2.2611955101340957,
+      ours: loss.ours,
+      check: { within: 1e-10 },
+      ok: true,
+      tolerance: "|Δ| ≤ 1e-10",
+    });
+    const judged = cells.flatMap((c) => c.numbers).filter((n) => n.ok !== null);
+    assertEquals([judged.length, ok, off], [ok + off, judged.filter((n) => n.ok).length, 0]);
+  });
+
+  it("prints the replay through the harness: unknown options exit 2 with a message", async () => {
+    const err: string[] = [];
+    const io = { out: () => {}, err: (t: string) => err.push(t), isTerminal: false };
+    assertEquals(await notebook(["--slow"], io), 2);
+    assertEquals(err.join(""), "error: unknown option --slow\n(see deno task notebook --help)\n");
   });
 });

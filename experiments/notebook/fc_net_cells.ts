@@ -8,7 +8,8 @@
  */
 
 import { evalNumericalGradient, FullyConnectedNet, RandomState, relError } from "../../mod.ts";
-import type { Cell, Row } from "./report.ts";
+import { NOTEBOOK_SEED } from "../training/mod.ts";
+import type { Cell, Comparison } from "./report.ts";
 
 /** What the notebook printed, by reg. */
 const NOTEBOOK: Record<string, { loss: number; errors: Record<string, number> }> = {
@@ -54,7 +55,7 @@ const NOTEBOOK: Record<string, { loss: number; errors: Record<string, number> }>
  * outputs ±γ + β almost whatever W1 is, so the centred difference's
  * truncation error shows).
  */
-function checkFor(name: string, reg: string): Row["check"] {
+function checkFor(name: string, reg: string): Comparison["check"] {
   if (name === "b1" || name === "b2") return { info: "true gradient 0: |grad| < 1e-8 below" };
   if (name === "W1" && reg === "0") return { below: 2e-4 };
   return { below: 1e-4 };
@@ -62,11 +63,11 @@ function checkFor(name: string, reg: string): Row["check"] {
 
 /** The cell, for both values of reg. */
 export function fcNetBatchnormCell(): Cell {
-  const rng = new RandomState(231);
+  const rng = new RandomState(NOTEBOOK_SEED);
   const [N, D, H1, H2, C] = [2, 15, 20, 30, 10];
   const X = rng.randn(N, D);
   const y = rng.randint(C, undefined, [N]).data;
-  const rows: Row[] = [];
+  const rows: Comparison[] = [];
   for (const reg of ["0", "3.14"]) {
     const model = new FullyConnectedNet([H1, H2], {
       inputDim: D,
@@ -108,7 +109,7 @@ export function fcNetBatchnormCell(): Cell {
   return {
     title: "Fully Connected Nets with Batch Normalization",
     note:
-      "seed 231; N, D, H1, H2, C = 2, 15, 20, 30, 10; weight scale 5e-2; float64; use_batchnorm",
-    rows,
+      `seed ${NOTEBOOK_SEED}; N, D, H1, H2, C = 2, 15, 20, 30, 10; weight scale 5e-2; float64; use_batchnorm`,
+    numbers: rows,
   };
 }

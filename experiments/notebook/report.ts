@@ -1,76 +1,133 @@
 /**
- * Printing for `deno task notebook`: each notebook cell's printed numbers
- * beside bnlab's, with a ✓ or ✗ and the tolerance used.
+ * The replay's report as data, and as text: each notebook cell with the
+ * numbers it printed beside bnlab's, each judged ✓ or ✗ against a stated
+ * tolerance. {@linkcode NotebookReport} is what a renderer consumes (the text
+ * of `deno task notebook` is {@linkcode renderCell}'s; a page could be another's).
  *
  * @module
  */
 
-/** One compared number. */
-export interface Row {
+/** How bnlab's number is judged against the notebook's. */
+export type Check =
+  /** |ours − notebook| ≤ within. */
+  | { readonly within: number }
+  /** ours < below (gradient-check errors, whose digits depend on the order of operations). */
+  | { readonly below: number }
+  /** Shown, not judged (another data set, a timing …). */
+  | { readonly info: string };
+
+/** One number of a cell: what the notebook printed and what bnlab computes. */
+export interface Comparison {
   /** What the notebook printed it as, e.g. `means[0]` or `dx error`. */
-  label: string;
+  readonly label: string;
   /** The notebook's printed value (null when the notebook printed none). */
-  notebook: number | null;
+  readonly notebook: number | null;
   /** bnlab's value for the same cell. */
-  ours: number;
-  /**
-   * How ours is judged: `{ within: t }` — |ours − notebook| ≤ t;
-   * `{ below: b }` — ours < b (gradient-check errors, whose digits depend on
-   * the order of floating-point operations); `{ info: note }` — shown, not judged.
-   */
-  check: { within: number } | { below: number } | { info: string };
+  readonly ours: number;
+  /** How ours is judged. */
+  readonly check: Check;
 }
 
 /** A notebook cell replayed. */
 export interface Cell {
   /** The notebook's section title. */
-  title: string;
+  readonly title: string;
   /** A one-line note under the title (data set, seed, …). */
-  note?: string;
+  readonly note?: string;
   /** The compared numbers. */
-  rows: Row[];
-  /** Lines printed verbatim before the rows (e.g. a training log). */
-  log?: string[];
+  readonly numbers: readonly Comparison[];
+  /** Lines printed verbatim before the numbers (e.g. a training log). */
+  readonly log?: readonly string[];
 }
 
-/** Whether a row holds. Info rows always hold. */
-export function rowOk(r: Row): boolean {
-  const c = r.check;
-  if ("within" in c) return r.notebook !== null && Math.abs(r.ours - r.notebook) <= c.within;
-  if ("below" in c) return r.ours < c.below;
-  return true;
+/** A compared number, judged. */
+export interface JudgedNumber extends Comparison {
+  /** ✓ (true), ✗ (false), or not judged (null, an `info` check). */
+  readonly ok: boolean | null;
+  /** The check in words: `|Δ| ≤ 1e-8`, `< 1e-8`, or the info note. */
+  readonly tolerance: string;
 }
 
-function fmt(v: number | null): string {
+/** A replayed cell with every number judged. */
+export interface JudgedCell {
+  /** The notebook's section title. */
+  readonly title: string;
+  /** A one-line note under the title. */
+  readonly note?: string;
+  /** Lines printed verbatim before the numbers. */
+  readonly log: readonly string[];
+  /** The judged numbers. */
+  readonly numbers: readonly JudgedNumber[];
+}
+
+/** The whole replay: every cell, and the counts of judged numbers. */
+export interface NotebookReport {
+  /** The cells, in notebook order. */
+  readonly cells: readonly JudgedCell[];
+  /** Judged numbers that hold (✓). */
+  readonly ok: number;
+  /** Judged numbers that do not (✗). */
+  readonly off: number;
+}
+
+/**
+ * Judges every number of a cell.
+ *
+ * @param cell the replayed cell
+ * @returns the cell with each number's verdict and tolerance in words
+ */
+export function judgeCell(cell: Cell): JudgedCell {
+  return {
+    title: cell.title,
+    note: cell.note,
+    log: cell.log ?? [],
+    numbers: cell.numbers.map((n) => {
+      const c = n.check;
+      if ("within" in c) {
+        return {
+          ...n,
+          ok: n.notebook !== null && Math.abs(n.ours - n.notebook) <= c.within,
+          tolerance: `|Δ| ≤ ${c.within.toExponential(0)}`,
+        };
+      }
+      if ("below" in c) {
+        return { ...n, ok: n.ours < c.below, tolerance: `< ${c.below.toExponential(0)}` };
+      }
+      return { ...n, ok: null, tolerance: c.info };
+    }),
+  };
+}
+
+/** A number for the text report: short, exponent for the very small and large. */
+function formatNumber(v: number | null): string {
   if (v === null) return "—";
   if (v === 0) return "0";
   const a = Math.abs(v);
   return a < 1e-3 || a >= 1e6 ? v.toExponential(2) : v.toPrecision(10).replace(/\.?0+$/, "");
 }
 
-/** Renders a cell as text lines. */
-export function renderCell(cell: Cell): string[] {
+/**
+ * Renders a judged cell as text lines: title, note, log, then one line per
+ * number (exact values when judged within a tolerance), ✓ / ✗ and the check.
+ *
+ * @param cell the judged cell
+ */
+export function renderCell(cell: JudgedCell): string[] {
   const lines = [`── ${cell.title}`];
   if (cell.note) lines.push(`   ${cell.note}`);
-  for (const l of cell.log ?? []) lines.push(`   ${l}`);
-  if (cell.rows.length === 0) return lines;
-  const w = Math.max(...cell.rows.map((r) => r.label.length), 5);
+  for (const l of cell.log) lines.push(`   ${l}`);
+  if (cell.numbers.length === 0) return lines;
+  const w = Math.max(...cell.numbers.map((r) => r.label.length), 5);
   lines.push(
     `   ${"".padEnd(w)}  ${"notebook".padStart(20)}  ${"bnlab".padStart(22)}    check`,
   );
-  for (const r of cell.rows) {
-    const c = r.check;
-    const how = "within" in c
-      ? `|Δ| ≤ ${c.within.toExponential(0)}`
-      : "below" in c
-      ? `< ${c.below.toExponential(0)}`
-      : c.info;
-    const mark = "info" in c ? " " : rowOk(r) ? "✓" : "✗";
-    const exact = "within" in c;
-    const ours = exact ? String(r.ours) : fmt(r.ours);
-    const nb = exact && r.notebook !== null ? String(r.notebook) : fmt(r.notebook);
+  for (const r of cell.numbers) {
+    const mark = r.ok === null ? " " : r.ok ? "✓" : "✗";
+    const exact = "within" in r.check;
+    const ours = exact ? String(r.ours) : formatNumber(r.ours);
+    const nb = exact && r.notebook !== null ? String(r.notebook) : formatNumber(r.notebook);
     lines.push(
-      `   ${r.label.padEnd(w)}  ${nb.padStart(20)}  ${ours.padStart(22)}  ${mark} ${how}`,
+      `   ${r.label.padEnd(w)}  ${nb.padStart(20)}  ${ours.padStart(22)}  ${mark} ${r.tolerance}`,
     );
   }
   return lines;

@@ -1,85 +1,59 @@
 /**
  * The notebook's data and training cells, replayed on bnlab's default data,
  * the real Fashion-MNIST sample shipped in `data/fashion-mnist-sample/`
- * (CIFAR-10 cannot be downloaded here). The code follows the notebook's
- * cells line for line: `np.random.seed(231)` is one `RandomState(231)` that
- * the models and the solvers share, drawn in the notebook's order. The
- * notebook's CIFAR-10 numbers are shown beside ours, marked as another data
- * set and not judged.
+ * (CIFAR-10 cannot be downloaded here). The training cells run through the
+ * training domain — the very plans and runs of `deno task deep-net` and
+ * `deno task sweep --seeding notebook` — so `np.random.seed(231)` is one
+ * `RandomState` that the models and the solvers share, drawn in the
+ * notebook's order. The notebook's CIFAR-10 numbers are shown beside ours,
+ * marked as another data set and not judged.
  *
  * @module
  */
 
+import { describeData, loadSample } from "../../mod.ts";
 import {
-  type DataSplits,
-  describeData,
-  FullyConnectedNet,
-  loadSample,
-  RandomState,
-  Solver,
-  type Tensor,
-} from "../../mod.ts";
-import type { Cell, Row } from "./report.ts";
+  DEEP_NET_CELL,
+  deepNetGroup,
+  DEFAULT_DTYPE,
+  loadExperimentData,
+  NOTEBOOK_NUM_TRAIN,
+  NOTEBOOK_SEED,
+  runGroups,
+  type RunHistory,
+  runNotebookSweep,
+  type SmallData,
+  summarize,
+  SWEEP_CELL,
+} from "../training/mod.ts";
+import type { Cell, Comparison } from "./report.ts";
 
 /** Options of the training cells. */
 export interface TrainingOptions {
   /** Fewer epochs and weight scales: a check that the cells run, in seconds. */
-  quick?: boolean;
+  readonly quick?: boolean;
 }
+
+/** What `--quick` leaves of the training cells: 1 epoch, the first 2 weight scales. */
+export const REPLAY_QUICK = { numEpochs: 1, weightScales: 2 } as const;
 
 const OTHER_DATA = { info: "CIFAR-10 in the notebook: other data" };
 
-let cached: DataSplits | null = null;
-async function data(): Promise<DataSplits> {
-  cached ??= await loadSample({ progress: false });
-  return cached;
-}
+let small: Promise<SmallData> | null = null;
 
-/** The first `n` examples of a tensor, without copying. */
-function head(t: Tensor, n: number): Tensor {
-  const row = t.data.length / t.shape[0];
-  return { shape: [n, ...t.shape.slice(1)], data: t.data.subarray(0, n * row) };
-}
-
-/** The notebook's `small_data`: the first 1000 training examples and the whole validation split. */
-async function smallData(numTrain = 1000) {
-  const d = await data();
-  return {
-    X_train: head(d.X_train, numTrain),
-    y_train: d.y_train.subarray(0, numTrain),
-    X_val: d.X_val,
-    y_val: d.y_val,
-  };
-}
-
-/**
- * The notebook's pair of models, built in its order from one generator:
- * `bn_model` with batchnorm, then `model` without.
- */
-function modelPair(hiddenDims: number[], inputDim: number, weightScale: number, rng: RandomState) {
-  const build = (useBatchnorm: boolean) =>
-    new FullyConnectedNet(hiddenDims, { inputDim, weightScale, useBatchnorm, rng });
-  const bnModel = build(true);
-  return { bnModel, model: build(false) };
-}
-
-/** The notebook's Solver settings: adam 1e-3, batch 50, print every 200 (when a log is given). */
-function solverOptions(numEpochs: number, rng: RandomState, log?: (line: string) => void) {
-  return {
-    numEpochs,
-    batchSize: 50,
-    updateRule: "adam" as const,
-    optimConfig: { learningRate: 1e-3 },
-    verbose: log !== undefined,
-    printEvery: 200,
-    rng,
-    ...(log ? { log } : {}),
-  };
+/** The notebook's `small_data`: the first 1000 training images and the validation split. */
+function smallData(): Promise<SmallData> {
+  small ??= loadExperimentData({ kind: "sample", dir: null }, {
+    dtype: DEFAULT_DTYPE,
+    numTrain: NOTEBOOK_NUM_TRAIN,
+    progress: false,
+  }).then((d) => d.data);
+  return small;
 }
 
 /** Cell "Load the (preprocessed) CIFAR10 data": the shapes, beside the notebook's. */
 export async function dataCell(): Promise<Cell> {
-  const lines = describeData(await data());
+  const lines = describeData(await loadSample({ progress: false }));
   const nb = [
     "X_train:  (49000, 3, 32, 32)",
     "y_train:  (49000,)",
@@ -91,7 +65,7 @@ export async function dataCell(): Promise<Cell> {
   return {
     title: "Load the (preprocessed) data",
     note: "notebook: get_CIFAR10_data(); bnlab: loadSample() — Fashion-MNIST, 1000/1000/1000",
-    rows: [],
+    numbers: [],
     log: ["notebook (CIFAR-10)                 bnlab (Fashion-MNIST sample)"].concat(
       nb.map((l, i) => `${l.padEnd(36)}${lines[i] ?? ""}`),
     ),
@@ -112,100 +86,99 @@ const DEEP_NET_NOTEBOOK = {
   },
 };
 
-/** Cell "Batchnorm for deep networks": both solvers' logs and epoch accuracies. */
+/**
+ * Cell "Batchnorm for deep networks": both solvers' logs and epoch
+ * accuracies — the runs of `deno task deep-net` (`deepNetGroup`, `runGroups`).
+ */
 export async function deepNetCell(opts: TrainingOptions = {}): Promise<Cell> {
-  const rng = new RandomState(231); // np.random.seed(231)
-  const hiddenDims = [100, 100, 100, 100, 100];
-  const small = await smallData(1000);
-  const inputDim = small.X_train.data.length / small.X_train.shape[0];
-  const weightScale = 2e-2;
-  const { bnModel, model } = modelPair(hiddenDims, inputDim, weightScale, rng);
-  const numEpochs = opts.quick ? 1 : 10;
-  const log: string[] = [];
-  const solverFor = (m: FullyConnectedNet) =>
-    new Solver(m, small, solverOptions(numEpochs, rng, (l) => log.push(l)));
-  const bnSolver = solverFor(bnModel);
-  bnSolver.train();
-  const solver = solverFor(model);
-  solver.train();
-
-  const rows: Row[] = [];
-  for (const [name, s] of [["batchnorm", bnSolver], ["baseline", solver]] as const) {
+  const numEpochs = opts.quick ? REPLAY_QUICK.numEpochs : DEEP_NET_CELL.numEpochs;
+  const group = deepNetGroup(numEpochs, DEFAULT_DTYPE);
+  const runs = new Map<string, RunHistory>();
+  await runGroups([group], {
+    seed: NOTEBOOK_SEED,
+    data: await smallData(),
+    pending: new Set(group.runs.map((r) => r.id)),
+    record: (r, h) => void runs.set(r.id, h),
+  });
+  const numbers: Comparison[] = [];
+  for (const name of ["batchnorm", "baseline"] as const) {
+    const h = runs.get(name)!;
     const nb = DEEP_NET_NOTEBOOK[name];
-    rows.push({
+    numbers.push({
       label: `${name}: loss at iteration 1`,
       notebook: nb.firstLoss,
-      ours: s.lossHistory[0],
+      ours: h.lossHistory[0],
       check: OTHER_DATA,
     });
-    for (let e = 0; e < s.trainAccHistory.length; e++) {
-      rows.push({
-        label: `${name}: epoch ${e} train acc`,
-        notebook: nb.train[e],
-        ours: s.trainAccHistory[e],
-        check: OTHER_DATA,
-      });
-      rows.push({
-        label: `${name}: epoch ${e} val acc`,
-        notebook: nb.val[e],
-        ours: s.valAccHistory[e],
-        check: OTHER_DATA,
-      });
+    for (let e = 0; e < h.trainAccHistory.length; e++) {
+      numbers.push(
+        {
+          label: `${name}: epoch ${e} train acc`,
+          notebook: nb.train[e],
+          ours: h.trainAccHistory[e],
+          check: OTHER_DATA,
+        },
+        {
+          label: `${name}: epoch ${e} val acc`,
+          notebook: nb.val[e],
+          ours: h.valAccHistory[e],
+          check: OTHER_DATA,
+        },
+      );
     }
   }
+  const c = DEEP_NET_CELL;
   return {
     title: "Batchnorm for deep networks",
-    note:
-      `hidden [100]×5, weight scale 2e-2, 1000 examples, ${numEpochs} epochs, batch 50, adam 1e-3; ` +
+    note: `hidden [${c.hiddenDims[0]}]×${c.hiddenDims.length}, weight scale ` +
+      `${c.weightScale.toExponential()}, ${NOTEBOOK_NUM_TRAIN} examples, ${numEpochs} epochs, ` +
+      `batch ${c.batchSize}, adam ${c.learningRate.toExponential()}; ` +
       "batchnorm solver's log first, then the baseline's",
-    rows,
-    log,
+    numbers,
+    log: group.runs.flatMap((r) => runs.get(r.id)!.log),
   };
 }
 
-/** Cell "Batch normalization and initialization": the sweep, printed as the notebook prints it. */
+/**
+ * Cell "Batch normalization and initialization": the sweep in the notebook's
+ * order of draws (`runNotebookSweep`, as `deno task sweep --seeding notebook`),
+ * printed as the notebook prints it.
+ */
 export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
-  const rng = new RandomState(231); // np.random.seed(231)
-  const hiddenDims = [50, 50, 50, 50, 50, 50, 50];
-  const small = await smallData(1000);
-  const inputDim = small.X_train.data.length / small.X_train.shape[0];
-  const all = Array.from({ length: 20 }, (_, i) => 10 ** (-4 + (4 * i) / 19)); // np.logspace(-4, 0, num=20)
-  const weightScales = opts.quick ? all.slice(0, 2) : all;
-  const numEpochs = opts.quick ? 1 : 10;
-  const log: string[] = [];
-  const rows: Row[] = [];
-  const mean = (a: readonly number[]) => a.reduce((s, v) => s + v, 0) / a.length;
-  weightScales.forEach((weightScale, i) => {
-    log.push(`Running weight scale ${i + 1} / ${weightScales.length}`);
-    const { bnModel, model } = modelPair(hiddenDims, inputDim, weightScale, rng);
-    const options = solverOptions(numEpochs, rng);
-    const bnSolver = new Solver(bnModel, small, options);
-    bnSolver.train();
-    const solver = new Solver(model, small, options);
-    solver.train();
-    const ws = weightScale.toExponential(2);
-    for (const [name, s] of [["baseline", solver], ["batchnorm", bnSolver]] as const) {
-      const info = { info: "plotted in the notebook, not printed" };
-      rows.push({
-        label: `${ws} ${name}: best val acc`,
-        notebook: null,
-        ours: Math.max(...s.valAccHistory),
-        check: info,
-      });
-      rows.push({
-        label: `${ws} ${name}: final train loss`,
-        notebook: null,
-        ours: mean(s.lossHistory.slice(-100)),
-        check: info,
-      });
-    }
+  const all = SWEEP_CELL.weightScales;
+  const weightScales = opts.quick ? all.slice(0, REPLAY_QUICK.weightScales) : all;
+  const numEpochs = opts.quick ? REPLAY_QUICK.numEpochs : SWEEP_CELL.numEpochs;
+  const scales = runNotebookSweep(await smallData(), {
+    weightScales,
+    numEpochs,
+    dtype: DEFAULT_DTYPE,
+    seed: NOTEBOOK_SEED,
   });
+  const info = { info: "plotted in the notebook, not printed" };
+  const numbers = scales.flatMap(({ weightScale, baseline, batchnorm }) => {
+    const ws = weightScale.toExponential(2);
+    return ([["baseline", baseline], ["batchnorm", batchnorm]] as const).flatMap(([name, h]) => {
+      const s = summarize(h);
+      return [
+        { label: `${ws} ${name}: best val acc`, notebook: null, ours: s.bestValAcc, check: info },
+        {
+          label: `${ws} ${name}: final train loss`,
+          notebook: null,
+          ours: s.finalLoss,
+          check: info,
+        },
+      ];
+    });
+  });
+  const c = SWEEP_CELL;
   return {
     title: "Batch normalization and initialization",
-    note: `hidden [50]×7, ${weightScales.length} weight scales logspace(-4, 0, 20)${
-      opts.quick ? " (first 2, --quick)" : ""
-    }, ${numEpochs} epochs; charts: deno task sweep`,
-    rows,
-    log,
+    note: `hidden [${c.hiddenDims[0]}]×${c.hiddenDims.length}, ${weightScales.length} weight ` +
+      `scales logspace(-4, 0, ${all.length})${
+        opts.quick ? ` (first ${weightScales.length}, --quick)` : ""
+      }, ` +
+      `${numEpochs} epochs; charts: deno task sweep`,
+    numbers,
+    log: weightScales.map((_, i) => `Running weight scale ${i + 1} / ${weightScales.length}`),
   };
 }

@@ -7,14 +7,12 @@
  */
 
 import type { SmallData } from "./_data.ts";
-import type { SweepPoint, SweepSettings } from "./_sweep_core.ts";
-import type { ToWorker } from "./_sweep_worker.ts";
-import type { RunHistory } from "./_train.ts";
+import type { RunHistory } from "./_run.ts";
+import type { SweepPoint } from "./_sweep.ts";
+import type { ToWorker } from "./_worker.ts";
 
 /** Options of {@linkcode runPointsInWorkers}. */
 export interface PoolOptions {
-  /** Sweep settings shared by every point. */
-  readonly settings: SweepSettings;
   /** The small data, copied once to each worker. */
   readonly data: SmallData;
   /** The sweep's seed (each point derives its own). */
@@ -38,7 +36,7 @@ export interface PoolOptions {
  * Trains `points` on `workers` Workers; resolves once every point is done and
  * recorded, rejects on the first failure (after terminating every worker).
  *
- * @param o points, settings, data and callbacks
+ * @param o points, data and callbacks
  */
 export async function runPointsInWorkers(o: PoolOptions): Promise<void> {
   const queue = [...o.points];
@@ -64,11 +62,11 @@ export async function runPointsInWorkers(o: PoolOptions): Promise<void> {
         const id = point.index;
         slot.set(id, point);
         o.onStart?.(point);
-        const msg: ToWorker = { type: "run", id, settings: o.settings, point, seed: o.seed };
+        const msg: ToWorker = { type: "run", id, point, seed: o.seed };
         w.postMessage(msg);
       };
       for (let i = 0; i < n; i++) {
-        const w = new Worker(new URL("./_sweep_worker.ts", import.meta.url).href, {
+        const w = new Worker(new URL("./_worker.ts", import.meta.url).href, {
           type: "module",
         });
         workers.push(w);

@@ -3,51 +3,28 @@
  * (its weights drawn) and later trained by a `Solver` with Adam, both drawing
  * from a given `RandomState` — so the caller decides the order of draws:
  * the notebook's order (build both models, then train each) or one generator
- * per run.
+ * per run. The Solver's own log lines are kept with the run's histories.
  *
  * @module
  */
 
-import { FullyConnectedNet } from "../lib/fc_net.ts";
-import { RandomState } from "../lib/random.ts";
-import { Solver } from "../lib/solver.ts";
-import type { DType } from "../lib/tensor.ts";
+import { FullyConnectedNet, RandomState, Solver } from "../../mod.ts";
+import { fmt } from "../harness/mod.ts";
+import type { RunConfig } from "./_config.ts";
 import type { SmallData } from "./_data.ts";
-import type { Column } from "./_store.ts";
 
-/** Normalization layer after each hidden affine layer. */
-export type Normalization = "batchnorm" | "layernorm" | null;
-
-/** Everything that decides one training run (besides the data and the generator). */
-export interface RunConfig {
-  /** Widths of the hidden layers, e.g. `[100, 100, 100, 100, 100]`. */
-  readonly hiddenDims: readonly number[];
-  /** Standard deviation of the initial weights. */
-  readonly weightScale: number;
-  /** `null` for the baseline. */
-  readonly normalization: Normalization;
-  /** Minibatch size. */
-  readonly batchSize: number;
-  /** Epochs. */
-  readonly numEpochs: number;
-  /** Adam's learning rate. */
-  readonly learningRate: number;
-  /** Storage of weights and activations. */
-  readonly dtype: DType;
-  /** The solver's `print_every` (only matters for its own log, which is off). */
-  readonly printEvery: number;
-}
-
-/** What a finished run yields: the `Solver`'s histories and timing. */
+/** What a finished run yields: the `Solver`'s histories, its log and the timing. */
 export interface RunHistory {
   /** Loss of every iteration, in order (`solver.loss_history`). */
   readonly lossHistory: readonly number[];
-  /** Training accuracy at epoch 0, 1, …, numEpochs (`solver.train_acc_history`). */
+  /** Training accuracy at each check (`solver.train_acc_history`). */
   readonly trainAccHistory: readonly number[];
-  /** Validation accuracy at epoch 0, 1, …, numEpochs (`solver.val_acc_history`). */
+  /** Validation accuracy at each check (`solver.val_acc_history`). */
   readonly valAccHistory: readonly number[];
   /** Whether the run stopped on a NaN or infinite loss. */
   readonly diverged: boolean;
+  /** The lines the Solver logged, as it wrote them. */
+  readonly log: readonly string[];
   /** Wall-clock seconds of `train()`. */
   readonly seconds: number;
 }
@@ -89,15 +66,16 @@ export function prepareRun(config: RunConfig, data: SmallData, rng: RandomState)
   return {
     config,
     train(onProgress) {
+      const log: string[] = [];
       const solver = new Solver(model, data, {
         updateRule: "adam",
         optimConfig: { learningRate: config.learningRate },
         batchSize: config.batchSize,
         numEpochs: config.numEpochs,
         printEvery: config.printEvery,
-        verbose: false,
-        // The solver logs a divergence even when not verbose; the run's record says it.
-        log: () => {},
+        verbose: config.verbose,
+        // Kept, not printed: a divergence is logged even when not verbose.
+        log: (line) => log.push(line),
         rng,
         onProgress: onProgress ? (p) => onProgress(p.iteration / p.numIterations) : undefined,
       });
@@ -109,21 +87,12 @@ export function prepareRun(config: RunConfig, data: SmallData, rng: RandomState)
         trainAccHistory: [...solver.trainAccHistory],
         valAccHistory: [...solver.valAccHistory],
         diverged: solver.diverged,
+        log,
         seconds,
       };
     },
   };
 }
-
-/** The CSV columns of a run's summary, shared by `sweep.csv` and `runs.csv`. */
-export const SUMMARY_COLUMNS: readonly Column[] = [
-  { name: "best_val_acc", type: "number" },
-  { name: "best_train_acc", type: "number" },
-  { name: "final_train_loss", type: "number" },
-  { name: "diverged", type: "boolean" },
-  { name: "iterations", type: "int" },
-  { name: "seconds", type: "number" },
-];
 
 /** The notebook's summary numbers of a run. */
 export interface RunSummary {
@@ -146,7 +115,7 @@ export interface RunSummary {
  * @returns best validation and training accuracy, final training loss (mean of the
  *   last 100 losses, as `np.mean(loss_history[-100:])`), iterations, diverged
  */
-export function summarize(h: RunHistory): RunSummary {
+export function summarize(h: Omit<RunHistory, "log" | "seconds">): RunSummary {
   const last = h.lossHistory.slice(-100);
   const finalLoss = last.length ? last.reduce((a, b) => a + b, 0) / last.length : NaN;
   return {
@@ -156,6 +125,19 @@ export function summarize(h: RunHistory): RunSummary {
     iterations: h.lossHistory.length,
     diverged: h.diverged,
   };
+}
+
+/**
+ * One line on a finished run, for the progress report:
+ * `<name> best val 0.263  best train 0.308  final loss 2.093  0.5s`.
+ *
+ * @param name the run's name, padded as wanted
+ * @param h its histories
+ */
+export function resultLine(name: string, h: RunHistory): string {
+  const s = summarize(h);
+  return `${name} best val ${fmt(s.bestValAcc)}  best train ${fmt(s.bestTrainAcc)}  final loss ` +
+    `${fmt(s.finalLoss)}${s.diverged ? "  DIVERGED" : ""}  ${h.seconds.toFixed(1)}s`;
 }
 
 /**

@@ -1,17 +1,27 @@
 /**
- * Command-line handling shared by the experiment scripts: the options every
- * script takes, a strict parser (unknown flags and bad values are errors with
- * a message naming the flag, exit code 2), and `--help` text.
+ * Command-line handling: a strict parser (unknown flags and bad values are
+ * errors with a message naming the flag, exit code 2), `--help` text, the
+ * permission check, and the wrapper that turns a usage error into one line
+ * and exit code 2.
  *
  * @module
  */
 
 /** A mistake in how a script was called: the message is for the user; exit code 2. */
 export class UsageError extends Error {
-  /** @param message what was wrong and what would be right */
-  constructor(message: string) {
+  /** Whether the message is followed by where to read the command's help. */
+  readonly hint: boolean;
+
+  /**
+   * Makes the error of a command called wrongly.
+   *
+   * @param message what was wrong and what would be right
+   * @param options `hint: false` when the message is complete on its own line
+   */
+  constructor(message: string, options: { hint?: boolean } = {}) {
     super(message);
     this.name = "UsageError";
+    this.hint = options.hint ?? true;
   }
 }
 
@@ -20,6 +30,9 @@ export const EXIT_USAGE = 2;
 
 /** Kind of value an option takes. */
 export type OptionKind = "flag" | "string" | "int" | "number" | "choice";
+
+/** A parsed option value (`true` for a flag; what `parse` returns for a string option with one). */
+export type OptionValue = string | number | boolean | object;
 
 /** One command-line option. */
 export interface OptionSpec {
@@ -39,23 +52,63 @@ export interface OptionSpec {
   readonly max?: number;
   /** Default, shown in `--help` (the script applies it). */
   readonly defaultText?: string;
+  /**
+   * Reads a `string` option's value into what the script uses; throws a
+   * {@linkcode UsageError} on a bad value.
+   */
+  readonly parse?: (raw: string) => OptionValue;
 }
 
-/** Parsed options: name → value (`true` for a flag) for the options given. */
-export type ParsedArgs = Map<string, string | number | boolean>;
+/** Arguments that are not options, e.g. the shard folders of `sweep:merge`. */
+export interface PositionalSpec {
+  /** Placeholder in `--help`, e.g. `"SHARD_DIR"`. */
+  readonly arg: string;
+  /** What they are, for messages. */
+  readonly help: string;
+  /** How many at least. */
+  readonly min: number;
+}
+
+/** Parsed arguments: option name → value for the options given, and the positionals. */
+export class ParsedArgs extends Map<string, OptionValue> {
+  /** The arguments that are not options, in order. */
+  readonly positionals: string[] = [];
+
+  /**
+   * The value of an option, or `fallback` when it was not given.
+   *
+   * @param name the option's name
+   * @param fallback the default
+   */
+  value<T extends OptionValue>(name: string, fallback: T): T;
+  /**
+   * The value of an option, or undefined when it was not given.
+   *
+   * @param name the option's name
+   */
+  value<T extends OptionValue>(name: string): T | undefined;
+  value<T extends OptionValue>(name: string, fallback?: T): T | undefined {
+    return (this.get(name) as T | undefined) ?? fallback;
+  }
+}
 
 /**
  * Parses `--name value`, `--name=value` and `--flag` arguments strictly.
  *
  * @param args the command-line arguments (without the script name)
  * @param specs the options the script accepts
- * @returns the options given, with values checked and converted
+ * @param positionals what the arguments that are not options are (default: none allowed)
+ * @returns the options given, with values checked and converted, and the positionals
  * @throws {UsageError} on an unknown option, a missing or bad value, a repeated
- *   option or a positional argument
+ *   option, a positional argument where none is taken, or too few positionals
  */
-export function parseArgs(args: readonly string[], specs: readonly OptionSpec[]): ParsedArgs {
+export function parseArgs(
+  args: readonly string[],
+  specs: readonly OptionSpec[],
+  positionals?: PositionalSpec,
+): ParsedArgs {
   const byName = new Map(specs.map((s) => [s.name, s]));
-  const out: ParsedArgs = new Map();
+  const out = new ParsedArgs();
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-h") {
@@ -63,6 +116,10 @@ export function parseArgs(args: readonly string[], specs: readonly OptionSpec[])
       continue;
     }
     if (!a.startsWith("--") || a === "--") {
+      if (positionals && a !== "--" && !a.startsWith("-")) {
+        out.positionals.push(a);
+        continue;
+      }
       throw new UsageError(`unexpected argument '${a}': options are spelled --name value`);
     }
     const eq = a.indexOf("=");
@@ -90,6 +147,12 @@ export function parseArgs(args: readonly string[], specs: readonly OptionSpec[])
     }
     out.set(name, convert(spec, raw));
   }
+  if (positionals && out.get("help") !== true && out.positionals.length < positionals.min) {
+    throw new UsageError(
+      `needs at least ${positionals.min} ${positionals.arg} (${positionals.help}) but got ` +
+        `${out.positionals.length}`,
+    );
+  }
   return out;
 }
 
@@ -107,12 +170,12 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Checks and converts one option value. */
-function convert(spec: OptionSpec, raw: string): string | number {
+function convert(spec: OptionSpec, raw: string): OptionValue {
   const name = `--${spec.name}`;
   switch (spec.kind) {
     case "string":
       if (raw === "") throw new UsageError(`${name} needs a non-empty value`);
-      return raw;
+      return spec.parse ? spec.parse(raw) : raw;
     case "choice":
       if (!spec.choices!.includes(raw)) {
         throw new UsageError(`${name} must be one of ${spec.choices!.join(", ")} but got '${raw}'`);
@@ -139,139 +202,12 @@ function convert(spec: OptionSpec, raw: string): string | number {
   }
 }
 
-/** Which data an experiment trains on. */
-export interface DataChoice {
-  /** `sample`: the shipped 2,000 + 1,000 Fashion-MNIST images; or a full data set. */
-  readonly kind: "sample" | "fashion-mnist" | "cifar10";
-  /** Folder of a full data set; `null` for the reader's default folder. */
-  readonly dir: string | null;
-}
-
-/**
- * Parses the value of `--data`: `sample`, `fashion-mnist[:DIR]` or `cifar10[:DIR]`.
- *
- * @param raw the option value
- * @returns the data choice
- * @throws {UsageError} on anything else
- */
-export function parseDataChoice(raw: string): DataChoice {
-  const colon = raw.indexOf(":");
-  const kind = colon === -1 ? raw : raw.slice(0, colon);
-  const dir = colon === -1 ? null : raw.slice(colon + 1);
-  if (kind === "sample") {
-    if (dir !== null) throw new UsageError(`--data sample takes no folder but got '${raw}'`);
-    return { kind, dir: null };
-  }
-  if (kind === "fashion-mnist" || kind === "cifar10") {
-    if (dir === "") throw new UsageError(`--data ${kind}: the folder after ':' is empty`);
-    return { kind, dir };
-  }
-  throw new UsageError(
-    `--data must be sample, fashion-mnist[:DIR] or cifar10[:DIR] but got '${raw}'`,
-  );
-}
-
-/** The options every experiment script takes, after defaults. */
-export interface CommonOptions {
-  /** Data to train on. */
-  readonly data: DataChoice;
-  /** Output folder. */
-  readonly out: string;
-  /** Seed of the random generator. */
-  readonly seed: number;
-  /** Floating-point type of data and weights. */
-  readonly dtype: "float32" | "float64";
-  /** Epochs per training run. */
-  readonly epochs: number;
-  /** A reduced run (fewer runs, epochs and examples). */
-  readonly quick: boolean;
-  /** Delete earlier results in the output folder first. */
-  readonly fresh: boolean;
-  /** Show help and exit. */
-  readonly help: boolean;
-}
-
-/**
- * The option specs shared by every script.
- *
- * @param script script name, for the default output folder
- * @param epochs default epoch count (the notebook's)
- * @param quickEpochs epoch count under `--quick`
- */
-export function commonSpecs(script: string, epochs: number, quickEpochs: number): OptionSpec[] {
-  return [
-    {
-      name: "data",
-      kind: "string",
-      arg: "SPEC",
-      help: "sample | fashion-mnist[:DIR] | cifar10[:DIR]",
-      defaultText: "sample (the shipped Fashion-MNIST sample)",
-    },
-    {
-      name: "out",
-      kind: "string",
-      arg: "DIR",
-      help: "output folder",
-      defaultText: `results/${script} (--quick: results/${script}-quick)`,
-    },
-    {
-      name: "seed",
-      kind: "int",
-      arg: "N",
-      min: 0,
-      max: 2 ** 32 - 1,
-      help: "seed of the random generator",
-      defaultText: "231",
-    },
-    {
-      name: "dtype",
-      kind: "choice",
-      choices: ["float32", "float64"],
-      arg: "T",
-      help: "float32 | float64",
-      defaultText: "float32",
-    },
-    {
-      name: "epochs",
-      kind: "int",
-      arg: "N",
-      min: 1,
-      max: 10000,
-      help: "epochs per training run",
-      defaultText: `${epochs} (--quick: ${quickEpochs})`,
-    },
-    { name: "quick", kind: "flag", help: "a reduced run, for CI and first contact" },
-    { name: "fresh", kind: "flag", help: "delete this script's earlier results in --out first" },
-    { name: "help", kind: "flag", help: "show this help and exit" },
-  ];
-}
-
-/**
- * Applies defaults to the common options.
- *
- * @param parsed the parsed arguments
- * @param script script name, for the default output folder
- * @param epochs default epochs
- * @param quickEpochs epochs under `--quick`
- */
-export function commonOptions(
-  parsed: ParsedArgs,
-  script: string,
-  epochs: number,
-  quickEpochs: number,
-): CommonOptions {
-  const quick = parsed.get("quick") === true;
-  return {
-    data: parseDataChoice((parsed.get("data") as string | undefined) ?? "sample"),
-    out: (parsed.get("out") as string | undefined) ?? `results/${script}${quick ? "-quick" : ""}`,
-    seed: (parsed.get("seed") as number | undefined) ?? 231,
-    dtype: (parsed.get("dtype") as "float32" | "float64" | undefined) ?? "float32",
-    epochs: (parsed.get("epochs") as number | undefined) ?? (quick ? quickEpochs : epochs),
-    quick,
-    fresh: parsed.get("fresh") === true,
-    help: parsed.get("help") === true,
-  };
-}
+/** The `--help` option every command takes. */
+export const HELP_OPTION: OptionSpec = {
+  name: "help",
+  kind: "flag",
+  help: "show this help and exit",
+};
 
 /**
  * The `--help` text of a script.
@@ -279,8 +215,14 @@ export function commonOptions(
  * @param usage first line, e.g. `deno task sweep [options]`
  * @param about a paragraph on what the script does and writes
  * @param specs the options
+ * @param positionals what the arguments that are not options are
  */
-export function helpText(usage: string, about: string, specs: readonly OptionSpec[]): string {
+export function helpText(
+  usage: string,
+  about: string,
+  specs: readonly OptionSpec[],
+  positionals?: PositionalSpec,
+): string {
   const rows = specs.map((s) => {
     const left = `  --${s.name}${s.kind === "flag" ? "" : ` ${s.arg ?? "VALUE"}`}`;
     const right = s.help + (s.defaultText ? ` (default: ${s.defaultText})` : "");
@@ -292,6 +234,7 @@ export function helpText(usage: string, about: string, specs: readonly OptionSpe
     "",
     about,
     "",
+    ...(positionals ? [`${positionals.arg}…: ${positionals.help}`, ""] : []),
     "Options:",
     ...rows.map(([l, r]) => l.padEnd(w) + r),
     "",
@@ -320,6 +263,48 @@ export function processIo(): Io {
   };
 }
 
+/** The permissions a command needs, and how to run it with them. */
+export interface PermissionNeed {
+  /** The permission names needed, e.g. `["read", "write", "env"]`. */
+  readonly names: readonly ("read" | "write" | "env")[];
+  /** Command lines that grant them, e.g. `deno task sweep`, `deno run -P experiments/sweep.ts`. */
+  readonly commands: readonly string[];
+}
+
+/**
+ * The permissions of a script run as a deno.json task, or with deno.json's
+ * permission set (`deno run -P`).
+ *
+ * @param task the task's name, e.g. `sweep`
+ * @param path the script, e.g. `experiments/sweep.ts`
+ * @param names the permissions it needs
+ */
+export function denoPermissions(
+  task: string,
+  path: string,
+  names: PermissionNeed["names"],
+): PermissionNeed {
+  return { names, commands: [`deno task ${task}`, `deno run -P ${path}`] };
+}
+
+/**
+ * Checks, without prompting, that the permissions a command needs are granted.
+ *
+ * @param need the permissions and the commands that grant them
+ * @throws {UsageError} naming what is missing and the commands that work
+ */
+export function checkPermissions(need: PermissionNeed): void {
+  const missing = need.names.filter((name) =>
+    Deno.permissions.querySync({ name }).state !== "granted"
+  );
+  if (missing.length === 0) return;
+  const commands = need.commands.map((c) => `\`${c}\``).join(" or ");
+  throw new UsageError(
+    `this command needs ${missing.map((m) => `--allow-${m}`).join(", ")}; run ${commands}`,
+    { hint: false },
+  );
+}
+
 /**
  * Runs a script's main logic and turns a {@linkcode UsageError} into a message
  * and exit code 2; any other error prints and gives exit code 1.
@@ -337,7 +322,7 @@ export async function runCli(
     return await body();
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`error: ${e.message}\n(see ${usageHint})\n`);
+      io.err(`error: ${e.message}\n${e.hint ? `(see ${usageHint})\n` : ""}`);
       return EXIT_USAGE;
     }
     io.err(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -12,15 +12,7 @@
 
 import { atomicWrite } from "./_store.ts";
 import { type FontMetrics, parseFontMetrics, textWidth } from "./_font_metrics.ts";
-import {
-  DEJAVU_VERSION,
-  dejavuFontUrl,
-  initWasm,
-  Resvg,
-  resvgWasmUrl,
-  vega,
-  vegaLite,
-} from "./_deps.ts";
+import { dejavuFontUrl, initWasm, Resvg, resvgWasmUrl, vega, vegaLite } from "./_deps.ts";
 
 /** The font family every chart is set in (shipped by `dejavu-fonts-ttf`). */
 export const CHART_FONT = "DejaVu Sans";
@@ -366,6 +358,3 @@ export async function writeChart(
   await atomicWrite(paths.spec, new TextEncoder().encode(JSON.stringify(spec, null, 1) + "\n"));
   return paths;
 }
-
-/** Names the fonts of the PNGs, for run records. */
-export const CHART_FONT_SOURCE = `dejavu-fonts-ttf@${DEJAVU_VERSION}`;

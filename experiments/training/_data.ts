@@ -18,13 +18,17 @@
 
 import {
   type DataSplits,
+  type DType,
   FASHION_MNIST_DEBIAN_DIR,
+  type FloatArray,
   getCifar10Data,
   getFashionMnistData,
   loadSample,
-} from "../lib/data/mod.ts";
-import type { DType, FloatArray, Tensor } from "../lib/tensor.ts";
-import { type DataChoice, UsageError } from "./_cli.ts";
+  SPLIT_DEFAULTS,
+  type Tensor,
+} from "../../mod.ts";
+import { UsageError } from "../harness/mod.ts";
+import { type DataChoice, describeChoice } from "./_options.ts";
 
 /** The notebook's `small_data`: what a `Solver` trains and validates on. */
 export interface SmallData {
@@ -78,13 +82,8 @@ export async function loadExperimentData(
   let label: string;
   try {
     if (choice.kind === "sample") {
-      splits = await loadSample({
-        dtype: opts.dtype,
-        progress: opts.progress,
-        numTraining: 1000,
-        numValidation: 1000,
-        numTest: 1000,
-      });
+      // The sample's own split: 1000 / 1000 / 1000, the mean of those 1000 subtracted.
+      splits = await loadSample({ dtype: opts.dtype, progress: opts.progress });
       label = "Fashion-MNIST sample";
     } else if (choice.kind === "fashion-mnist") {
       splits = await getFashionMnistData(choice.dir ?? FASHION_MNIST_DEBIAN_DIR, {
@@ -109,7 +108,13 @@ export async function loadExperimentData(
       `cannot load --data ${describeChoice(choice)}: ${(e as Error).message}${hint}`,
     );
   }
-  const nTrain = Math.min(opts.numTrain, splits.y_train.length);
+  if (splits.y_train.length < opts.numTrain) {
+    throw new UsageError(
+      `--data ${describeChoice(choice)} has ${splits.y_train.length} training images; ` +
+        `the experiment trains on ${opts.numTrain}`,
+    );
+  }
+  const nTrain = opts.numTrain;
   const data: SmallData = {
     X_train: firstRows(splits.X_train, nTrain),
     y_train: splits.y_train.slice(0, nTrain),
@@ -132,14 +137,5 @@ export function dataLabel(choice: DataChoice, numTrain: number): string {
     : choice.kind === "fashion-mnist"
     ? `Fashion-MNIST${choice.dir ? ` (${choice.dir})` : ""}`
     : `CIFAR-10${choice.dir ? ` (${choice.dir})` : ""}`;
-  return `${name}, ${numTrain} train / 1000 val`;
-}
-
-/**
- * The `--data` value naming a choice, e.g. `fashion-mnist:/data/fm`.
- *
- * @param choice the data choice
- */
-export function describeChoice(choice: DataChoice): string {
-  return choice.dir === null ? choice.kind : `${choice.kind}:${choice.dir}`;
+  return `${name}, ${numTrain} train / ${SPLIT_DEFAULTS.numValidation} val`;
 }

@@ -5,7 +5,7 @@
  * sent, one at a time, each on its own generator (per-point seeding), posting
  * its progress and its histories back.
  *
- * Messages in: `{ type: "init", data }`, `{ type: "run", id, settings, point, seed }`.
+ * Messages in: `{ type: "init", data }`, `{ type: "run", id, point, seed }`.
  * Messages out: `{ type: "progress", id, fraction }`, `{ type: "done", id, history }`,
  * `{ type: "error", id, message }`.
  *
@@ -13,12 +13,12 @@
  */
 
 import type { SmallData } from "./_data.ts";
-import { runPoint, type SweepPoint, type SweepSettings } from "./_sweep_core.ts";
+import { runPoint, type SweepPoint } from "./_sweep.ts";
 
 /** A message the main thread sends. */
 export type ToWorker =
   | { type: "init"; data: SmallData }
-  | { type: "run"; id: number; settings: SweepSettings; point: SweepPoint; seed: number };
+  | { type: "run"; id: number; point: SweepPoint; seed: number };
 
 let data: SmallData | null = null;
 
@@ -28,11 +28,11 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     data = msg.data;
     return;
   }
-  const { id, settings, point, seed } = msg;
+  const { id, point, seed } = msg;
   try {
     if (!data) throw new Error("sweep worker: got a run before its data");
     let last = 0;
-    const history = runPoint(settings, point, data, seed, (fraction) => {
+    const history = runPoint(point, data, seed, (fraction) => {
       const now = performance.now();
       if (now - last < 250) return;
       last = now;

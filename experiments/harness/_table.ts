@@ -1,5 +1,5 @@
 /**
- * Plain-text tables for the end of a script's output.
+ * Plain-text tables and number formats for the end of a script's output.
  *
  * @module
  */
@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import { formatTable } from "./_report.ts";
+ * import { formatTable } from "./_table.ts";
  * import { assertEquals } from "@std/assert";
  * assertEquals(formatTable(["model", "acc"], [["bn", "0.31"]]), "model   acc\n-----  ----\nbn     0.31\n");
  * ```
@@ -42,28 +42,16 @@ export function fmt(x: number | undefined, digits = 3): string {
   if (x === undefined) return "–";
   if (Number.isNaN(x)) return "NaN";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-  if (Math.abs(x) >= 1e4) return fmtScale(x);
+  if (Math.abs(x) >= 1e4) return fmtExp(x);
   return x.toFixed(digits);
 }
 
 /**
- * A learning rate as people write it: `1e-3`, `10^-3.5`, or `2.5e-4`.
+ * A number in short exponent notation, as `1.00e-4` or `1.62e0`.
  *
- * @param lr the learning rate
+ * @param x the number
  */
-export function fmtLr(lr: number): string {
-  const e = Math.log10(lr);
-  if (Math.abs(e - Math.round(e)) < 1e-12) return `1e${Math.round(e)}`;
-  if (Math.abs(2 * e - Math.round(2 * e)) < 1e-12) return `10^${Math.round(2 * e) / 2}`;
-  return String(lr);
-}
-
-/**
- * A weight scale as `1.00e-4`.
- *
- * @param x the scale
- */
-export function fmtScale(x: number): string {
+export function fmtExp(x: number): string {
   const [m, e] = x.toExponential(2).split("e");
   return `${m}e${Number(e)}`;
 }

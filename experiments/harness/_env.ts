@@ -5,13 +5,17 @@
  * @module
  */
 
+import { DEJAVU_VERSION } from "./_deps.ts";
+
 /**
- * Deno, V8 and TypeScript versions, OS, architecture and core count.
+ * Deno, V8 and TypeScript versions, OS, architecture, core count and the
+ * font package the PNG charts are drawn with.
  *
  * @returns a JSON-ready record
  */
 export function environmentFacts(): Record<string, unknown> {
   return {
+    chartFonts: `dejavu-fonts-ttf@${DEJAVU_VERSION}`,
     deno: Deno.version.deno,
     v8: Deno.version.v8,
     typescript: Deno.version.typescript,

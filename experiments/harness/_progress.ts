@@ -1,8 +1,8 @@
 /**
- * Progress of a batch of training runs.
+ * Progress of a batch of runs (an experiment's points).
  *
  * On a terminal: a `cli-progress` bar with the run count, what is running
- * (e.g. the weight scale), elapsed and remaining time, with one line per
+ * (e.g. which points), elapsed and remaining time, with one line per
  * finished run printed above it. Without a terminal (CI, pipes): only the one
  * plain line per finished run.
  *

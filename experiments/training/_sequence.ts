@@ -1,0 +1,187 @@
+/**
+ * Experiments run in the notebook's order of draws — the deep-network cell
+ * and the batch-size experiment: groups of runs, each group seeded afresh
+ * (`np.random.seed(231)`), its models built and trained in the notebook's
+ * order from that one generator.
+ *
+ * Resuming: a group whose runs are all done is skipped; in a group with some
+ * runs done, those are trained again, unrecorded, so the group's generator
+ * reaches the missing runs in the state the notebook has there.
+ *
+ * @module
+ */
+
+import { RandomState } from "../../mod.ts";
+import { type Execution, type Plan, plural, type StoreSpec } from "../harness/mod.ts";
+import type { RunConfig } from "./_config.ts";
+import { loadExperimentData, type SmallData } from "./_data.ts";
+import { describeChoice, type ExperimentOptions, NOTEBOOK_NUM_TRAIN } from "./_options.ts";
+import { type PreparedRun, prepareRun, resultLine, type RunHistory } from "./_run.ts";
+import { historyResults, historyRows } from "./_schema.ts";
+
+/** One planned run. */
+export interface PlannedRun {
+  /** Unique id, the `run` column, e.g. `"batchnorm"` or `"layernorm/bs10"`. */
+  readonly id: string;
+  /** The group it belongs to (one generator per group). */
+  readonly group: string;
+  /** Its settings. */
+  readonly config: RunConfig;
+}
+
+/** One step of a group, in the notebook's order. */
+export type Step = { readonly build: string } | { readonly train: string };
+
+/** A group of runs sharing one generator seeded afresh. */
+export interface RunGroup {
+  /** Name (the `group` column). */
+  readonly name: string;
+  /** The runs of the group. */
+  readonly runs: readonly PlannedRun[];
+  /** Builds and trainings in the notebook's order; each run built once, before it trains. */
+  readonly steps: readonly Step[];
+}
+
+/** Options of {@linkcode runGroups}. */
+export interface GroupOptions {
+  /** The seed every group starts from. */
+  readonly seed: number;
+  /** The small data. */
+  readonly data: SmallData;
+  /** Ids of the runs to train and hand to `record`; the others are replayed or skipped. */
+  readonly pending: ReadonlySet<string>;
+  /** Receives each pending run's histories as it finishes. */
+  readonly record: (run: PlannedRun, h: RunHistory) => Promise<void> | void;
+  /** How far a pending run is. */
+  readonly onProgress?: (run: PlannedRun, fraction: number) => void;
+  /** Where a message on replayed runs goes. */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Runs the groups in order: builds and trains their runs in the notebook's
+ * order, each group from `RandomState(seed)`, handing every pending run's
+ * histories to `record` (in the notebook's order).
+ *
+ * @param groups the groups
+ * @param o seed, data, which runs and where they go
+ */
+export async function runGroups(groups: readonly RunGroup[], o: GroupOptions): Promise<void> {
+  for (const g of groups) {
+    const pending = new Set(g.runs.filter((r) => o.pending.has(r.id)).map((r) => r.id));
+    if (pending.size === 0) continue;
+    if (pending.size < g.runs.length) {
+      o.log?.(
+        `${g.name}: retraining ${g.runs.length - pending.size} recorded run(s), unrecorded, ` +
+          `to replay the generator`,
+      );
+    }
+    const rng = new RandomState(o.seed);
+    const built = new Map<string, PreparedRun>();
+    const byId = new Map(g.runs.map((r) => [r.id, r]));
+    for (const step of g.steps) {
+      if ("build" in step) {
+        built.set(step.build, prepareRun(byId.get(step.build)!.config, o.data, rng));
+        continue;
+      }
+      const run = byId.get(step.train)!;
+      if (!pending.has(run.id)) {
+        built.get(run.id)!.train(); // replayed: its draws, not its results
+        continue;
+      }
+      const h = built.get(run.id)!.train(o.onProgress && ((f) => o.onProgress!(run, f)));
+      await o.record(run, h);
+      pending.delete(run.id);
+      if (pending.size === 0) break; // later steps would only replay
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  }
+}
+
+/**
+ * Executes grouped runs as an experiment: loads the data, prints the header
+ * and records each pending run's histories (`runs.csv`, `loss.csv`,
+ * `accuracy.csv`, `log.csv`).
+ *
+ * @param o the experiment's options
+ * @param groups every group
+ * @param todo the runs to do
+ * @param run the harness's execution
+ * @param what the runs, for the header, e.g. `deep_net: 2 runs (batchnorm, baseline)`
+ */
+export async function executeGroups(
+  o: ExperimentOptions,
+  groups: readonly RunGroup[],
+  todo: readonly PlannedRun[],
+  run: Execution<PlannedRun>,
+  what: string,
+): Promise<void> {
+  const { data, label } = await loadExperimentData(o.data, {
+    dtype: o.dtype,
+    numTrain: NOTEBOOK_NUM_TRAIN,
+    progress: run.io.isTerminal,
+  });
+  run.begin(
+    `${what}, ${run.done} already done | ${label} | ${plural(o.epochs, "epoch")} | ${o.dtype} | ` +
+      `seed ${o.seed} | → ${o.out}`,
+  );
+  await runGroups(groups, {
+    seed: o.seed,
+    data,
+    pending: new Set(todo.map((r) => r.id)),
+    onProgress: (r, f) => run.progress(r, f),
+    record: (r, h) => run.record(r, historyRows(r, h), resultLine(r.id.padEnd(14), h)),
+    log: (line) => run.log(line),
+  });
+}
+
+/**
+ * The plan of grouped runs, but for its report: every run in order, named by
+ * its id, kept where {@linkcode groupStore} says, executed by
+ * {@linkcode executeGroups}.
+ *
+ * @param o the experiment's options
+ * @param groups every group
+ * @param shown the charts' base names, and the runs as the header line names them
+ */
+export function groupPlan(
+  o: ExperimentOptions,
+  groups: readonly RunGroup[],
+  shown: { readonly charts: readonly string[]; readonly header: string },
+): Omit<Plan<PlannedRun>, "report"> {
+  return {
+    points: groups.flatMap((g) => g.runs),
+    key: (r) => r.id,
+    label: (r) => r.id,
+    store: groupStore(o, groups, shown.charts),
+    execute: (todo, run) => executeGroups(o, groups, todo, run, shown.header),
+  };
+}
+
+/**
+ * Where grouped runs keep their results: `--out`, with `run.json` recording
+ * what decides the numbers — the data, the seed and every run's settings as
+ * they are — and the history tables.
+ *
+ * @param o the experiment's options
+ * @param groups every group
+ * @param charts the charts' base names
+ */
+export function groupStore(
+  o: ExperimentOptions,
+  groups: readonly RunGroup[],
+  charts: readonly string[],
+): StoreSpec<PlannedRun> {
+  return {
+    dir: o.out,
+    fresh: o.fresh,
+    options: {
+      data: describeChoice(o.data),
+      numTrain: NOTEBOOK_NUM_TRAIN,
+      seed: o.seed,
+      runs: Object.fromEntries(groups.flatMap((g) => g.runs.map((r) => [r.id, r.config]))),
+    },
+    ...historyResults(NOTEBOOK_NUM_TRAIN),
+    charts,
+  };
+}
