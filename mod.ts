@@ -30,18 +30,86 @@
  * @module
  */
 
-export * from "./lib/tensor.ts";
-export * from "./lib/errors.ts";
-export * from "./lib/random.ts";
-export * from "./lib/layers.ts";
-export * from "./lib/batchnorm.ts";
-export * from "./lib/gradient_check.ts";
-export * from "./lib/layernorm.ts";
-export * from "./lib/dropout.ts";
+export {
+  clone,
+  type DType,
+  dtypeOf,
+  type FloatArray,
+  fmtShape,
+  sizeOf,
+  type Tensor,
+  tensor,
+  zeros,
+} from "./lib/tensor.ts";
+export { BnlabError, describeValue, DTypeError, ShapeError, ValueError } from "./lib/errors.ts";
+export { type IntTensor, RandomState } from "./lib/random.ts";
+export {
+  affineBackward,
+  type AffineCache,
+  affineForward,
+  type ForwardOptions,
+  type Labels,
+  reluBackward,
+  type ReluCache,
+  reluForward,
+  softmaxLoss,
+} from "./lib/layers.ts";
+export {
+  type BackwardOptions,
+  batchnormBackward,
+  batchnormBackwardAlt,
+  type BatchnormCache,
+  batchnormForward,
+  type BatchnormParam,
+  BN_EPS,
+  BN_MOMENTUM,
+  type NormGradients,
+} from "./lib/batchnorm.ts";
+export {
+  evalNumericalGradient,
+  evalNumericalGradientArray,
+  GRAD_CHECK_H,
+  relError,
+} from "./lib/gradient_check.ts";
+export {
+  layernormBackward,
+  type LayernormCache,
+  layernormForward,
+  type LayernormParam,
+} from "./lib/layernorm.ts";
+export {
+  dropoutBackward,
+  type DropoutCache,
+  dropoutForward,
+  type DropoutParam,
+} from "./lib/dropout.ts";
 export * from "./lib/layer_utils.ts";
-export * from "./lib/fc_net.ts";
-export * from "./lib/optim.ts";
-export * from "./lib/solver.ts";
+export {
+  FullyConnectedNet,
+  type FullyConnectedNetOptions,
+  type LossAndGrads,
+  type LossOptions,
+  type Normalization,
+} from "./lib/fc_net.ts";
+export {
+  adam,
+  OPTIM_DEFAULTS,
+  type OptimConfig,
+  rmsprop,
+  sgd,
+  sgdMomentum,
+  type UpdateResult,
+  type UpdateRule,
+} from "./lib/optim.ts";
+export {
+  formatPercentF,
+  Solver,
+  type SolverData,
+  type SolverModel,
+  type SolverOptions,
+  type SolverProgress,
+  type UpdateRuleName,
+} from "./lib/solver.ts";
 export * from "./lib/data/mod.ts";
 export {
   allocationCount,

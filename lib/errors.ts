@@ -223,3 +223,29 @@ export function checkWritable(
     }
   }
 }
+
+/**
+ * Runs `f` on behalf of the public function `fn`, which composes others: a
+ * `BnlabError` thrown by an inner function comes out as the same class,
+ * renamed to `fn` and keeping the inner message —
+ * `affineReluForward: affineForward: w must have 3 rows …`.
+ *
+ * @param fn the public function the caller called
+ * @param f its body
+ * @returns what f returns
+ */
+export function within<T>(fn: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof BnlabError && e.fn !== fn) {
+      const Class = e.constructor as new (fn: string, message: string) => BnlabError;
+      if (Class.length === 2) {
+        const renamed = new Class(fn, e.message);
+        renamed.stack = e.stack;
+        throw renamed;
+      }
+    }
+    throw e;
+  }
+}

@@ -429,10 +429,16 @@ export class FullyConnectedNet {
     } = options;
     let normalization = options.normalization ?? null;
     if (!isPositiveInt(inputDim)) {
-      throw new ValueError(fn, `inputDim must be a positive integer but got ${inputDim}`);
+      throw new ValueError(
+        fn,
+        `inputDim must be a positive integer but got ${describeValue(inputDim)}`,
+      );
     }
     if (!isPositiveInt(numClasses)) {
-      throw new ValueError(fn, `numClasses must be a positive integer but got ${numClasses}`);
+      throw new ValueError(
+        fn,
+        `numClasses must be a positive integer but got ${describeValue(numClasses)}`,
+      );
     }
     if (normalization !== null && normalization !== "batchnorm" && normalization !== "layernorm") {
       throw new ValueError(
@@ -444,7 +450,10 @@ export class FullyConnectedNet {
     }
     if (useBatchnorm !== undefined) {
       if (typeof useBatchnorm !== "boolean") {
-        throw new ValueError(fn, `useBatchnorm must be a boolean but got ${useBatchnorm}`);
+        throw new ValueError(
+          fn,
+          `useBatchnorm must be a boolean but got ${describeValue(useBatchnorm)}`,
+        );
       }
       if (useBatchnorm && normalization === "layernorm") {
         throw new ValueError(fn, `useBatchnorm: true contradicts normalization: "layernorm"`);
@@ -455,13 +464,19 @@ export class FullyConnectedNet {
       if (useBatchnorm) normalization = "batchnorm";
     }
     if (typeof dropout !== "number" || !(dropout > 0 && dropout <= 1)) {
-      throw new ValueError(fn, `dropout (keep probability) must be in (0, 1] but got ${dropout}`);
+      throw new ValueError(
+        fn,
+        `dropout (keep probability) must be in (0, 1] but got ${describeValue(dropout)}`,
+      );
     }
     if (typeof reg !== "number" || !(reg >= 0) || !Number.isFinite(reg)) {
-      throw new ValueError(fn, `reg must be a finite number >= 0 but got ${reg}`);
+      throw new ValueError(fn, `reg must be a finite number >= 0 but got ${describeValue(reg)}`);
     }
     if (typeof weightScale !== "number" || !(weightScale >= 0) || !Number.isFinite(weightScale)) {
-      throw new ValueError(fn, `weightScale must be a finite number >= 0 but got ${weightScale}`);
+      throw new ValueError(
+        fn,
+        `weightScale must be a finite number >= 0 but got ${describeValue(weightScale)}`,
+      );
     }
     if (dtype !== "float32" && dtype !== "float64") {
       throw new ValueError(

@@ -19,6 +19,14 @@ function checkStep(fn: string, h: unknown): void {
   }
 }
 
+/** The numbers of what f returned, which must be a tensor. */
+function outputOf(fn: string, out: unknown): ArrayLike<number> {
+  if (out === null || typeof out !== "object" || !ArrayBuffer.isView((out as Tensor).data)) {
+    throw new ValueError(fn, `f must return a tensor but returned ${describeValue(out)}`);
+  }
+  return (out as Tensor).data;
+}
+
 function checkFunction(fn: string, f: unknown): void {
   if (typeof f !== "function") {
     throw new ValueError(fn, `f must be a function but got ${describeValue(f)}`);
@@ -105,9 +113,9 @@ export function evalNumericalGradientArray<T extends Tensor>(
     let pos: ArrayLike<number>, neg: ArrayLike<number>;
     try {
       xs[i] = old + h;
-      pos = f(x).data;
+      pos = outputOf(fn, f(x));
       xs[i] = old - h;
-      neg = f(x).data;
+      neg = outputOf(fn, f(x));
     } finally {
       xs[i] = old;
     }

@@ -36,6 +36,7 @@ import {
   layernormForward,
   type LayernormParam,
 } from "./layernorm.ts";
+import { within } from "./errors.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** What `affineReluBackward` needs. */
@@ -96,9 +97,11 @@ export function affineReluForward(
   w: Tensor,
   b: Tensor,
 ): { out: Tensor; cache: AffineReluCache } {
-  const a = affineForward(x, w, b);
-  const r = reluForward(a.out);
-  return { out: r.out, cache: { kind: "affineRelu", fc: a.cache, relu: r.cache } };
+  return within("affineReluForward", () => {
+    const a = affineForward(x, w, b);
+    const r = reluForward(a.out);
+    return { out: r.out, cache: { kind: "affineRelu" as const, fc: a.cache, relu: r.cache } };
+  });
 }
 
 /**
@@ -110,8 +113,10 @@ export function affineReluForward(
  */
 export function affineReluBackward(dout: Tensor, cache: AffineReluCache): AffineGradients {
   checkCache("affineReluBackward", cache, "affineRelu", "affineReluForward");
-  const da = reluBackward(dout, cache.relu).dx;
-  return affineBackward(da, cache.fc);
+  return within("affineReluBackward", () => {
+    const da = reluBackward(dout, cache.relu).dx;
+    return affineBackward(da, cache.fc);
+  });
 }
 
 /**
@@ -134,13 +139,15 @@ export function affineBatchnormReluForward(
   beta: Tensor,
   bnParam: BatchnormParam,
 ): { out: Tensor; cache: AffineBatchnormReluCache } {
-  const a = affineForward(x, w, b);
-  const n = batchnormForward(a.out, gamma, beta, bnParam);
-  const r = reluForward(n.out);
-  return {
-    out: r.out,
-    cache: { kind: "affineBatchnormRelu", fc: a.cache, bn: n.cache, relu: r.cache },
-  };
+  return within("affineBatchnormReluForward", () => {
+    const a = affineForward(x, w, b);
+    const n = batchnormForward(a.out, gamma, beta, bnParam);
+    const r = reluForward(n.out);
+    return {
+      out: r.out,
+      cache: { kind: "affineBatchnormRelu" as const, fc: a.cache, bn: n.cache, relu: r.cache },
+    };
+  });
 }
 
 /**
@@ -160,9 +167,11 @@ export function affineBatchnormReluBackward(
     "affineBatchnormRelu",
     "affineBatchnormReluForward",
   );
-  const da = reluBackward(dout, cache.relu).dx;
-  const { dx: dn, dgamma, dbeta } = batchnormBackwardAlt(da, cache.bn);
-  return { ...affineBackward(dn, cache.fc), dgamma, dbeta };
+  return within("affineBatchnormReluBackward", () => {
+    const da = reluBackward(dout, cache.relu).dx;
+    const { dx: dn, dgamma, dbeta } = batchnormBackwardAlt(da, cache.bn);
+    return { ...affineBackward(dn, cache.fc), dgamma, dbeta };
+  });
 }
 
 /**
@@ -184,13 +193,15 @@ export function affineLayernormReluForward(
   beta: Tensor,
   lnParam: LayernormParam = {},
 ): { out: Tensor; cache: AffineLayernormReluCache } {
-  const a = affineForward(x, w, b);
-  const n = layernormForward(a.out, gamma, beta, lnParam);
-  const r = reluForward(n.out);
-  return {
-    out: r.out,
-    cache: { kind: "affineLayernormRelu", fc: a.cache, ln: n.cache, relu: r.cache },
-  };
+  return within("affineLayernormReluForward", () => {
+    const a = affineForward(x, w, b);
+    const n = layernormForward(a.out, gamma, beta, lnParam);
+    const r = reluForward(n.out);
+    return {
+      out: r.out,
+      cache: { kind: "affineLayernormRelu" as const, fc: a.cache, ln: n.cache, relu: r.cache },
+    };
+  });
 }
 
 /**
@@ -210,7 +221,9 @@ export function affineLayernormReluBackward(
     "affineLayernormRelu",
     "affineLayernormReluForward",
   );
-  const da = reluBackward(dout, cache.relu).dx;
-  const { dx: dn, dgamma, dbeta } = layernormBackward(da, cache.ln);
-  return { ...affineBackward(dn, cache.fc), dgamma, dbeta };
+  return within("affineLayernormReluBackward", () => {
+    const da = reluBackward(dout, cache.relu).dx;
+    const { dx: dn, dgamma, dbeta } = layernormBackward(da, cache.ln);
+    return { ...affineBackward(dn, cache.fc), dgamma, dbeta };
+  });
 }

@@ -108,7 +108,9 @@ export function checkCache(fn: string, cache: unknown, kind: string, forward: st
     throw new ValueError(
       fn,
       `cache must be the cache returned by ${forward} but got ${
-        typeof k === "string" ? `a ${k} cache` : describeValue(cache)
+        typeof k === "string"
+          ? `${/^[aeiou]/i.test(k) ? "an" : "a"} ${k} cache`
+          : describeValue(cache)
       }`,
     );
   }

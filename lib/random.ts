@@ -18,7 +18,7 @@
  * @module
  */
 
-import { describeValue, ValueError } from "./errors.ts";
+import { describeValue, ValueError, within } from "./errors.ts";
 import { allocate, allocateInt32, checkAllocation } from "./kernels/memory.ts";
 import { log } from "./math.ts";
 import type { FloatArray, Tensor } from "./tensor.ts";
@@ -40,10 +40,19 @@ export interface IntTensor {
 }
 
 function checkShape(fn: string, shape: readonly number[], bytesPerElement = 8): number {
+  if (!Array.isArray(shape)) {
+    throw new ValueError(
+      fn,
+      `size must be a number or an array of dimensions but got ${describeValue(shape)}`,
+    );
+  }
   let n = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new ValueError(fn, `dimensions must be non-negative integers but got [${shape}]`);
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
+      throw new ValueError(
+        fn,
+        `dimensions must be non-negative integers but got [${shape.map(describeValue).join(", ")}]`,
+      );
     }
     n *= d;
   }
@@ -52,8 +61,14 @@ function checkShape(fn: string, shape: readonly number[], bytesPerElement = 8): 
 }
 
 /** A `size` argument as a shape: omitted is a scalar (`[]`), a number is a 1-D length. */
-function shapeOf(size: number | readonly number[] | undefined): number[] {
-  return size === undefined ? [] : typeof size === "number" ? [size] : [...size];
+function shapeOf(fn: string, size: number | readonly number[] | undefined): number[] {
+  if (size === undefined) return [];
+  if (typeof size === "number") return [size];
+  if (Array.isArray(size)) return [...size];
+  throw new ValueError(
+    fn,
+    `size must be a number or an array of dimensions but got ${describeValue(size)}`,
+  );
 }
 
 /** Smallest all-ones mask covering `max` (< 2³²), as numpy's `gen_mask`. */
@@ -225,13 +240,16 @@ export class RandomState {
     const fn = "RandomState.randint";
     if (high === undefined) [low, high] = [0, low];
     if (!Number.isInteger(low) || !Number.isInteger(high)) {
-      throw new ValueError(fn, `low and high must be integers but got ${low}, ${high}`);
+      throw new ValueError(
+        fn,
+        `low and high must be integers but got ${describeValue(low)}, ${describeValue(high)}`,
+      );
     }
     if (low >= high) throw new ValueError(fn, `low >= high: low=${low}, high=${high}`);
     if (low < -0x80000000 || high > 0x80000000) {
       throw new ValueError(fn, `bounds must fit in int32 but got [${low}, ${high})`);
     }
-    const shape = shapeOf(size);
+    const shape = shapeOf(fn, size);
     const data = allocateInt32(checkShape(fn, shape, 4), fn);
     this.#fillRandint(low, high, data);
     return { shape, data };
@@ -288,14 +306,13 @@ export class RandomState {
    * @throws {ValueError} when `n` is not a positive integer
    */
   choice(n: number, size?: number | readonly number[]): IntTensor {
-    if (!Number.isInteger(n) || n <= 0) {
+    if (!Number.isInteger(n) || n <= 0 || n > 0x80000000) {
       throw new ValueError(
         "RandomState.choice",
-        `n must be a positive integer but got ${describeValue(n)}`,
+        `n must be a positive integer up to 2**31 but got ${describeValue(n)}`,
       );
     }
-    checkShape("RandomState.choice", shapeOf(size));
-    return this.randint(0, n, size);
+    return within("RandomState.choice", () => this.randint(0, n, size));
   }
 
   /**
@@ -310,7 +327,7 @@ export class RandomState {
     if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
       throw new ValueError(
         "RandomState.permutation",
-        `n must be a non-negative int32 but got ${n}`,
+        `n must be a non-negative int32 but got ${describeValue(n)}`,
       );
     }
     const data = allocateInt32(n, "RandomState.permutation");

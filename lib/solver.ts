@@ -193,7 +193,7 @@ const fmtF = formatPercentF;
 
 function checkCount(fn: string, name: string, v: unknown, min: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-    throw new ValueError(fn, `${name} must be an integer >= ${min} but got ${v}`);
+    throw new ValueError(fn, `${name} must be an integer >= ${min} but got ${describeValue(v)}`);
   }
   return v;
 }

@@ -180,8 +180,10 @@ export function zeros(shape: readonly number[], dtype: DType = "float64"): Tenso
  *
  * @param t the tensor
  * @returns a tensor that shares nothing with t
+ * @throws {ShapeError} / {DTypeError} when t is not a well-formed tensor
  */
 export function clone<A extends FloatArray>(t: Tensor<A>): Tensor<A> {
+  checkTensor("clone", "t", t);
   return { shape: [...t.shape], data: copyOf(t.data) };
 }
 

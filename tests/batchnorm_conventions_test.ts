@@ -17,6 +17,8 @@ import {
   type BatchnormParam,
   type BnlabError,
   DTypeError,
+  layernormForward,
+  reluForward,
   ShapeError,
   type Tensor,
   tensor,
@@ -240,5 +242,90 @@ describe("Batchnorm on bad input", () => {
       ShapeError,
       "x has shape (2, 2) (4 numbers) but data.length 3",
     );
+  });
+});
+
+describe("Batchnorm: non-finite values may flow through outputs, never into state", () => {
+  it("refuses a train-mode batch holding NaN before its running statistics change", () => {
+    const x = tensor([1, 2, NaN, 4, 5, 6], [3, 2]);
+    const p: BatchnormParam = {
+      mode: "train",
+      runningMean: tensor([7, 8]),
+      runningVar: tensor([1, 1]),
+    };
+    const before = [p.runningMean, p.runningVar];
+    assertThrows(
+      () => batchnormForward(x, full(2, 1), full(2, 0), p),
+      ValueError,
+      "batchnormForward: the batch statistics of feature 0 are not finite (mean NaN, variance NaN)",
+    );
+    assertEquals([p.runningMean, p.runningVar], before);
+    assertEquals(Array.from(p.runningMean!.data), [7, 8]);
+  });
+
+  it("passes NaN through in test mode, where nothing is committed", () => {
+    const p: BatchnormParam = { mode: "test", runningMean: tensor([0]), runningVar: tensor([1]) };
+    const { out } = batchnormForward(tensor([NaN, 1], [2, 1]), full(1, 1), full(1, 0), p);
+    assert(Number.isNaN(out.data[0]));
+    assertAllClose([out.data[1]], [1 / Math.sqrt(1 + 1e-5)], 1e-15);
+  });
+
+  it("takes numbers only for momentum and eps, and variances ≥ 0 for the running variance", () => {
+    const x = tensor([1, 2, 3, 4], [2, 2]);
+    for (const momentum of ["0.5", "", true]) {
+      assertThrows(
+        () =>
+          batchnormForward(x, full(2, 1), full(2, 0), {
+            mode: "train",
+            momentum: momentum as never,
+          }),
+        ValueError,
+        `momentum must be in [0, 1] but got ${
+          typeof momentum === "string" ? JSON.stringify(momentum) : momentum
+        }`,
+      );
+    }
+    assertThrows(
+      () => batchnormForward(x, full(2, 1), full(2, 0), { mode: "train", eps: "1e-5" as never }),
+      ValueError,
+      'eps must be a positive finite number but got "1e-5"',
+    );
+    assertThrows(
+      () =>
+        batchnormForward(x, full(2, 1), full(2, 0), {
+          mode: "test",
+          runningMean: full(2, 0),
+          runningVar: tensor([1, -0.5]),
+        }),
+      ValueError,
+      "batchnormForward: bnParam.runningVar[1] must be a variance (>= 0) but got -0.5",
+    );
+  });
+
+  it("refuses a frozen bnParam in train mode before computing anything, and takes it in test mode", () => {
+    const x = tensor([1, 2, 3, 4], [2, 2]);
+    const frozen = Object.freeze({ mode: "train" as const });
+    assertThrows(
+      () => batchnormForward(x, full(2, 1), full(2, 0), frozen),
+      ValueError,
+      "batchnormForward: bnParam must be a writable object (its runningMean is updated) but it is frozen",
+    );
+    const test = Object.freeze({ mode: "test" as const });
+    assertEquals(batchnormForward(x, full(2, 1), full(2, 0), test).out.shape, [2, 2]);
+  });
+
+  it("refuses a cache from another function in both backward passes", () => {
+    const x = tensor([1, 2, 3, 4, 5, 6], [3, 2]);
+    const ln = layernormForward(x, full(2, 1), full(2, 0)).cache;
+    const relu = reluForward(x).cache;
+    for (const bw of [batchnormBackward, batchnormBackwardAlt]) {
+      assertThrows(
+        () => bw(x, ln as never),
+        ValueError,
+        `${bw.name}: cache must be the cache returned by batchnormForward but got a layernorm cache`,
+      );
+      assertThrows(() => bw(x, relu as never), ValueError, "but got a relu cache");
+      assertThrows(() => bw(x, null as never), ValueError, "but got null");
+    }
   });
 });

@@ -13,6 +13,7 @@
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
+  assert,
   assertAlmostEquals,
   assertEquals,
   assertInstanceOf,
@@ -541,6 +542,72 @@ describe("Property: the net's analytic gradients match centred differences (floa
         },
       ),
       { numRuns: 100, seed: 231 },
+    );
+  });
+});
+
+describe("FullyConnectedNet keeps its state sound (adversarial cases)", () => {
+  const make = (rng = new RandomState(3)) =>
+    new FullyConnectedNet([4, 4], {
+      inputDim: 3,
+      numClasses: 2,
+      useBatchnorm: true,
+      dtype: "float64",
+      rng,
+    });
+
+  it("gives a NaN loss and commits no running statistic for a batch with one NaN (ReLU would hide it)", () => {
+    const m = make();
+    const X = new RandomState(4).randn(6, 3), y = [0, 1, 0, 1, 0, 1];
+    m.loss(X, y);
+    const p = m.normParams[0] as BatchnormParam;
+    const before = [p.runningMean!.data.slice(), p.runningVar!.data.slice()];
+    const bad = { shape: X.shape, data: X.data.slice() };
+    bad.data[4] = NaN;
+    const { loss } = m.loss(bad, y);
+    assert(Number.isNaN(loss), `loss ${loss}`);
+    assertEquals([p.runningMean!.data, p.runningVar!.data], before);
+    // The next good batch commits as usual.
+    m.loss(X, y);
+    assert(p.runningMean!.data.some((v, i) => v !== before[0][i]));
+  });
+
+  it("refuses frozen normParams before changing anything", () => {
+    const m = make();
+    const X = new RandomState(4).randn(6, 3), y = [0, 1, 0, 1, 0, 1];
+    Object.freeze(m.normParams[1]);
+    const w1 = m.params.W1.data.slice();
+    assertThrows(
+      () => m.loss(X, y),
+      ValueError,
+      "FullyConnectedNet.loss: normParams[1] must be a writable object (its runningMean is updated) but it is frozen",
+    );
+    assertEquals((m.normParams[0] as BatchnormParam).runningMean, undefined);
+    assertEquals(m.params.W1.data, w1);
+  });
+
+  it("refuses a hidden layer too large to allocate, at once", () => {
+    const t0 = performance.now();
+    assertThrows(
+      () => new FullyConnectedNet([1e9], { inputDim: 784, rng: new RandomState(0) }),
+      ValueError,
+      "FullyConnectedNet: W1 (784, 1000000000) would take 5.84e+3 GiB",
+    );
+    assertLess(performance.now() - t0, 1000);
+  });
+
+  it("returns the net's own buffers with { reuse: true }, and copies by default", () => {
+    const m = make();
+    const X = new RandomState(4).randn(6, 3), y = [0, 1, 0, 1, 0, 1];
+    const a = m.loss(X, y, { reuse: true }).grads.W1, b = m.loss(X, y, { reuse: true }).grads.W1;
+    assertStrictEquals(a.data, b.data);
+    const c = m.loss(X, y).grads.W1, d = m.loss(X, y).grads.W1;
+    assert(c.data !== d.data);
+    assertEquals(c.data, d.data);
+    assertThrows(
+      () => m.loss(X, y, { reused: true } as never),
+      ValueError,
+      "FullyConnectedNet.loss: unknown option reused (did you mean reuse?)",
     );
   });
 });

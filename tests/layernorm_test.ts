@@ -18,6 +18,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import {
+  batchnormForward,
   DTypeError,
   evalNumericalGradientArray,
   layernormBackward,
@@ -295,6 +296,18 @@ describe("Bad input to layernorm", () => {
       () => layernormBackward(tensor([1, 2], [1, 2]), cache),
       ShapeError,
       "layernormBackward: dout must have the forward output's shape (4, 5) but got (1, 2)",
+    );
+  });
+});
+
+describe("Layernorm refuses a cache from another function", () => {
+  it("names what came instead of computing NaN from a batchnorm cache", () => {
+    const x = tensor([1, 2, 3, 4, 5, 6], [3, 2]);
+    const bn = batchnormForward(x, tensor([1, 1]), tensor([0, 0]), { mode: "train" }).cache;
+    assertThrows(
+      () => layernormBackward(x, bn as never),
+      ValueError,
+      "layernormBackward: cache must be the cache returned by layernormForward but got a batchnorm cache",
     );
   });
 });

@@ -146,3 +146,72 @@ describe("Softmax loss", () => {
     );
   });
 });
+
+describe("The layers refuse what would corrupt their results (adversarial cases)", () => {
+  it("refuse a cache from another function, or none, with the backward pass's name", () => {
+    const x = tensor([1, -2, 3, -4], [2, 2]), w = tensor([1, 0, 0, 1], [2, 2]);
+    const relu = reluForward(x).cache, fc = affineForward(x, w, tensor([0, 0])).cache;
+    assertThrows(
+      () => affineBackward(x, null as never),
+      ValueError,
+      "affineBackward: cache must be the cache returned by affineForward but got null",
+    );
+    assertThrows(
+      () => reluBackward(x, undefined as never),
+      ValueError,
+      "reluBackward: cache must be the cache returned by reluForward but got undefined",
+    );
+    assertThrows(
+      () => affineBackward(x, relu as never),
+      ValueError,
+      "affineBackward: cache must be the cache returned by affineForward but got a relu cache",
+    );
+    assertThrows(
+      () => reluBackward(x, fc as never),
+      ValueError,
+      "reluBackward: cache must be the cache returned by reluForward but got an affine cache",
+    );
+  });
+
+  it("refuse an empty batch in softmaxLoss instead of returning NaN", () => {
+    assertThrows(
+      () => softmaxLoss({ shape: [0, 3], data: new Float64Array(0) }, []),
+      ShapeError,
+      "softmaxLoss: x must hold at least one example but has N=0",
+    );
+  });
+
+  it("take the labels randint returns (an IntTensor), as the notebook passes them", () => {
+    const rng = new RandomState(231);
+    const x = rng.randn(5, 4), y = rng.randint(4, undefined, [5]);
+    assertEquals(softmaxLoss(x, y).loss, softmaxLoss(x, Array.from(y.data)).loss);
+    assertThrows(
+      () => softmaxLoss(x, { mode: "train" } as never),
+      ValueError,
+      "softmaxLoss: y must be integer labels (a number[], an Int32Array or an IntTensor) but got a plain object with keys mode",
+    );
+  });
+
+  it("write into preallocated outputs when given, and check them", () => {
+    const x = tensor([1, 2, 3, 4], [2, 2]), w = tensor([1, 0, 0, 1], [2, 2]), b = tensor([1, 1]);
+    const out = tensor([0, 0, 0, 0], [2, 2]);
+    const r = affineForward(x, w, b, { out });
+    assertEquals(r.out.data, out.data);
+    assertEquals(Array.from(out.data), [2, 3, 4, 5]);
+    assertThrows(
+      () => affineForward(x, w, b, { out: tensor([0, 0, 0], [3]) }),
+      ShapeError,
+      "affineForward: options.out must have the output's shape (2, 2) but got (3,)",
+    );
+    assertThrows(
+      () => affineForward(x, w, b, { out: { shape: [2, 2], data: new Float32Array(4) } }),
+      DTypeError,
+      "affineForward: options.out must be float64 (the input's dtype) but is float32",
+    );
+    assertThrows(
+      () => affineForward(x, w, b, { into: out } as never),
+      ValueError,
+      "affineForward: unknown option into",
+    );
+  });
+});

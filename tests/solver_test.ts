@@ -616,3 +616,52 @@ describe("Solver: memory — made once, reused, and safe when the memory grows",
     );
   });
 });
+
+describe("Solver: refuses, never half-trains", () => {
+  const setup = () => {
+    const rng = new RandomState(3);
+    const X = new RandomState(4).randn(20, 5), y = new RandomState(5).randint(3, undefined, [20]);
+    const model = new FullyConnectedNet([4], { inputDim: 5, numClasses: 3, dtype: "float64", rng });
+    return { rng, model, data: { X_train: X, y_train: y, X_val: X, y_val: y } };
+  };
+
+  it("trains a model with frozen params in place with a built-in rule (nothing is written into the object)", () => {
+    const { rng, model, data } = setup();
+    Object.freeze(model.params);
+    const w = model.params.W1.data.slice();
+    const s = new Solver(model, data, {
+      updateRule: "adam",
+      numEpochs: 1,
+      batchSize: 5,
+      verbose: false,
+      rng,
+    });
+    s.train();
+    assert(model.params.W1.data.some((v, i) => v !== w[i]));
+  });
+
+  it("refuses frozen params up front with a rule function, which replaces them", () => {
+    const { rng, model, data } = setup();
+    Object.freeze(model.params);
+    const rule = (w: Tensor) => ({ next: w, config: {} });
+    assertThrows(
+      () => new Solver(model, data, { updateRule: rule, rng }),
+      ValueError,
+      "Solver: model.params must be a writable object (its W1 is updated) but it is frozen",
+    );
+  });
+
+  it("refuses null options and null data with a named error", () => {
+    const { model, data } = setup();
+    assertThrows(
+      () => new Solver(model, data, null as never),
+      ValueError,
+      "Solver: options must be an object with at least { rng } but got null",
+    );
+    assertThrows(
+      () => new Solver(model, null as never, { rng: new RandomState(1) }),
+      ValueError,
+      "Solver: data must be { X_train, y_train, X_val, y_val } but got null",
+    );
+  });
+});

@@ -280,11 +280,29 @@ export function splitData(
  * assertEquals(lines[1], "y_train:  (2,)");
  * ```
  */
-export function describeData(data: DataSplits): string[] {
+export function describeData(data: Partial<DataSplits> | TrainTest): string[] {
+  if (data === null || typeof data !== "object") {
+    throw new ValueError(
+      "describeData",
+      `data must be an object of splits { X_train, y_train, … } but got ${describeValue(data)}`,
+    );
+  }
   const keys = ["X_train", "y_train", "X_val", "y_val", "X_test", "y_test"] as const;
-  return keys.map((k) => {
-    const v = data[k];
-    return `${k}:  ${fmtShape(v instanceof Int32Array ? [v.length] : v.shape)}`;
+  const d = data as Record<string, unknown>;
+  return keys.filter((k) => d[k] !== undefined).map((k) => {
+    const v = d[k] as { shape?: unknown; length?: unknown };
+    const shape = ArrayBuffer.isView(v) && typeof v.length === "number"
+      ? [v.length]
+      : Array.isArray(v?.shape)
+      ? v.shape as number[]
+      : null;
+    if (shape === null) {
+      throw new ValueError(
+        "describeData",
+        `data.${k} must be a tensor or labels but got ${describeValue(v)}`,
+      );
+    }
+    return `${k}:  ${fmtShape(shape)}`;
   });
 }
 

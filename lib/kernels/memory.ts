@@ -24,7 +24,7 @@
  * @module
  */
 
-import { ValueError } from "../errors.ts";
+import { describeValue, ValueError } from "../errors.ts";
 
 /** Name of a floating-point dtype, as numpy spells it. */
 export type DType = "float32" | "float64";
@@ -75,8 +75,11 @@ export function checkAllocation(
   bytesPerElement: number,
   what = "an array",
 ): void {
-  if (!Number.isSafeInteger(length) || length < 0) {
-    throw new ValueError(fn, `${what} needs a length that is an integer >= 0 but got ${length}`);
+  if (!Number.isInteger(length) || length < 0) {
+    throw new ValueError(
+      fn,
+      `${what} needs a length that is an integer >= 0 but got ${describeValue(length)}`,
+    );
   }
   const bytes = length * bytesPerElement;
   if (bytes > MAX_ARRAY_BYTES) {
