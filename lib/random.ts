@@ -312,6 +312,7 @@ export class RandomState {
         `n must be a positive integer up to 2**31 but got ${describeValue(n)}`,
       );
     }
+    checkShape("RandomState.choice", shapeOf("RandomState.choice", size), 4);
     return within("RandomState.choice", () => this.randint(0, n, size));
   }
 
