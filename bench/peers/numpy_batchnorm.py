@@ -1,4 +1,4 @@
-"""numpy peer for bench/peers.ts and bench/compare.ts: the notebook's
+"""numpy peer for bench/compare.ts: the notebook's
 vectorized batchnorm (the reference solution's formulas), timed.
 
     python3 bench/peers/numpy_batchnorm.py N D [float64|float32]
