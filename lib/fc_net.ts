@@ -392,6 +392,7 @@ export class FullyConnectedNet {
   /** The gradients as tensors over the resident buffers (what `reuse` returns). */
   readonly #gradTensors: Record<string, Tensor> = {};
   readonly #workspaces = new Map<number, Workspace>();
+  #disposed = false;
   /** Staged running statistics per batchnorm layer: committed after a finite loss. */
   readonly #staged: { mean: FloatArray; variance: FloatArray }[] = [];
   /** Scratch of the batchnorm backward pass, max H elements. */
@@ -570,7 +571,7 @@ export class FullyConnectedNet {
         this.#staged.push({ mean: this.#resident(d), variance: this.#resident(d) });
       }
     }
-    reclaim.register(this, this.#owned);
+    reclaim.register(this, this.#owned, this);
     this.normParams = normalization === null
       ? []
       : hiddenDims.map(() => (normalization === "batchnorm" ? { mode: "train" as const } : {}));
@@ -580,6 +581,20 @@ export class FullyConnectedNet {
       rng,
       ...(dropoutSeed === undefined ? {} : { seed: dropoutSeed }),
     };
+  }
+
+  /**
+   * Frees the WebAssembly memory the net owns (its activations, gradients and
+   * parameter copies) now, instead of when the net is collected. `params` and
+   * `normParams` stay readable; a later `loss` throws.
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    reclaim.unregister(this);
+    for (const a of this.#owned) release(a);
+    this.#owned.length = 0;
+    this.#workspaces.clear();
   }
 
   /** The notebook's `use_batchnorm`: true when the hidden layers use batchnorm. */
@@ -622,6 +637,7 @@ export class FullyConnectedNet {
   loss(X: Tensor, y?: undefined, options?: LossOptions): Tensor;
   loss(X: Tensor, y?: Labels, options?: LossOptions): LossAndGrads | Tensor {
     const fn = "FullyConnectedNet.loss";
+    if (this.#disposed) throw new BnlabError(fn, "the net was disposed; build a new one");
     const mode: Mode = y === undefined ? "test" : "train";
     if (options !== undefined) checkOptionKeys(fn, options, LOSS_OPTION_KEYS, "{ reuse? }");
     const reuse = options?.reuse === true;

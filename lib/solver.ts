@@ -396,6 +396,7 @@ export class Solver {
   /** Buffers for accuracy subsamples, by split. */
   readonly #samples = new Map<Tensor, { idx: Int32Array; X: FloatArray; y: Int32Array }>();
   #trained = false;
+  #disposed = false;
 
   /**
    * Sets up a run: checks the data and options once (nothing is checked again
@@ -529,7 +530,7 @@ export class Solver {
     this.#log = log;
     this.#onProgress = options.onProgress;
     for (const name of Object.keys(model.params)) this.#configs[name] = { ...optimConfig };
-    reclaim.register(this, this.#owned);
+    reclaim.register(this, this.#owned, this);
   }
 
   /**
@@ -572,6 +573,7 @@ export class Solver {
    */
   train(): void {
     const fn = "Solver.train";
+    if (this.#disposed) throw new BnlabError(fn, "the solver was disposed; make a new Solver");
     if (this.#trained) {
       throw new BnlabError(
         fn,
@@ -670,6 +672,7 @@ export class Solver {
    */
   step(): number {
     const fn = "Solver.step";
+    if (this.#disposed) throw new BnlabError(fn, "the solver was disposed; make a new Solver");
     const { X_train } = this.data;
     const numTrain = X_train.shape[0];
     const d = X_train.data.length / numTrain;
@@ -696,6 +699,21 @@ export class Solver {
       this.#update(k, name, w, dw);
     }
     return loss;
+  }
+
+  /**
+   * Frees the WebAssembly memory the solver owns (minibatch, optimizer state)
+   * now, instead of when it is collected. Its histories and `bestParams` stay
+   * readable; a later `step` or `train` throws. The model is not disposed.
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    reclaim.unregister(this);
+    for (const a of this.#owned) release(a);
+    this.#owned.length = 0;
+    this.#updates.clear();
+    this.#batch = null;
   }
 
   /** Copies the parameters into bestParams, reusing its arrays after the first time. */

@@ -665,3 +665,30 @@ describe("Solver: refuses, never half-trains", () => {
     );
   });
 });
+
+describe("Solver and net: dispose frees their WebAssembly memory at once", () => {
+  it("returns every block to the allocator and refuses to train or compute afterwards", () => {
+    const rng = new RandomState(11);
+    const X = new RandomState(12).randn(40, 30),
+      y = new RandomState(13).randint(4, undefined, [40]);
+    const before = memoryStats().bytesInUse;
+    const model = new FullyConnectedNet([64, 64], { inputDim: 30, numClasses: 4, rng });
+    const solver = new Solver(model, { X_train: X, y_train: y, X_val: X, y_val: y }, {
+      updateRule: "adam",
+      batchSize: 8,
+      numEpochs: 1,
+      verbose: false,
+      rng,
+    });
+    solver.train();
+    const during = memoryStats().bytesInUse;
+    assertGreater(during, before);
+    solver.dispose();
+    model.dispose();
+    assertEquals(memoryStats().bytesInUse, before);
+    assertThrows(() => model.loss(X), BnlabError, "FullyConnectedNet.loss: the net was disposed");
+    assertThrows(() => solver.step(), BnlabError, "Solver.step: the solver was disposed");
+    assertEquals(solver.lossHistory.length, 5);
+    assertEquals(Object.keys(model.params).length, 6);
+  });
+});
