@@ -31,7 +31,6 @@ import {
 } from "../experiments/_cli.ts";
 import { atomicWrite } from "../experiments/_store.ts";
 import {
-  type CodeCell,
   codeCells,
   compareOutputs,
   joinCodeCells,
@@ -41,10 +40,9 @@ import {
   serializeNotebook,
   TIMING_MASK_DESCRIPTION,
 } from "../experiments/notebook/ipynb.ts";
-import { VEGA_LITE_MIME } from "../experiments/notebook/charts.ts";
-import { batchnormCells } from "../experiments/notebook/batchnorm_cells.ts";
-import { fcNetBatchnormCell } from "../experiments/notebook/fc_net_cells.ts";
-import { KernelClient, readKernelSpec } from "./notebook/kernel.ts";
+import { cellProblems, countChecks, replayJudgedCount } from "./notebook/judge.ts";
+import { KernelClient } from "./notebook/kernel.ts";
+import { readKernelSpec } from "./notebook/wire.ts";
 
 /** The notebook `deno task notebook:check` checks by default. */
 export const DEFAULT_NOTEBOOK = "notebooks/batch_normalization.ipynb";
@@ -139,69 +137,6 @@ export async function typeCheckCells(
   }
 }
 
-/** The number of numbers the replay judges (its non-training cells; the training cells judge none). */
-export function replayJudgedCount(): number {
-  const rows = [...batchnormCells.map((make) => make()), fcNetBatchnormCell()].flatMap((c) =>
-    c.rows
-  );
-  return rows.filter((r) => !("info" in r.check)).length;
-}
-
-/** A cell's text outputs (streams, `text/plain`), joined. */
-function outputText(outputs: readonly NbOutput[]): string {
-  return outputs.map((o) => {
-    if (o.output_type === "stream") return o.text;
-    if (o.output_type === "error") return `${o.ename}: ${o.evalue}\n`;
-    return String(o.data["text/plain"] ?? "");
-  }).join("");
-}
-
-/**
- * What is wrong with one freshly run cell: no output, an error, a ✗, a ✓
- * without its tolerance, a chart without its three renderings.
- *
- * @param cell the notebook cell (its metadata says whether it shows charts)
- * @param outputs the fresh outputs
- * @returns the problems, empty when there are none
- */
-export function cellProblems(cell: CodeCell, outputs: readonly NbOutput[]): string[] {
-  const problems: string[] = [];
-  if (outputs.length === 0) problems.push("no output");
-  for (const o of outputs) {
-    if (o.output_type === "error") problems.push(`error: ${o.ename}: ${o.evalue}`);
-    if (o.output_type === "stream" && o.name === "stderr" && o.text.trim() !== "") {
-      problems.push(`wrote to stderr: ${o.text.trim().split("\n")[0]}`);
-    }
-  }
-  const text = outputText(outputs);
-  for (const line of text.split("\n")) {
-    if (line.includes("✗")) problems.push(`a ✗: ${line.trim()}`);
-    else if (line.includes("✓") && !/✓ (\|Δ\| ≤|<) \d(\.\d+)?e[+-]\d+$/.test(line.trimEnd())) {
-      problems.push(`a ✓ without its tolerance: ${line.trim()}`);
-    }
-  }
-  const charts = outputs.filter((o) =>
-    o.output_type === "display_data" && VEGA_LITE_MIME in o.data
-  );
-  for (const o of charts) {
-    if (o.output_type !== "display_data") continue;
-    for (const mime of ["image/svg+xml", "image/png"]) {
-      if (typeof o.data[mime] !== "string" || o.data[mime] === "") {
-        problems.push(`a chart without ${mime}`);
-      }
-    }
-  }
-  if (cell.metadata.bnlab?.part === "charts" && charts.length === 0) {
-    problems.push("a chart cell that displayed no chart");
-  }
-  return problems;
-}
-
-/** Counts the ✓ in a cell's outputs. */
-export function countChecks(outputs: readonly NbOutput[]): number {
-  return [...outputText(outputs)].filter((c) => c === "✓").length;
-}
-
 /**
  * The whole check (or, with `--write`, the run that stores fresh outputs).
  *
@@ -266,9 +201,9 @@ export async function main(args: readonly string[], print: Print = console.log):
   try {
     for (const [i, cell] of cells.entries()) {
       const r = await kernel.execute(cell.source, { timeoutMs });
-      fresh.push(r.outputs as NbOutput[]);
+      fresh.push(r.outputs);
       counts.push(r.executionCount);
-      const n = countChecks(r.outputs as NbOutput[]);
+      const n = countChecks(r.outputs);
       checks += n;
       const shown = r.outputs.map((o) => o.output_type === "stream" ? o.name : o.output_type);
       print(
@@ -280,7 +215,7 @@ export async function main(args: readonly string[], print: Print = console.log):
         fail(`code cell ${i} (${cell.id}) ran past the ${timeoutMs / 1000} s timeout`);
         break;
       }
-      const problems = cellProblems(cell, r.outputs as NbOutput[]);
+      const problems = cellProblems(cell, r.outputs);
       for (const p of problems) fail(`code cell ${i} (${cell.id}): ${p}`);
       if (r.status === "error") {
         const err = r.outputs.find((o) => o.output_type === "error");

@@ -20,6 +20,8 @@ export interface BnlabCellMeta {
   part?: "numbers" | "charts";
   /** What the CS231n notebook printed for this cell, line by line. */
   cs231n_output?: string[];
+  /** The notebook's numbers of this cell come from CIFAR-10; ours from other data. */
+  other_data?: boolean;
 }
 
 /** A markdown cell. */
