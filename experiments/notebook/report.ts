@@ -31,6 +31,8 @@ export interface Cell {
   rows: Row[];
   /** Lines printed verbatim before the rows (e.g. a training log). */
   log?: string[];
+  /** The cell's figures as Vega-Lite specs (drawn on the page, `deno task notebook --html`). */
+  charts?: Record<string, unknown>[];
 }
 
 /** Whether a row holds. Info rows always hold. */
@@ -48,6 +50,29 @@ function fmt(v: number | null): string {
   return a < 1e-3 || a >= 1e6 ? v.toExponential(2) : v.toPrecision(10).replace(/\.?0+$/, "");
 }
 
+/**
+ * A row's numbers and check as printed: a `within` row in full precision
+ * (the digits are what is compared), others rounded.
+ *
+ * @param r the row
+ * @returns the notebook's value, ours, and how ours is judged (or why it is not)
+ */
+export function formatRow(r: Row): { notebook: string; ours: string; how: string } {
+  const c = r.check;
+  if ("within" in c) {
+    return {
+      notebook: r.notebook === null ? fmt(null) : String(r.notebook),
+      ours: String(r.ours),
+      how: `|Δ| ≤ ${c.within.toExponential(0)}`,
+    };
+  }
+  return {
+    notebook: fmt(r.notebook),
+    ours: fmt(r.ours),
+    how: "below" in c ? `< ${c.below.toExponential(0)}` : c.info,
+  };
+}
+
 /** Renders a cell as text lines. */
 export function renderCell(cell: Cell): string[] {
   const lines = [`── ${cell.title}`];
@@ -59,18 +84,10 @@ export function renderCell(cell: Cell): string[] {
     `   ${"".padEnd(w)}  ${"notebook".padStart(20)}  ${"bnlab".padStart(22)}    check`,
   );
   for (const r of cell.rows) {
-    const c = r.check;
-    const how = "within" in c
-      ? `|Δ| ≤ ${c.within.toExponential(0)}`
-      : "below" in c
-      ? `< ${c.below.toExponential(0)}`
-      : c.info;
-    const mark = "info" in c ? " " : rowOk(r) ? "✓" : "✗";
-    const exact = "within" in c;
-    const ours = exact ? String(r.ours) : fmt(r.ours);
-    const nb = exact && r.notebook !== null ? String(r.notebook) : fmt(r.notebook);
+    const { notebook, ours, how } = formatRow(r);
+    const mark = "info" in r.check ? " " : rowOk(r) ? "✓" : "✗";
     lines.push(
-      `   ${r.label.padEnd(w)}  ${nb.padStart(20)}  ${ours.padStart(22)}  ${mark} ${how}`,
+      `   ${r.label.padEnd(w)}  ${notebook.padStart(20)}  ${ours.padStart(22)}  ${mark} ${how}`,
     );
   }
   return lines;

@@ -19,6 +19,7 @@ import {
   Solver,
   type Tensor,
 } from "../../mod.ts";
+import { deepNetFigure, weightScaleFigure } from "./charts.ts";
 import type { Cell, Row } from "./report.ts";
 
 /** Options of the training cells. */
@@ -153,13 +154,14 @@ export async function deepNetCell(opts: TrainingOptions = {}): Promise<Cell> {
       });
     }
   }
+  const settings = `hidden [100]×5, weight scale 2e-2, 1000 examples, ${numEpochs} epochs, ` +
+    "batch 50, adam 1e-3";
   return {
     title: "Batchnorm for deep networks",
-    note:
-      `hidden [100]×5, weight scale 2e-2, 1000 examples, ${numEpochs} epochs, batch 50, adam 1e-3; ` +
-      "batchnorm solver's log first, then the baseline's",
+    note: `${settings}; batchnorm solver's log first, then the baseline's`,
     rows,
     log,
+    charts: [deepNetFigure(solver, bnSolver, `Fashion-MNIST sample · ${settings} · seed 231`)],
   };
 }
 
@@ -175,6 +177,7 @@ export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
   const log: string[] = [];
   const rows: Row[] = [];
   const mean = (a: readonly number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+  const solvers: Solver[] = [], bnSolvers: Solver[] = [];
   weightScales.forEach((weightScale, i) => {
     log.push(`Running weight scale ${i + 1} / ${weightScales.length}`);
     const { bnModel, model } = modelPair(hiddenDims, inputDim, weightScale, rng);
@@ -183,6 +186,8 @@ export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
     bnSolver.train();
     const solver = new Solver(model, small, options);
     solver.train();
+    solvers.push(solver);
+    bnSolvers.push(bnSolver);
     const ws = weightScale.toExponential(2);
     for (const [name, s] of [["baseline", solver], ["batchnorm", bnSolver]] as const) {
       const info = { info: "plotted in the notebook, not printed" };
@@ -207,5 +212,13 @@ export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
     }, ${numEpochs} epochs; charts: deno task sweep`,
     rows,
     log,
+    charts: [
+      weightScaleFigure(weightScales, solvers, bnSolvers, {
+        data: "Fashion-MNIST sample",
+        hiddenDims,
+        numEpochs,
+        seed: 231,
+      }),
+    ],
   };
 }
