@@ -4,7 +4,8 @@
  * reader needs: every cell there, the replay's ✓ count, charts that are drawn,
  * no errors, nothing fetched, a phone's width, print. It writes screenshots to
  * `results/notebook/`. Without Chromium (Debian's `chromium`, or `$CHROMIUM`)
- * it says so and skips.
+ * it says so and skips — unless `BNLAB_REQUIRE_CHROMIUM` is set, as CI sets
+ * it, and then it fails.
  */
 import { describe, it } from "node:test";
 import {
@@ -237,7 +238,13 @@ const chromium = await findChromium();
 
 describe("The notebook page in headless Chromium", () => {
   if (chromium === null) {
-    it.skip("is skipped: no Chromium found (apt-get install chromium, or set $CHROMIUM)", () => {});
+    if (Deno.env.get("BNLAB_REQUIRE_CHROMIUM")) {
+      it("needs Chromium, which BNLAB_REQUIRE_CHROMIUM demands and PATH does not have", () => {
+        throw new Error("no chromium on PATH (apt-get install chromium)");
+      });
+    } else {
+      it.skip("is skipped: no Chromium found (apt-get install chromium, or set $CHROMIUM)", () => {});
+    }
     return;
   }
   let opened: ReturnType<typeof inspect> | null = null;

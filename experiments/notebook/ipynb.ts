@@ -92,7 +92,16 @@ function mapData(data: Record<string, unknown>, f: (v: unknown) => unknown) {
   );
 }
 
-function readOutput(o: Record<string, unknown>, where: string): NbOutput {
+/**
+ * Reads one output as nbformat stores it, or as a kernel publishes it (its
+ * message content with the message type as `output_type`).
+ *
+ * @param o the output object
+ * @param where what to name in a message
+ * @returns the output, multi-line strings joined
+ * @throws {NotebookError} on an output type nbformat does not have
+ */
+export function readOutput(o: Record<string, unknown>, where: string): NbOutput {
   switch (o.output_type) {
     case "stream":
       return {

@@ -301,11 +301,13 @@ p code { background: var(--code-bg); padding: .05rem .25rem; border-radius: 4px;
 .outputs.wide { grid-template-columns: minmax(0, 1fr); }
 .output h3 { font-size: .85rem; margin: .4rem 0 .2rem; color: var(--muted); font-weight: 600; }
 .scroll { overflow-x: auto; }
-table { border-collapse: collapse; font-size: .85rem; }
+table { border-collapse: collapse; font-size: .85rem; width: 100%; }
 th, td { text-align: left; padding: .15rem .5rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
 td.num { text-align: right; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
   white-space: nowrap; }
+td.how { white-space: nowrap; }
 tr.info td { color: var(--muted); }
+tr.info td.how { white-space: normal; }
 .mark { font-weight: 700; }
 .mark.ok { color: var(--ok); }
 .mark.off { color: var(--off); }

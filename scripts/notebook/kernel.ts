@@ -17,6 +17,7 @@
 
 import { randomUUID } from "node:crypto";
 import * as zmq from "zeromq";
+import { readOutput } from "../../experiments/notebook/ipynb.ts";
 import {
   DELIM,
   type ExecuteOptions,
@@ -45,35 +46,13 @@ function pushOutput(outputs: Output[], o: Output): void {
   } else outputs.push(o);
 }
 
+const OUTPUT_TYPES = new Set(["stream", "display_data", "execute_result", "error"]);
+
 /** Turns an iopub message into an output, or null for messages that are not outputs. */
 function toOutput(m: Message): Output | null {
-  const c = m.content;
-  switch (m.header.msg_type) {
-    case "stream":
-      return { output_type: "stream", name: c.name as "stdout" | "stderr", text: String(c.text) };
-    case "display_data":
-      return {
-        output_type: "display_data",
-        data: c.data as Record<string, unknown>,
-        metadata: (c.metadata ?? {}) as Record<string, unknown>,
-      };
-    case "execute_result":
-      return {
-        output_type: "execute_result",
-        execution_count: (c.execution_count ?? null) as number | null,
-        data: c.data as Record<string, unknown>,
-        metadata: (c.metadata ?? {}) as Record<string, unknown>,
-      };
-    case "error":
-      return {
-        output_type: "error",
-        ename: String(c.ename),
-        evalue: String(c.evalue),
-        traceback: (c.traceback ?? []) as string[],
-      };
-    default:
-      return null;
-  }
+  const type = m.header.msg_type;
+  if (!OUTPUT_TYPES.has(type)) return null;
+  return readOutput({ ...m.content, output_type: type }, `KernelClient: a ${type} message`);
 }
 
 const decoder = new TextDecoder();
