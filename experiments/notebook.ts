@@ -4,21 +4,31 @@
  * bnlab computes for the same cell, with a ✓ or ✗ per number and the
  * tolerance used, and exits 1 if any number is off. The training cells run
  * on the shipped Fashion-MNIST sample; `--quick` shortens them (1 epoch, 2
- * weight scales). The cells and the report's data live in `notebook/`.
+ * weight scales); `--html` also writes the replay as a page,
+ * `results/notebook/index.html` (`notebook/page.ts`). The cells and the
+ * report's data live in `notebook/`.
  *
  * @module
  */
 
-import { denoPermissions, type Experiment, type Io, runExperiment } from "./harness/mod.ts";
+import {
+  denoPermissions,
+  type Experiment,
+  type Io,
+  runExperiment,
+  UsageError,
+} from "./harness/mod.ts";
 import {
   type CellFunction,
   CELLS,
   cellText,
   type NotebookReport,
+  PAGE_PATH,
   replay,
   REPLAY_QUICK,
   REPLAY_TITLE,
   summaryLine,
+  writePage,
 } from "./notebook/mod.ts";
 import { NOTEBOOK_SEED } from "./training/mod.ts";
 
@@ -29,11 +39,17 @@ export const NOTEBOOK: Experiment<CellFunction> = {
   about: `The CS231n Batch Normalization notebook, replayed cell by cell: each number the
 notebook printed beside bnlab's, judged ✓ or ✗ with the tolerance shown. Exits 1 if
 a number is off. --quick: the training cells with ${REPLAY_QUICK.numEpochs} epoch and ` +
-    `${REPLAY_QUICK.weightScales} weight scales.`,
-  options: [{ name: "quick", kind: "flag", help: "shorter training cells: a check in seconds" }],
+    `${REPLAY_QUICK.weightScales} weight scales. --html: also the replay as one
+self-contained page, ${PAGE_PATH}.`,
+  options: [
+    { name: "quick", kind: "flag", help: "shorter training cells: a check in seconds" },
+    { name: "html", kind: "flag", help: `also write the replay as a page, ${PAGE_PATH}` },
+  ],
   permissions: denoPermissions("notebook", "experiments/notebook.ts", ["read", "env"]),
   plan(args) {
     const quick = args.get("quick") === true;
+    const html = args.get("html") === true;
+    if (html) checkPageWritable();
     let report: NotebookReport | null = null;
     return {
       points: CELLS,
@@ -43,10 +59,24 @@ a number is off. --quick: the training cells with ${REPLAY_QUICK.numEpochs} epoc
         run.io.out(`${REPLAY_TITLE} (seed ${NOTEBOOK_SEED})\n\n`);
         report = await replay({ quick }, (cell) => run.io.out(cellText(cell)), cells);
       },
-      report: () => ({ text: summaryLine(report!), exitCode: report!.off === 0 ? 0 : 1 }),
+      async report() {
+        const wrote = html ? `Wrote:\n  ${await writePage(report!, { quick })}\n` : "";
+        return { text: summaryLine(report!) + wrote, exitCode: report!.off === 0 ? 0 : 1 };
+      },
     };
   },
 };
+
+/** Before the replay: `--html` will be able to write the page (the task grants `results/`). */
+function checkPageWritable(): void {
+  const dir = PAGE_PATH.slice(0, PAGE_PATH.lastIndexOf("/"));
+  if (Deno.permissions.querySync({ name: "write", path: dir }).state === "granted") return;
+  throw new UsageError(
+    `notebook --html writes ${PAGE_PATH} and needs --allow-write=${dir}; ` +
+      "run `deno task notebook --html` or `deno run -P experiments/notebook.ts --html`",
+    { hint: false },
+  );
+}
 
 /**
  * Replays the notebook from command-line arguments.

@@ -489,6 +489,17 @@ describe("Run as the user expects: deno task, deno run -P, and a missing permiss
       );
     }
   });
+
+  it("refuses notebook --html without leave to write results/notebook, before it replays a cell", async () => {
+    const r = await spawn("notebook.ts", ["--html", "--quick"], 2, ["--allow-read", "--allow-env"]);
+    assertEquals(r.stdout, "");
+    assertEquals(
+      r.stderr,
+      "error: notebook --html writes results/notebook/index.html and needs " +
+        "--allow-write=results/notebook; run `deno task notebook --html` or " +
+        "`deno run -P experiments/notebook.ts --html`\n",
+    );
+  });
 });
 
 describe("Batchnorm for deep networks: deep_net.ts", () => {

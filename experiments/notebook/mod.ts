@@ -3,6 +3,17 @@
  * as a function (table below), the report as data ({@linkcode NotebookReport}),
  * and {@linkcode replay}, which runs every cell in notebook order.
  *
+ * The same notebook as a Jupyter notebook, `notebooks/batch_normalization.ipynb`,
+ * and what is drawn from the report:
+ * - `ipynb.ts` — the notebook file: read, checked, written back canonically,
+ *   its code cells joined for `deno check`, outputs compared with timings
+ *   masked (`deno task notebook:check`);
+ * - `charts.ts` — the notebook's two figures from its solvers, drawn by the
+ *   experiments' chart specs, and the MIME bundle a notebook cell displays;
+ * - `page.ts` — {@linkcode renderPage}: the report, the notebook's
+ *   explanations and code, and `bench/results/compare.json`
+ *   (`bench_compare.ts`) as one self-contained page (`deno task notebook --html`).
+ *
  * | notebook cell                                   | function                           |
  * | ----------------------------------------------- | ---------------------------------- |
  * | Load the (preprocessed) CIFAR10 data            | `dataCell` (training_cells.ts)     |
@@ -48,6 +59,7 @@ export {
   type Cell,
   type Check,
   type Comparison,
+  formatNumbers,
   judgeCell,
   type JudgedCell,
   type JudgedNumber,
@@ -55,21 +67,74 @@ export {
   renderCell,
 } from "./report.ts";
 export { REPLAY_QUICK } from "./training_cells.ts";
+export {
+  chartBundle,
+  deepNetFigure,
+  type Histories,
+  type SweepFigureSettings,
+  VEGA_LITE_MIME,
+  weightScaleFigure,
+} from "./charts.ts";
+export {
+  type BnlabCellMeta,
+  type CodeCell,
+  codeCells,
+  compareOutputs,
+  joinCodeCells,
+  type LineOrigin,
+  type MarkdownCell,
+  maskTimings,
+  type NbOutput,
+  type Notebook,
+  NotebookError,
+  parseNotebook,
+  pngSize,
+  readNotebook,
+  readOutput,
+  serializeNotebook,
+  TIMING_MASK_DESCRIPTION,
+  TIMING_PATTERNS,
+} from "./ipynb.ts";
+export {
+  BENCH_COMPARE_PATH,
+  type BenchCompare,
+  type BenchMachine,
+  type BenchRow,
+  parseBenchCompare,
+  readBenchCompare,
+} from "./bench_compare.ts";
+export {
+  esc,
+  matchReplay,
+  NOTEBOOK_PATH,
+  numbersTable,
+  PAGE_PATH,
+  type PageInput,
+  renderMarkdown,
+  renderPage,
+  slug,
+  writePage,
+  type WritePageOptions,
+} from "./page.ts";
 
 /** A replayable cell: computes its numbers (the training cells take `--quick`). */
 export type CellFunction = (opts: TrainingOptions) => Cell | Promise<Cell>;
 
-/** Every replayed cell, in notebook order. */
-export const CELLS: readonly CellFunction[] = [
-  dataCell,
+/**
+ * The cells that judge numbers, in notebook order: the batchnorm and fully
+ * connected net cells (the others run on other data than the notebook's, and
+ * only show their numbers).
+ */
+export const JUDGING_CELLS: readonly CellFunction[] = [
   forwardTrainCell,
   forwardTestCell,
   backwardCell,
   altBackwardCell,
   fcNetBatchnormCell,
-  deepNetCell,
-  sweepCell,
 ];
+
+/** Every replayed cell, in notebook order. */
+export const CELLS: readonly CellFunction[] = [dataCell, ...JUDGING_CELLS, deepNetCell, sweepCell];
 
 /** The first line of the replay's text. */
 export const REPLAY_TITLE = "CS231n assignment 2 — Batch Normalization, replayed by bnlab";

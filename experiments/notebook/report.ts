@@ -1,8 +1,10 @@
 /**
  * The replay's report as data, and as text: each notebook cell with the
  * numbers it printed beside bnlab's, each judged ✓ or ✗ against a stated
- * tolerance. {@linkcode NotebookReport} is what a renderer consumes (the text
- * of `deno task notebook` is {@linkcode renderCell}'s; a page could be another's).
+ * tolerance. {@linkcode NotebookReport} is what a renderer consumes: the text
+ * of `deno task notebook` is {@linkcode renderCell}'s, the page of
+ * `deno task notebook --html` is `renderPage`'s (`page.ts`); both print the
+ * numbers as {@linkcode formatNumbers} does.
  *
  * @module
  */
@@ -38,6 +40,8 @@ export interface Cell {
   readonly numbers: readonly Comparison[];
   /** Lines printed verbatim before the numbers (e.g. a training log). */
   readonly log?: readonly string[];
+  /** The cell's figures as Vega-Lite specs (drawn on the page of `deno task notebook --html`). */
+  readonly charts?: readonly Record<string, unknown>[];
 }
 
 /** A compared number, judged. */
@@ -58,6 +62,8 @@ export interface JudgedCell {
   readonly log: readonly string[];
   /** The judged numbers. */
   readonly numbers: readonly JudgedNumber[];
+  /** The cell's figures as Vega-Lite specs (none: an empty list). */
+  readonly charts: readonly Record<string, unknown>[];
 }
 
 /** The whole replay: every cell, and the counts of judged numbers. */
@@ -81,6 +87,7 @@ export function judgeCell(cell: Cell): JudgedCell {
     title: cell.title,
     note: cell.note,
     log: cell.log ?? [],
+    charts: cell.charts ?? [],
     numbers: cell.numbers.map((n) => {
       const c = n.check;
       if ("within" in c) {
@@ -107,8 +114,36 @@ function formatNumber(v: number | null): string {
 }
 
 /**
+ * A number's two values as the reports print them: in full when judged
+ * within a tolerance (the digits are what is compared), short otherwise.
+ *
+ * @param n a judged number
+ * @returns the notebook's value and bnlab's, as text
+ *
+ * @example
+ * ```ts
+ * import { formatNumbers, judgeCell } from "./mod.ts";
+ * import { assertEquals } from "@std/assert";
+ * const [n] = judgeCell({
+ *   title: "t",
+ *   numbers: [{ label: "e", notebook: 1.7e-9, ours: 1.23456e-9, check: { below: 1e-8 } }],
+ * }).numbers;
+ * assertEquals(formatNumbers(n), { notebook: "1.70e-9", ours: "1.23e-9" });
+ * ```
+ */
+export function formatNumbers(n: JudgedNumber): { notebook: string; ours: string } {
+  if (!("within" in n.check)) {
+    return { notebook: formatNumber(n.notebook), ours: formatNumber(n.ours) };
+  }
+  return {
+    notebook: n.notebook === null ? formatNumber(null) : String(n.notebook),
+    ours: String(n.ours),
+  };
+}
+
+/**
  * Renders a judged cell as text lines: title, note, log, then one line per
- * number (exact values when judged within a tolerance), ✓ / ✗ and the check.
+ * number ({@linkcode formatNumbers}), ✓ / ✗ and the check.
  *
  * @param cell the judged cell
  */
@@ -123,9 +158,7 @@ export function renderCell(cell: JudgedCell): string[] {
   );
   for (const r of cell.numbers) {
     const mark = r.ok === null ? " " : r.ok ? "✓" : "✗";
-    const exact = "within" in r.check;
-    const ours = exact ? String(r.ours) : formatNumber(r.ours);
-    const nb = exact && r.notebook !== null ? String(r.notebook) : formatNumber(r.notebook);
+    const { notebook: nb, ours } = formatNumbers(r);
     lines.push(
       `   ${r.label.padEnd(w)}  ${nb.padStart(20)}  ${ours.padStart(22)}  ${mark} ${r.tolerance}`,
     );

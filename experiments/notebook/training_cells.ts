@@ -13,9 +13,12 @@
 
 import { describeData, loadSample } from "../../mod.ts";
 import {
+  dataLabel,
   DEEP_NET_CELL,
+  deepNetChartSpec,
   deepNetGroup,
   DEFAULT_DTYPE,
+  groupSubtitle,
   loadExperimentData,
   NOTEBOOK_NUM_TRAIN,
   NOTEBOOK_SEED,
@@ -26,6 +29,7 @@ import {
   summarize,
   SWEEP_CELL,
 } from "../training/mod.ts";
+import { weightScaleFigure } from "./charts.ts";
 import type { Cell, Comparison } from "./report.ts";
 
 /** Options of the training cells. */
@@ -39,11 +43,14 @@ export const REPLAY_QUICK = { numEpochs: 1, weightScales: 2 } as const;
 
 const OTHER_DATA = { info: "CIFAR-10 in the notebook: other data" };
 
+/** The training cells' data: the shipped Fashion-MNIST sample. */
+const SAMPLE = { kind: "sample", dir: null } as const;
+
 let small: Promise<SmallData> | null = null;
 
 /** The notebook's `small_data`: the first 1000 training images and the validation split. */
 function smallData(): Promise<SmallData> {
-  small ??= loadExperimentData({ kind: "sample", dir: null }, {
+  small ??= loadExperimentData(SAMPLE, {
     dtype: DEFAULT_DTYPE,
     numTrain: NOTEBOOK_NUM_TRAIN,
     progress: false,
@@ -88,7 +95,8 @@ const DEEP_NET_NOTEBOOK = {
 
 /**
  * Cell "Batchnorm for deep networks": both solvers' logs and epoch
- * accuracies — the runs of `deno task deep-net` (`deepNetGroup`, `runGroups`).
+ * accuracies — the runs of `deno task deep-net` (`deepNetGroup`, `runGroups`),
+ * and its chart.
  */
 export async function deepNetCell(opts: TrainingOptions = {}): Promise<Cell> {
   const numEpochs = opts.quick ? REPLAY_QUICK.numEpochs : DEEP_NET_CELL.numEpochs;
@@ -136,13 +144,22 @@ export async function deepNetCell(opts: TrainingOptions = {}): Promise<Cell> {
       "batchnorm solver's log first, then the baseline's",
     numbers,
     log: group.runs.flatMap((r) => runs.get(r.id)!.log),
+    charts: [
+      deepNetChartSpec(
+        runs,
+        groupSubtitle(
+          { data: SAMPLE, epochs: numEpochs, dtype: DEFAULT_DTYPE, seed: NOTEBOOK_SEED },
+          DEEP_NET_CELL,
+        ),
+      ),
+    ],
   };
 }
 
 /**
  * Cell "Batch normalization and initialization": the sweep in the notebook's
  * order of draws (`runNotebookSweep`, as `deno task sweep --seeding notebook`),
- * printed as the notebook prints it.
+ * printed as the notebook prints it, and plotted as `deno task sweep` plots it.
  */
 export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
   const all = SWEEP_CELL.weightScales;
@@ -180,5 +197,19 @@ export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
       `${numEpochs} epochs; charts: deno task sweep`,
     numbers,
     log: weightScales.map((_, i) => `Running weight scale ${i + 1} / ${weightScales.length}`),
+    charts: [
+      weightScaleFigure(
+        weightScales,
+        scales.map((s) => s.baseline),
+        scales.map((s) => s.batchnorm),
+        {
+          data: dataLabel(SAMPLE, NOTEBOOK_NUM_TRAIN),
+          hiddenDims: c.hiddenDims,
+          numEpochs,
+          seed: NOTEBOOK_SEED,
+          dtype: DEFAULT_DTYPE,
+        },
+      ),
+    ],
   };
 }

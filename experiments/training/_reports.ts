@@ -113,9 +113,14 @@ export function iterationsToLoss(
   return null;
 }
 
-/** The subtitle of a chart of grouped runs: data, model, optimizer, epochs, dtype, seed. */
-function groupSubtitle(
-  o: ExperimentOptions,
+/**
+ * The subtitle of a chart of grouped runs: data, model, optimizer, epochs, dtype, seed.
+ *
+ * @param o the experiment's options (data, epochs, dtype, seed)
+ * @param run the runs' shared settings (hidden widths, weight scale, learning rate, batch size)
+ */
+export function groupSubtitle(
+  o: Pick<ExperimentOptions, "data" | "epochs" | "dtype" | "seed">,
   run: Pick<RunConfig, "hiddenDims" | "weightScale" | "learningRate"> & { batchSize?: number },
 ): string {
   return `${dataLabel(o.data, NOTEBOOK_NUM_TRAIN)} · hidden ${fmtHidden(run.hiddenDims)} · ` +

@@ -128,6 +128,7 @@ export {
 export {
   batchSizeReport,
   deepNetReport,
+  groupSubtitle,
   iterationsToLoss,
   LOSS_LEVELS,
   LOSS_WINDOW,

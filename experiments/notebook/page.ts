@@ -1,0 +1,426 @@
+/**
+ * The replay as one self-contained HTML page (`deno task notebook --html` →
+ * `results/notebook/index.html`): every cell of the notebook in order — its
+ * explanation, its TypeScript code, bnlab's output from the replay beside what
+ * the CS231n notebook printed, each judged number with its ✓ or ✗ and
+ * tolerance, the figures as inline SVG — the benchmark table of
+ * `bench/results/compare.json`, and a header with the counts.
+ *
+ * No scripts, fonts, images or styles are fetched: the CSS is inline, the
+ * charts are inline SVG, the fonts are the reader's own. Media queries lay the
+ * two output columns side by side on a wide screen, one under the other on a
+ * phone, and drop colours and navigation in print.
+ *
+ * The page renders the replay's report as it is: a ✓ or ✗ on the page is the
+ * verdict of `judgeCell` (`report.ts`), the very one `deno task notebook`
+ * prints, on the numbers the replay computed; the numbers are printed as the
+ * text report prints them (`formatNumbers`).
+ *
+ * @module
+ */
+
+import { atomicWrite, renderSvg, UsageError } from "../harness/mod.ts";
+import { BENCH_COMPARE_PATH, type BenchCompare, readBenchCompare } from "./bench_compare.ts";
+import { type CodeCell, type Notebook, readNotebook } from "./ipynb.ts";
+import {
+  formatNumbers,
+  type JudgedCell,
+  type JudgedNumber,
+  type NotebookReport,
+} from "./report.ts";
+
+/** The notebook the page takes its explanations and code from, as the page names it. */
+export const NOTEBOOK_PATH = "notebooks/batch_normalization.ipynb";
+const NOTEBOOK_URL = new URL(`../../${NOTEBOOK_PATH}`, import.meta.url);
+const BENCH_URL = new URL(`../../${BENCH_COMPARE_PATH}`, import.meta.url);
+/** Where the page is written. */
+export const PAGE_PATH = "results/notebook/index.html";
+
+/** Everything a page is made of. */
+export interface PageInput {
+  /** The replay's report: its judged cells and counts (`replay()` in `mod.ts`). */
+  report: NotebookReport;
+  /** The notebook (explanations, code, what CS231n printed). */
+  notebook: Notebook;
+  /** The benchmark comparison, or `null` when it has not been committed. */
+  bench: BenchCompare | null;
+  /** Whether the replay ran with `--quick`. */
+  quick: boolean;
+  /** The day the page is written, `YYYY-MM-DD`. */
+  date: string;
+}
+
+/** Escapes text for HTML. */
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Inline markdown: `code`, **bold**, _em_ / *em*, [text](url). */
+function inline(text: string): string {
+  const codes: string[] = [];
+  let s = esc(text).replace(/`([^`]+)`/g, (_m, c: string) => {
+    codes.push(`<code>${c}</code>`);
+    return `\uE000${codes.length - 1}\uE000`;
+  });
+  s = s.replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
+    .replace(/(^|[\s(])_([^_]+)_(?=[\s).,;:!?]|$)/g, "$1<em>$2</em>")
+    .replace(/(^|[\s(])\*([^*]+)\*(?=[\s).,;:!?]|$)/g, "$1<em>$2</em>")
+    .replace(/\[([^\]]+)\]\((https?:[^)\s]+|[^)\s:]+)\)/g, '<a href="$2">$1</a>');
+  return s.replace(/\uE000(\d+)\uE000/g, (_m, i: string) => codes[Number(i)]);
+}
+
+/** A heading's anchor: lower case, words joined by dashes. */
+export function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+}
+
+/**
+ * The markdown the notebook's cells use, as HTML: headings, paragraphs,
+ * lists, and inline code, emphasis and links. Everything else is text.
+ *
+ * @param src a markdown cell's source
+ * @returns HTML
+ */
+export function renderMarkdown(src: string): string {
+  return src.trim().split(/\n\s*\n/).map((block) => {
+    const lines = block.split("\n");
+    const h = /^(#{1,6})\s+(.*)$/.exec(block);
+    if (h && lines.length === 1) {
+      const level = Math.min(h[1].length + 1, 6); // the page's h1 is its own title
+      return `<h${level} id="${slug(h[2])}">${inline(h[2])}</h${level}>`;
+    }
+    if (lines.every((l) => /^\s*[-*]\s+/.test(l))) {
+      return `<ul>${
+        lines.map((l) => `<li>${inline(l.replace(/^\s*[-*]\s+/, ""))}</li>`).join("")
+      }</ul>`;
+    }
+    if (lines.every((l) => /^\s*\d+\.\s+/.test(l))) {
+      return `<ol>${
+        lines.map((l) => `<li>${inline(l.replace(/^\s*\d+\.\s+/, ""))}</li>`).join("")
+      }</ol>`;
+    }
+    return `<p>${inline(lines.join(" "))}</p>`;
+  }).join("\n");
+}
+
+/**
+ * Pairs the notebook's code cells with the replay's cells (by the replay
+ * title in each code cell's `bnlab.replay` metadata).
+ *
+ * @param notebook the notebook
+ * @param cells the replay's cells
+ * @returns the replay cell of each code cell that names one, by cell id
+ * @throws {UsageError} when a code cell names a replay cell that does not exist,
+ *   or a replay cell is shown by no code cell
+ */
+export function matchReplay(
+  notebook: Notebook,
+  cells: readonly JudgedCell[],
+): Map<string, JudgedCell> {
+  const byTitle = new Map(cells.map((c) => [c.title, c]));
+  const matched = new Map<string, JudgedCell>();
+  const used = new Set<string>();
+  for (const c of notebook.cells) {
+    const title = c.cell_type === "code" ? c.metadata.bnlab?.replay : undefined;
+    if (title === undefined) continue;
+    const cell = byTitle.get(title);
+    if (!cell) {
+      throw new UsageError(
+        `matchReplay: code cell ${c.id} shows the replay cell "${title}", which the replay has not (it has ${
+          [...byTitle.keys()].map((t) => `"${t}"`).join(", ")
+        })`,
+      );
+    }
+    matched.set(c.id, cell);
+    used.add(title);
+  }
+  const unshown = cells.filter((c) => !used.has(c.title)).map((c) => `"${c.title}"`);
+  if (unshown.length > 0) {
+    throw new UsageError(
+      `matchReplay: no code cell of the notebook shows the replay cell${
+        unshown.length > 1 ? "s" : ""
+      } ${unshown.join(", ")}`,
+    );
+  }
+  return matched;
+}
+
+/**
+ * A cell's judged numbers as a table: label, the notebook's value, bnlab's,
+ * and the check — ✓ or ✗ as judged, with its tolerance; an unjudged number
+ * (class `info`) with why it is not judged.
+ *
+ * @param numbers the judged numbers of a cell
+ * @returns HTML
+ */
+export function numbersTable(numbers: readonly JudgedNumber[]): string {
+  const body = numbers.map((n) => {
+    const { notebook, ours } = formatNumbers(n);
+    const [kind, mark] = n.ok === null
+      ? ["info", ""]
+      : n.ok
+      ? ["ok", '<span class="mark ok" title="holds">✓</span> ']
+      : ["off", '<span class="mark off" title="off">✗</span> '];
+    return `<tr class="${kind}"><td>${esc(n.label)}</td><td class="num">${
+      esc(notebook)
+    }</td><td class="num">${esc(ours)}</td><td class="how">${mark}${esc(n.tolerance)}</td></tr>`;
+  }).join("\n");
+  return `<div class="scroll"><table class="rows"><thead><tr><th>number</th><th>notebook</th><th>bnlab</th><th>check</th></tr></thead><tbody>
+${body}
+</tbody></table></div>`;
+}
+
+let figures = 0;
+
+/** A chart as inline SVG, its element ids prefixed so that several charts share a page. */
+async function figure(spec: Record<string, unknown>): Promise<string> {
+  const k = ++figures;
+  const svg = (await renderSvg(spec))
+    .replace(/\bid="([^"]+)"/g, `id="f${k}-$1"`)
+    .replace(/url\(#([^)]+)\)/g, `url(#f${k}-$1)`)
+    .replace("<svg ", `<svg role="img" aria-label="${esc(chartTitle(spec))}" `);
+  return `<figure class="chart" id="figure-${k}">${svg}<figcaption>${
+    esc(chartTitle(spec))
+  } — Vega-Lite, drawn to SVG by bnlab's chart pipeline</figcaption></figure>`;
+}
+
+function chartTitle(spec: Record<string, unknown>): string {
+  return (spec.title as { text?: string } | undefined)?.text ?? "chart";
+}
+
+async function oursBlock(code: CodeCell, cell: JudgedCell | undefined): Promise<string> {
+  if (!cell) return '<p class="none">Defines the helpers; nothing to compare.</p>';
+  if (code.metadata.bnlab?.part === "charts") {
+    if (cell.charts.length === 0) {
+      return '<p class="none">The replay drew no figure for this cell.</p>';
+    }
+    return (await Promise.all(cell.charts.map(figure))).join("\n");
+  }
+  const parts: string[] = [];
+  if (cell.note) parts.push(`<p class="note">${esc(cell.note)}</p>`);
+  if (cell.log.length) parts.push(`<pre class="log">${esc(cell.log.join("\n"))}</pre>`);
+  if (cell.numbers.length) parts.push(numbersTable(cell.numbers));
+  return parts.join("\n");
+}
+
+function theirsBlock(code: CodeCell): string {
+  const lines = code.metadata.bnlab?.cs231n_output ?? [];
+  if (lines.length === 0) return '<p class="none">Printed nothing.</p>';
+  if (lines.length === 1 && /^\(.*\)$/.test(lines[0])) {
+    return `<p class="none">${esc(lines[0].slice(1, -1))}.</p>`; // a description, not a printout
+  }
+  return `<pre class="log">${esc(lines.join("\n"))}</pre>`;
+}
+
+function benchSection(bench: BenchCompare | null): string {
+  const head =
+    '<section class="bench" id="benchmarks"><h2>Benchmarks: bnlab beside numpy, PyTorch and tfjs</h2>';
+  if (bench === null) {
+    return `${head}<p class="absent">No benchmark table: ${
+      esc(BENCH_COMPARE_PATH)
+    } is absent (<code>deno task bench:compare</code> writes it after a full run).</p></section>`;
+  }
+  const m = bench.machine;
+  const cell = (us: number | null, base: number) =>
+    us === null
+      ? '<td class="num na">—</td>'
+      : `<td class="num">${us.toFixed(1)} <span class="ratio">(${
+        (us / base).toFixed(2)
+      }×)</span></td>`;
+  const rows = bench.rows.map((r) =>
+    `<tr><td>${esc(r.kernel)}</td><td>${esc(r.shape)}</td><td>${r.dtype}</td><td class="num">${
+      r.bnlab_us.toFixed(1)
+    }</td>${cell(r.numpy_us, r.bnlab_us)}${cell(r.torch_us, r.bnlab_us)}${
+      cell(r.tfjs_us, r.bnlab_us)
+    }</tr>`
+  ).join("\n");
+  return `${head}
+<p class="machine">Medians in µs (in brackets: the peer's time over bnlab's; above 1× bnlab is faster). Machine: ${
+    esc(m.cpu)
+  }, ${m.cores} cores, ${esc(m.os)}, Deno ${esc(m.deno)}, ${esc(m.date)}.</p>
+<div class="scroll"><table class="bench-table"><thead><tr><th>kernel</th><th>shape</th><th>dtype</th><th>bnlab</th><th>numpy</th><th>PyTorch</th><th>tfjs</th></tr></thead><tbody>
+${rows}
+</tbody></table></div></section>`;
+}
+
+const CSS = `
+:root { --ink: #1b1f24; --muted: #57606a; --rule: #d0d7de; --ok: #1a7f37; --off: #cf222e;
+  --code-bg: #f6f8fa; --other: #9a6700; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0 auto; max-width: 1280px; padding: 0 1rem 3rem; color: var(--ink);
+  font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
+header { border-bottom: 1px solid var(--rule); padding: 1rem 0; }
+h1 { font-size: 1.7rem; margin: .2rem 0 .6rem; line-height: 1.25; }
+h2 { font-size: 1.35rem; margin: 1.6rem 0 .5rem; }
+h3 { font-size: 1.1rem; }
+.counts { display: flex; flex-wrap: wrap; gap: .4rem .8rem; margin: .4rem 0; font-size: 1.05rem; }
+.counts span { padding: .15rem .6rem; border-radius: 1rem; border: 1px solid var(--rule); }
+.counts .ok { color: var(--ok); border-color: var(--ok); }
+.counts .off { color: var(--off); border-color: var(--off); }
+.counts .other { color: var(--other); border-color: var(--other); }
+.meta, .note, .none, figcaption, .machine, .absent { color: var(--muted); font-size: .9rem; }
+nav ol { columns: 2 16rem; margin: .5rem 0; padding-left: 1.4rem; }
+code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .85rem; }
+pre.source { max-height: 26rem; overflow: auto; }
+pre { background: var(--code-bg); border: 1px solid var(--rule); border-radius: 6px; padding: .6rem .8rem;
+  overflow-x: auto; margin: .4rem 0; }
+p code { background: var(--code-bg); padding: .05rem .25rem; border-radius: 4px; }
+.cell { margin: 1.2rem 0; }
+.cell.code { border-left: 3px solid var(--rule); padding-left: .8rem; }
+.cell.code.other-data { border-left-color: var(--other); }
+.cell-head { font-size: .8rem; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+.badge { color: var(--other); border: 1px solid var(--other); border-radius: 1rem; padding: 0 .5rem;
+  margin-left: .5rem; text-transform: none; letter-spacing: 0; }
+.outputs { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 1rem; }
+.outputs.wide { grid-template-columns: minmax(0, 1fr); }
+.output h3 { font-size: .85rem; margin: .4rem 0 .2rem; color: var(--muted); font-weight: 600; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-size: .85rem; width: 100%; }
+th, td { text-align: left; padding: .15rem .5rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
+td.num { text-align: right; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
+  white-space: nowrap; }
+td.how { white-space: nowrap; }
+tr.info td { color: var(--muted); }
+tr.info td.how { white-space: normal; }
+.mark { font-weight: 700; }
+.mark.ok { color: var(--ok); }
+.mark.off { color: var(--off); }
+.ratio { color: var(--muted); }
+figure.chart { margin: .4rem 0; }
+figure.chart svg { display: block; width: 100%; max-width: 860px; height: auto; }
+figure.chart svg text { font-family: "DejaVu Sans", Verdana, "Bitstream Vera Sans", sans-serif; }
+footer { margin-top: 2rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: .85rem; }
+@media (max-width: 820px) {
+  body { font-size: 15px; padding: 0 .6rem 2rem; }
+  .outputs { grid-template-columns: minmax(0, 1fr); }
+  h1 { font-size: 1.35rem; }
+  nav ol { columns: 1; }
+}
+@media print {
+  body { max-width: none; font-size: 10pt; padding: 0; }
+  nav, .meta { display: none; }
+  pre { white-space: pre-wrap; overflow-wrap: anywhere; border-color: #999; }
+  pre.source { max-height: none; overflow: visible; }
+  .scroll { overflow: visible; }
+  .cell, figure.chart, tr { break-inside: avoid; }
+  h2, h3 { break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+`;
+
+/**
+ * Renders the page.
+ *
+ * @param input the replay's report, the notebook, the benchmarks, the date
+ * @returns the HTML document
+ */
+export async function renderPage(input: PageInput): Promise<string> {
+  const { report, notebook } = input;
+  const matched = matchReplay(notebook, report.cells);
+  const { ok, off } = report;
+  const codes = notebook.cells.filter((c): c is CodeCell => c.cell_type === "code");
+  const otherData = codes.filter((c) => c.metadata.bnlab?.other_data).length;
+  const toc: string[] = [];
+  const sections: string[] = [];
+  for (const c of notebook.cells) {
+    if (c.cell_type === "markdown") {
+      for (const m of c.source.matchAll(/^#{2,3}\s+(.*)$/gm)) {
+        toc.push(`<li><a href="#${slug(m[1])}">${inline(m[1])}</a></li>`);
+      }
+      sections.push(
+        `<section class="cell markdown" id="c-${esc(c.id)}" data-cell="${esc(c.id)}">${
+          renderMarkdown(c.source)
+        }</section>`,
+      );
+      continue;
+    }
+    const k = codes.indexOf(c);
+    const meta = c.metadata.bnlab ?? {};
+    const other = meta.other_data
+      ? '<span class="badge">other data: CIFAR-10 in the notebook, the Fashion-MNIST sample here</span>'
+      : "";
+    sections.push(
+      `<section class="cell code${meta.other_data ? " other-data" : ""}" id="c-${
+        esc(c.id)
+      }" data-cell="${esc(c.id)}">
+<div class="cell-head">code cell ${k + 1} of ${codes.length}${other}</div>
+<pre class="source"><code>${esc(c.source.replace(/\n$/, ""))}</code></pre>
+<div class="outputs${meta.part === "charts" ? " wide" : ""}">
+<div class="output ours"><h3>bnlab (deno task notebook)</h3>
+${await oursBlock(c, matched.get(c.id))}
+</div>
+<div class="output theirs"><h3>The CS231n notebook printed</h3>
+${theirsBlock(c)}
+</div>
+</div>
+</section>`,
+    );
+  }
+  toc.push('<li><a href="#benchmarks">Benchmarks</a></li>');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Batch Normalization — the CS231n notebook replayed by bnlab</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header>
+<h1>Batch Normalization — the CS231n notebook, replayed by bnlab</h1>
+<p class="counts"><span class="ok" id="count-ok">${ok} numbers reproduced ✓</span><span class="off" id="count-off">${off} off ✗</span><span class="other" id="count-other">${otherData} cells on other data (CIFAR-10 in the notebook)</span></p>
+<p class="meta">Each ✓ is a number judged to hold, within the tolerance shown, on the numbers <code>deno task notebook${
+    input.quick ? " --quick" : ""
+  }</code> computed (${
+    input.quick ? "quick: training cells shortened" : "full training cells"
+  }); the code is the notebook's, <code>${NOTEBOOK_PATH}</code>, whose cells assert the same numbers (<code>deno task notebook:check</code>). Written ${
+    esc(input.date)
+  } with Deno ${esc(Deno.version.deno)}.</p>
+<nav><ol>${toc.join("")}</ol></nav>
+</header>
+<main>
+${sections.join("\n")}
+${benchSection(input.bench)}
+</main>
+<footer><p>bnlab — Batch Normalization from first principles, TypeScript on Deno. Page written by <code>deno task notebook --html</code>; one file, nothing fetched.</p></footer>
+</body>
+</html>
+`;
+}
+
+/** Options of {@linkcode writePage}. */
+export interface WritePageOptions {
+  /** Whether the replay ran with `--quick`. */
+  quick?: boolean;
+  /** The notebook (default {@linkcode NOTEBOOK_PATH} in this repository). */
+  notebook?: string | URL;
+  /** The benchmark comparison (default `bench/results/compare.json` in this repository). */
+  bench?: string | URL;
+  /** Where to write (default {@linkcode PAGE_PATH}). */
+  out?: string;
+}
+
+/**
+ * Renders the page and writes it atomically.
+ *
+ * @param report what `replay()` returned
+ * @param opts inputs and output
+ * @returns the path written
+ */
+export async function writePage(
+  report: NotebookReport,
+  opts: WritePageOptions = {},
+): Promise<string> {
+  const out = opts.out ?? PAGE_PATH;
+  const html = await renderPage({
+    report,
+    notebook: await readNotebook(opts.notebook ?? NOTEBOOK_URL),
+    bench: await readBenchCompare(opts.bench ?? BENCH_URL),
+    quick: opts.quick ?? false,
+    date: new Date().toISOString().slice(0, 10),
+  });
+  await Deno.mkdir(out.replace(/\/[^/]*$/, "") || ".", { recursive: true });
+  await atomicWrite(out, html);
+  return out;
+}

@@ -1,0 +1,245 @@
+/**
+ * `deno task notebook:check` runs the Jupyter notebook in a fresh kernel and
+ * compares it with its committed outputs. These claims hold its parts to
+ * what it promises — and the committed notebook to what the check needs —
+ * without starting a kernel (CI runs the check itself).
+ */
+import { describe, it } from "node:test";
+import {
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
+import {
+  codeCells,
+  compareOutputs,
+  joinCodeCells,
+  maskTimings,
+  type NbOutput,
+  NotebookError,
+  parseNotebook,
+  pngSize,
+  serializeNotebook,
+} from "../experiments/notebook/mod.ts";
+import { cellProblems, countChecks, replayJudgedCount } from "../scripts/notebook/judge.ts";
+import {
+  KernelSpecError,
+  parseMessage,
+  readKernelSpec,
+  signFrames,
+} from "../scripts/notebook/wire.ts";
+
+const NOTEBOOK = "notebooks/batch_normalization.ipynb";
+const text = await Deno.readTextFile(NOTEBOOK);
+const nb = parseNotebook(text, NOTEBOOK);
+
+/** A 1×1 PNG's first bytes, enough for its size (IHDR), as base64. */
+function pngOf(width: number, height: number): string {
+  const b = new Uint8Array(33);
+  b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  new DataView(b.buffer).setUint32(16, width);
+  new DataView(b.buffer).setUint32(20, height);
+  return btoa(String.fromCharCode(...b));
+}
+
+const stream = (t: string): NbOutput => ({ output_type: "stream", name: "stdout", text: t });
+const chart = (spec: unknown, png = pngOf(840, 1043)): NbOutput => ({
+  output_type: "display_data",
+  data: {
+    "text/plain": "[chart]",
+    "image/svg+xml": "<svg/>",
+    "image/png": png,
+    "application/vnd.vegalite.v5+json": spec,
+  },
+  metadata: {},
+});
+
+describe("The committed notebook (notebooks/batch_normalization.ipynb)", () => {
+  it("is in the canonical layout, every cell source ending in a newline (deno fmt --check needs it)", () => {
+    assertEquals(serializeNotebook(nb), text);
+    for (const c of nb.cells) assertMatch(c.source, /\n$/, `cell ${c.id}`);
+  });
+
+  it("holds outputs for every code cell, with no error, no ✗ and a tolerance on every ✓", () => {
+    for (const c of codeCells(nb)) assertEquals(cellProblems(c, c.outputs), [], `cell ${c.id}`);
+    assertEquals(codeCells(nb).map((c) => c.execution_count), codeCells(nb).map((_, i) => i + 1));
+  });
+
+  it("holds no colour codes in its outputs (the kernel runs with NO_COLOR=1)", () => {
+    assertEquals(text.includes("\\u001b["), false, "the committed outputs contain ANSI escapes");
+  });
+
+  it("shows as many ✓ as the replay judges numbers", async () => {
+    const checks = codeCells(nb).reduce((n, c) => n + countChecks(c.outputs), 0);
+    assertEquals(checks, await replayJudgedCount());
+    assertEquals(checks, 52);
+  });
+
+  it("names the project kernelspec, which runs Deno 2.9.6 through npx with NO_COLOR=1", async () => {
+    assertEquals((nb.metadata.kernelspec as { name: string }).name, "deno");
+    const spec = await readKernelSpec("notebooks/kernels/deno");
+    assertEquals(spec.argv.slice(0, 2), ["sh", "-c"]);
+    assertStringIncludes(spec.argv[2], "npx --yes deno@2.9.6 eval --no-config");
+    assertStringIncludes(spec.argv[2], 'exec "$deno" jupyter --kernel --conn "$0"');
+    assertEquals(spec.argv[3], "{connection_file}");
+    assertEquals(spec.env, { NO_COLOR: "1" });
+  });
+});
+
+describe("Reading and writing notebooks", () => {
+  it("writes back what it reads, byte for byte", () => {
+    assertEquals(serializeNotebook(parseNotebook(serializeNotebook(nb), "x")), text);
+  });
+
+  it("refuses a duplicate cell id and an unknown cell type, naming the cell", () => {
+    const raw = JSON.parse(text);
+    raw.cells[1].id = raw.cells[0].id;
+    assertThrows(
+      () => parseNotebook(JSON.stringify(raw), "x.ipynb"),
+      NotebookError,
+      'x.ipynb: cell 1: "id" must be a unique',
+    );
+    raw.cells[1].id = "fresh";
+    raw.cells[1].cell_type = "raw";
+    assertThrows(
+      () => parseNotebook(JSON.stringify(raw), "x.ipynb"),
+      NotebookError,
+      'cell_type must be "markdown" or "code" but got "raw"',
+    );
+    assertThrows(() => parseNotebook("{", "x.ipynb"), NotebookError, "x.ipynb is not JSON");
+  });
+
+  it("joins the code cells into one module, relative imports made absolute, each line traced to its cell", () => {
+    const url = new URL(`file:///repo/${NOTEBOOK}`);
+    const { code, origins } = joinCodeCells(nb, url);
+    assertStringIncludes(code, 'from "file:///repo/mod.ts"');
+    assertStringIncludes(code, 'from "file:///repo/experiments/notebook/charts.ts"');
+    assertStringIncludes(code, 'from "@std/assert"');
+    const lines = code.split("\n");
+    const k = lines.findIndex((l) => l.startsWith("random.seed(231)"));
+    assertEquals(origins[k], { cell: 2, line: 5 }); // forward-train: after 4 comment lines
+    assertEquals(origins.length, lines.length - 1);
+  });
+});
+
+describe("Comparing fresh outputs with the committed ones", () => {
+  it("masks timings only: a number before ms, µs or s, and the speedup figure", () => {
+    assertEquals(
+      maskTimings("took 12.5 ms, then 3 s and 85 µs"),
+      "took <t> ms, then <t> s and <t> µs",
+    );
+    assertEquals(
+      maskTimings("speedup: 2.11x (the notebook timed one call: 1.20x)"),
+      "speedup: <t>x (the notebook timed one call: 1.20x)",
+    );
+    for (const kept of ["(Iteration 1 / 200) loss: 2.338074", "10 epochs", "5 scales", "1e-8"]) {
+      assertEquals(maskTimings(kept), kept);
+    }
+  });
+
+  it("accepts outputs that differ in timings and finds a changed digit, naming the line", () => {
+    const a = [stream("dx error  1.70e-9\nspeedup: 2.11x\n")];
+    assertEquals(compareOutputs(a, [stream("dx error  1.70e-9\nspeedup: 1.87x\n")]), []);
+    const d = compareOutputs(a, [stream("dx error  1.71e-9\nspeedup: 2.11x\n")]);
+    assertEquals(d, [
+      'output 0 (stdout): line 1: committed "dx error  1.70e-9" vs fresh "dx error  1.71e-9"',
+    ]);
+  });
+
+  it("compares a chart's Vega-Lite spec in full and its PNG by size", () => {
+    const spec = { mark: "point", data: { values: [{ x: 1, y: 0.5 }] } };
+    assertEquals(compareOutputs([chart(spec)], [chart(structuredClone(spec))]), []);
+    const moved = { mark: "point", data: { values: [{ x: 1, y: 0.51 }] } };
+    assertEquals(compareOutputs([chart(spec)], [chart(moved)]).length, 1);
+    assertStringIncludes(
+      compareOutputs([chart(spec)], [chart(spec, pngOf(840, 900))])[0],
+      "committed 840×1043 vs fresh 840×900",
+    );
+    assertEquals(pngSize(pngOf(3, 4)), { width: 3, height: 4 });
+    assertEquals(pngSize(btoa("not a png at all, really")), null);
+  });
+
+  it("reports a missing or extra output by kind", () => {
+    assertEquals(compareOutputs([stream("a\n"), chart({})], [stream("a\n")]), [
+      "2 outputs committed (stream, display_data) but 1 fresh (stream)",
+    ]);
+  });
+});
+
+describe("Judging a freshly run cell", () => {
+  const cell = codeCells(nb).find((c) => c.metadata.bnlab?.part === "charts")!;
+  const plain = codeCells(nb)[0];
+
+  it("fails a cell without output, with an error, with a ✗ or with a ✓ that names no tolerance", () => {
+    assertEquals(cellProblems(plain, []), ["no output"]);
+    assertEquals(
+      cellProblems(plain, [{
+        output_type: "error",
+        ename: "AssertionError",
+        evalue: "off",
+        traceback: [],
+      }]),
+      [
+        "error: AssertionError: off",
+      ],
+    );
+    assertEquals(cellProblems(plain, [stream("  means[0]  ✗ |Δ| ≤ 1e-8\n")]), [
+      "a ✗: means[0]  ✗ |Δ| ≤ 1e-8",
+    ]);
+    assertEquals(cellProblems(plain, [stream("  means[0]  ✓\n")]), [
+      "a ✓ without its tolerance: means[0]  ✓",
+    ]);
+    assertEquals(cellProblems(plain, [stream("  means[0]  ✓ |Δ| ≤ 1e-8\n")]), []);
+    assertEquals(countChecks([stream("✓ < 1e-8\n✓ < 1e-4\n")]), 2);
+  });
+
+  it("fails a chart cell whose chart lacks its PNG, or that displayed none", () => {
+    const noPng = chart({});
+    if (noPng.output_type === "display_data") delete noPng.data["image/png"];
+    assertEquals(cellProblems(cell, [noPng]), ["a chart without image/png"]);
+    assertEquals(cellProblems(cell, [stream("holds: …\n")]), [
+      "a chart cell that displayed no chart",
+    ]);
+  });
+});
+
+describe("The Jupyter wire protocol", () => {
+  it("signs the four frames with HMAC-SHA256 and rejects a message signed with another key", () => {
+    const frames = [
+      '{"msg_id":"1","msg_type":"status"}',
+      '{"msg_id":"0"}',
+      "{}",
+      '{"execution_state":"idle"}',
+    ];
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const parts = ["<IDS|MSG>", signFrames("k1", frames), ...frames].map(enc);
+    assertEquals(parseMessage("k1", parts).content, { execution_state: "idle" });
+    assertEquals(parseMessage("k1", parts).parent_header.msg_id, "0");
+    assertThrows(() => parseMessage("k2", parts), Error, "HMAC signature does not match");
+    assertNotEquals(signFrames("k1", frames), signFrames("k1", [...frames].reverse()));
+    assertThrows(
+      () => parseMessage("k1", parts.slice(0, 3)),
+      Error,
+      'expected "<IDS|MSG>" and 5 frames',
+    );
+  });
+
+  it("refuses a kernelspec that does not pass the connection file, naming the file", async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/kernel.json`,
+        JSON.stringify({ argv: ["deno"], display_name: "x", language: "ts" }),
+      );
+      const e = await assertRejects(() => readKernelSpec(dir), KernelSpecError);
+      assertStringIncludes(e.message, `${dir}/kernel.json: "argv" must pass {connection_file}`);
+      await Deno.writeTextFile(`${dir}/kernel.json`, "not json");
+      await assertRejects(() => readKernelSpec(dir), KernelSpecError, "cannot read");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});
