@@ -25,7 +25,7 @@ import {
   processIo,
   runCli,
 } from "./_cli.ts";
-import { writeChart } from "./_chart.ts";
+import { warmCharts, writeChart } from "./_chart.ts";
 import { environmentFacts } from "./_env.ts";
 import { createProgress, type Progress } from "./_progress.ts";
 import { type PointRows, Results, type ResultsSpec } from "./_results.ts";
@@ -207,6 +207,7 @@ async function withStore<P>(name: string, plan: Plan<P>, store: StoreSpec<P>, io
     const missing = plan.points.filter((p) => !results.has(p));
     const todo = plan.limit === undefined ? missing : missing.slice(0, plan.limit);
     if (todo.length > 0) {
+      if (store.charts.length > 0) warmCharts();
       const touch = () => out.touch(results.complete);
       const run = execution(name, plan, todo, results, done, io, touch);
       try {

@@ -82,7 +82,7 @@ export function prepareRun(config: RunConfig, data: SmallData, rng: RandomState)
       const t0 = performance.now();
       solver.train();
       const seconds = (performance.now() - t0) / 1000;
-      return {
+      const history = {
         lossHistory: [...solver.lossHistory],
         trainAccHistory: [...solver.trainAccHistory],
         valAccHistory: [...solver.valAccHistory],
@@ -90,6 +90,10 @@ export function prepareRun(config: RunConfig, data: SmallData, rng: RandomState)
         log,
         seconds,
       };
+      // The run's memory goes back now, not whenever the collector gets to it.
+      solver.dispose();
+      model.dispose();
+      return history;
     },
   };
 }
