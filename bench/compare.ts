@@ -490,9 +490,22 @@ async function sweepSection(): Promise<void> {
 // ── run and record ───────────────────────────────────────────────────────
 
 async function machine() {
+  // Deno reads /proc only with --allow-all; grep may read it.
   let cpu = "unknown";
   try {
-    cpu = /model name\s*:\s*(.*)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ?? cpu;
+    const out = await new Deno.Command("grep", {
+      args: ["-m1", "-E", "^(model name|flags)", "/proc/cpuinfo"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const line = new TextDecoder().decode(out.stdout);
+    cpu = /model name\s*:\s*(.*)/.exec(line)?.[1]?.trim() ?? cpu;
+    const flags = await new Deno.Command("grep", {
+      args: ["-m1", "-o", "-w", "avx512f", "/proc/cpuinfo"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (new TextDecoder().decode(flags.stdout).includes("avx512f")) cpu += " (AVX-512)";
   } catch { /* not Linux */ }
   return {
     cpu,
