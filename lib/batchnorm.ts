@@ -25,7 +25,15 @@
  */
 
 import { checkOptionKeys, checkWritable, describeValue, ShapeError, ValueError } from "./errors.ts";
-import { allocate, copyOf, type DType, dtypeOf, type FloatArray, Scratch } from "./kernels/mod.ts";
+import {
+  allocate,
+  copyOf,
+  type DType,
+  dtypeOf,
+  type FloatArray,
+  type Kernels,
+  Scratch,
+} from "./kernels/mod.ts";
 import { checkCache, checkDoutShape, type ForwardOptions, outputOption } from "./layers.ts";
 import { checkSameDType, checkTensor, fmtShape, type Tensor } from "./tensor.ts";
 
@@ -398,41 +406,24 @@ export function batchnormBackward(
   cache: BatchnormCache,
   options?: BackwardOptions,
 ): NormGradients {
-  const fn = "batchnormBackward";
-  const [n, d] = checkBackward(fn, dout, cache);
-  const dt = dtypeOf(cache.x.data);
-  const into = backwardOutputs(fn, options, n, d, cache.x.data);
-  const s = new Scratch();
-  try {
-    const dx = s.output(dt, n * d, into.dx), dgamma = s.output(dt, d, into.dgamma);
-    const dbeta = s.output(dt, d, into.dbeta);
-    s.k.bnBackwardGraph(
-      n,
-      d,
-      s.input(dout.data),
-      s.input(cache.x.data),
-      s.input(cache.meanHi),
-      s.input(cache.meanLo),
-      s.input(cache.ivar),
+  return backwardPass("batchnormBackward", dout, cache, options, (s, k, o) =>
+    k.bnBackwardGraph(
+      o.n,
+      o.d,
+      o.dout,
+      o.x,
+      o.hi,
+      o.lo,
+      o.ivar,
       s.input(cache.variance),
-      s.input(cache.gamma.data),
+      o.gamma,
       cache.eps,
-      cache.mode === "train",
-      dx,
-      dgamma,
-      dbeta,
-      s.temp(dt, 3 * d),
-    );
-    return normGradients(
-      s.result(dx, into.dx),
-      s.result(dgamma, into.dgamma),
-      s.result(dbeta, into.dbeta),
-      n,
-      d,
-    );
-  } finally {
-    s.end();
-  }
+      o.train,
+      o.dx,
+      o.dgamma,
+      o.dbeta,
+      s.temp(o.dtype, 3 * o.d),
+    ));
 }
 
 /**
@@ -460,30 +451,72 @@ export function batchnormBackwardAlt(
   cache: BatchnormCache,
   options?: BackwardOptions,
 ): NormGradients {
-  const fn = "batchnormBackwardAlt";
+  return backwardPass("batchnormBackwardAlt", dout, cache, options, (s, k, o) =>
+    k.bnBackwardAlt(
+      o.n,
+      o.d,
+      o.dout,
+      o.x,
+      o.hi,
+      o.lo,
+      o.ivar,
+      o.gamma,
+      null,
+      o.train,
+      o.dx,
+      o.dgamma,
+      o.dbeta,
+      s.temp(o.dtype, o.d),
+    ));
+}
+
+/** The arrays both backward passes hand their kernel, staged for it. */
+interface BackwardArrays {
+  readonly n: number;
+  readonly d: number;
+  readonly dtype: DType;
+  readonly train: boolean;
+  readonly dout: FloatArray;
+  readonly x: FloatArray;
+  readonly hi: FloatArray;
+  readonly lo: FloatArray;
+  readonly ivar: FloatArray;
+  readonly gamma: FloatArray;
+  readonly dx: FloatArray;
+  readonly dgamma: FloatArray;
+  readonly dbeta: FloatArray;
+}
+
+/** The edge of both backward passes: checks, staging and the results; `kernel` does the math. */
+function backwardPass(
+  fn: string,
+  dout: Tensor,
+  cache: BatchnormCache,
+  options: BackwardOptions | undefined,
+  kernel: (s: Scratch, k: Kernels, arrays: BackwardArrays) => void,
+): NormGradients {
   const [n, d] = checkBackward(fn, dout, cache);
-  const dt = dtypeOf(cache.x.data);
+  const dtype = dtypeOf(cache.x.data);
   const into = backwardOutputs(fn, options, n, d, cache.x.data);
   const s = new Scratch();
   try {
-    const dx = s.output(dt, n * d, into.dx), dgamma = s.output(dt, d, into.dgamma);
-    const dbeta = s.output(dt, d, into.dbeta);
-    s.k.bnBackwardAlt(
+    const dx = s.output(dtype, n * d, into.dx), dgamma = s.output(dtype, d, into.dgamma);
+    const dbeta = s.output(dtype, d, into.dbeta);
+    kernel(s, s.k, {
       n,
       d,
-      s.input(dout.data),
-      s.input(cache.x.data),
-      s.input(cache.meanHi),
-      s.input(cache.meanLo),
-      s.input(cache.ivar),
-      s.input(cache.gamma.data),
-      null,
-      cache.mode === "train",
+      dtype,
+      train: cache.mode === "train",
+      dout: s.input(dout.data),
+      x: s.input(cache.x.data),
+      hi: s.input(cache.meanHi),
+      lo: s.input(cache.meanLo),
+      ivar: s.input(cache.ivar),
+      gamma: s.input(cache.gamma.data),
       dx,
       dgamma,
       dbeta,
-      s.temp(dt, d),
-    );
+    });
     return normGradients(
       s.result(dx, into.dx),
       s.result(dgamma, into.dgamma),

@@ -38,13 +38,12 @@ import {
 import {
   activeKernels,
   allocate,
-  allocateResident,
   checkAllocation,
   copyOf,
   DTYPE_BYTES,
   isResident,
   type Kernels,
-  release,
+  ResidentPool,
 } from "./kernels/mod.ts";
 import { checkLabels, type Labels, softmaxKernel } from "./layers.ts";
 import type { LayernormParam } from "./layernorm.ts";
@@ -317,11 +316,6 @@ interface LayerArrays {
   readonly beta?: FloatArray;
 }
 
-/** Frees a collected net's WebAssembly memory. */
-const reclaim = new FinalizationRegistry<FloatArray[]>((arrays) => {
-  for (const a of arrays) release(a);
-});
-
 function isPositiveInt(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v > 0;
 }
@@ -384,8 +378,8 @@ export class FullyConnectedNet {
   readonly #shapes: Map<string, readonly number[]>;
   readonly #layers: readonly Layer[];
   readonly #block: Block;
-  /** Every resident array this net allocated, freed when the net is collected. */
-  readonly #owned: FloatArray[] = [];
+  /** Every resident array this net allocated, freed by dispose() or when the net is collected. */
+  readonly #memory = new ResidentPool(this, "FullyConnectedNet");
   /** Resident copies of the parameters (read by the kernels) and the gradients, by layer. */
   readonly #mirrors: LayerArrays[] = [];
   readonly #grads: LayerArrays[] = [];
@@ -571,7 +565,6 @@ export class FullyConnectedNet {
         this.#staged.push({ mean: this.#resident(d), variance: this.#resident(d) });
       }
     }
-    reclaim.register(this, this.#owned, this);
     this.normParams = normalization === null
       ? []
       : hiddenDims.map(() => (normalization === "batchnorm" ? { mode: "train" as const } : {}));
@@ -591,9 +584,7 @@ export class FullyConnectedNet {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    reclaim.unregister(this);
-    for (const a of this.#owned) release(a);
-    this.#owned.length = 0;
+    this.#memory.free();
     this.#workspaces.clear();
   }
 
@@ -767,9 +758,7 @@ export class FullyConnectedNet {
   }
 
   #resident(length: number): FloatArray {
-    const a = allocateResident(this.dtype, length, "FullyConnectedNet");
-    this.#owned.push(a);
-    return a;
+    return this.#memory.alloc(this.dtype, length);
   }
 
   /** The buffers for batch size n, made on first use. */

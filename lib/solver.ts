@@ -27,7 +27,6 @@ import {
 import {
   activeKernels,
   allocateInt32,
-  allocateResident,
   checkAllocation,
   copyOf,
   DTYPE_BYTES,
@@ -35,7 +34,7 @@ import {
   type FloatArray,
   isResident,
   type Kernels,
-  release,
+  ResidentPool,
 } from "./kernels/mod.ts";
 import { labelArray } from "./layers.ts";
 import {
@@ -293,11 +292,6 @@ interface ParamUpdate {
   t: number;
 }
 
-/** Frees a collected solver's WebAssembly memory. */
-const reclaim = new FinalizationRegistry<FloatArray[]>((arrays) => {
-  for (const a of arrays) release(a);
-});
-
 /**
  * Trains a model by minibatch gradient descent, as the notebook's `Solver`.
  *
@@ -391,8 +385,8 @@ export class Solver {
   readonly #updates = new Map<string, ParamUpdate>();
   /** … or the config a rule function returned last. */
   readonly #configs: Record<string, OptimConfig> = {};
-  /** Resident arrays this solver allocated, freed when it is collected. */
-  readonly #owned: FloatArray[] = [];
+  /** Resident arrays this solver allocated, freed by dispose() or when it is collected. */
+  readonly #memory = new ResidentPool(this, "Solver");
   /** Buffers for accuracy subsamples, by split. */
   readonly #samples = new Map<Tensor, { idx: Int32Array; X: FloatArray; y: Int32Array }>();
   #trained = false;
@@ -530,7 +524,6 @@ export class Solver {
     this.#log = log;
     this.#onProgress = options.onProgress;
     for (const name of Object.keys(model.params)) this.#configs[name] = { ...optimConfig };
-    reclaim.register(this, this.#owned, this);
   }
 
   /**
@@ -709,9 +702,7 @@ export class Solver {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    reclaim.unregister(this);
-    for (const a of this.#owned) release(a);
-    this.#owned.length = 0;
+    this.#memory.free();
     this.#updates.clear();
     this.#batch = null;
   }
@@ -730,9 +721,7 @@ export class Solver {
 
   /** A resident array this solver owns for its life. */
   #resident(dtype: "float32" | "float64", length: number): FloatArray {
-    const a = allocateResident(dtype, length, "Solver");
-    this.#owned.push(a);
-    return a;
+    return this.#memory.alloc(dtype, length);
   }
 
   /** Updates parameter `name` in place (built-in rule) or through the rule function. */

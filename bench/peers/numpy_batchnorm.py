@@ -9,8 +9,11 @@ command line, inputs drawn as the notebook's (x = 5 randn + 12) and cast to
 the dtype. A benchmark peer only: bnlab never needs python at run time.
 """
 import json
+import os
 import sys
-import timeit
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import median_ns  # noqa: E402
 
 import numpy as np
 
@@ -51,14 +54,6 @@ def backward_alt(dout, cache):
     dgamma = (dout * xhat).sum(axis=0)
     dx = (gamma * ivar / n) * (n * dout - dbeta - xhat * dgamma)
     return dx, dgamma, dbeta
-
-
-def median_ns(fn, reps=25):
-    number = 1
-    while timeit.timeit(fn, number=number) < 0.02:
-        number *= 2
-    times = timeit.repeat(fn, number=number, repeat=reps)
-    return sorted(times)[len(times) // 2] / number * 1e9
 
 
 def main():

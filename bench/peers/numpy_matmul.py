@@ -8,18 +8,13 @@ With X (N, D), W (D, M) and dY (N, M) as in an affine layer: `X @ W`
 medians in nanoseconds. A benchmark peer only.
 """
 import json
+import os
 import sys
-import timeit
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import median_ns  # noqa: E402
 
 import numpy as np
-
-
-def median_ns(fn, reps=25):
-    number = 1
-    while timeit.timeit(fn, number=number) < 0.02:
-        number *= 2
-    times = timeit.repeat(fn, number=number, repeat=reps)
-    return sorted(times)[len(times) // 2] / number * 1e9
 
 
 def main():

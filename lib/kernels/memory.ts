@@ -341,3 +341,47 @@ export function memoryStats(): { byteLength: number; bytesInUse: number } {
     ? { byteLength: 0, bytesInUse: 0 }
     : { byteLength: wasmHeap.byteLength, bytesInUse: wasmHeap.bytesInUse };
 }
+
+/** Frees the blocks of owners the collector took without their `free()`. */
+const collected = new FinalizationRegistry<FloatArray[]>((arrays) => {
+  for (const a of arrays) release(a);
+});
+
+/**
+ * The resident arrays one owner (a net, a solver) allocates for its life: all
+ * freed by {@linkcode ResidentPool.free}, or when the owner is collected.
+ */
+export class ResidentPool {
+  readonly #arrays: FloatArray[] = [];
+  readonly #fn: string;
+
+  /**
+   * A pool tied to `owner`'s life.
+   *
+   * @param owner the object whose arrays these are
+   * @param fn the public name the allocations are made for (named when a size is refused)
+   */
+  constructor(owner: object, fn: string) {
+    this.#fn = fn;
+    collected.register(owner, this.#arrays, this);
+  }
+
+  /**
+   * A zero-filled resident array that lives as long as the pool.
+   *
+   * @param dtype storage
+   * @param length elements
+   */
+  alloc(dtype: DType, length: number): FloatArray {
+    const a = allocateResident(dtype, length, this.#fn);
+    this.#arrays.push(a);
+    return a;
+  }
+
+  /** Frees every array now; the arrays must not be used afterwards. */
+  free(): void {
+    collected.unregister(this);
+    for (const a of this.#arrays) release(a);
+    this.#arrays.length = 0;
+  }
+}
