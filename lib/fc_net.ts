@@ -43,7 +43,9 @@ import {
   DTYPE_BYTES,
   isResident,
   type Kernels,
+  referenceKernels,
   ResidentPool,
+  wasmKernels,
 } from "./kernels/mod.ts";
 import { checkLabels, type Labels, softmaxKernel } from "./layers.ts";
 import type { LayernormParam } from "./layernorm.ts";
@@ -771,15 +773,18 @@ export class FullyConnectedNet {
       DTYPE_BYTES[this.dtype],
       `a batch of ${n}`,
     );
-    const k = activeKernels();
+    // Sized for every backend: the workspace outlives a switch of useKernelBackend.
     let pack = 0;
-    for (const { din, dout } of this.#layers) {
-      pack = Math.max(
-        pack,
-        k.packLength(din, dout),
-        k.packLength(n, dout),
-        k.packLength(dout, din),
-      );
+    for (const k of [referenceKernels, wasmKernels]) {
+      for (const { din, dout } of this.#layers) {
+        if (k === null) continue;
+        pack = Math.max(
+          pack,
+          k.packLength(din, dout),
+          k.packLength(n, dout),
+          k.packLength(dout, din),
+        );
+      }
     }
     ws = {
       n,

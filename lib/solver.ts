@@ -285,9 +285,9 @@ interface ParamUpdate {
   readonly s1: FloatArray | null;
   /** v (Adam). */
   readonly s2: FloatArray | null;
-  /** Resident copies of the parameter and its gradient, for the WebAssembly Adam. */
-  readonly wr: FloatArray | null;
-  readonly gr: FloatArray | null;
+  /** Resident copies of the parameter and its gradient, for the WebAssembly Adam (made when needed). */
+  wr: FloatArray | null;
+  gr: FloatArray | null;
   /** Updates done. */
   t: number;
 }
@@ -743,7 +743,7 @@ export class Solver {
     }
     let u = this.#updates.get(name);
     if (u === undefined || (u.s1 !== null && u.s1.length !== w.data.length)) {
-      u = this.#newUpdate(k, name, w);
+      u = this.#newUpdate(name, w);
       this.#updates.set(name, u);
     }
     const h = u.hyper, wd = w.data, g = dw.data;
@@ -757,9 +757,12 @@ export class Solver {
       case "adam": {
         u.t++;
         const c1 = 1 - h.beta1 ** u.t, c2 = 1 - h.beta2 ** u.t;
-        // The kernel reads resident arrays: stage w and dw unless they already are.
-        const wk = u.wr === null || isResident(wd) ? wd : u.wr;
-        const gk = u.gr === null || isResident(g) ? g : u.gr;
+        // The WebAssembly kernel reads resident arrays: stage w and dw unless they already are.
+        const staged = k.backend !== "typescript";
+        if (staged && !isResident(wd)) u.wr ??= this.#resident(dtypeOf(wd), wd.length);
+        if (staged && !isResident(g)) u.gr ??= this.#resident(dtypeOf(wd), wd.length);
+        const wk = !staged || isResident(wd) ? wd : u.wr!;
+        const gk = !staged || isResident(g) ? g : u.gr!;
         if (wk !== wd) wk.set(wd);
         if (gk !== g) gk.set(g);
         k.adam(
@@ -781,18 +784,17 @@ export class Solver {
   }
 
   /** The state of a built-in update for parameter `name`, made on its first step. */
-  #newUpdate(k: Kernels, name: string, w: Tensor): ParamUpdate {
+  #newUpdate(name: string, w: Tensor): ParamUpdate {
     const rule = this.#builtIn!;
     const dt = dtypeOf(w.data), len = w.data.length;
-    const resident = k.backend !== "typescript";
     const state = (on: boolean) => (on ? this.#resident(dt, len) : null);
     return {
       rule,
       hyper: resolveHyper("Solver", rule, this.#configs[name]) as Record<string, number>,
       s1: state(rule !== "sgd"),
       s2: state(rule === "adam"),
-      wr: state(rule === "adam" && resident),
-      gr: state(rule === "adam" && resident),
+      wr: null,
+      gr: null,
       t: 0,
     };
   }

@@ -21,7 +21,7 @@ import {
   assertLess,
   assertThrows,
 } from "@std/assert";
-import { allocationCount, growMemory, memoryStats } from "../lib/kernels/mod.ts";
+import { allocationCount, growMemory, memoryStats, useKernelBackend } from "../lib/kernels/mod.ts";
 import {
   affineForward,
   BnlabError,
@@ -690,5 +690,38 @@ describe("Solver and net: dispose frees their WebAssembly memory at once", () =>
     assertThrows(() => solver.step(), BnlabError, "Solver.step: the solver was disposed");
     assertEquals(solver.lossHistory.length, 5);
     assertEquals(Object.keys(model.params).length, 6);
+  });
+});
+
+describe("Solver and net across a switch of kernel backend", () => {
+  it("train on with the WebAssembly kernels after starting on the TypeScript ones, and the other way", () => {
+    for (const [first, second] of [["typescript", "wasm"], ["wasm", "typescript"]] as const) {
+      const rng = new RandomState(21);
+      const X = new RandomState(22).randn(30, 12),
+        y = new RandomState(23).randint(3, undefined, [30]);
+      const model = new FullyConnectedNet([20, 20], {
+        inputDim: 12,
+        numClasses: 3,
+        normalization: "batchnorm",
+        dtype: "float64",
+        rng,
+      });
+      const solver = new Solver(model, { X_train: X, y_train: y, X_val: X, y_val: y }, {
+        updateRule: "adam",
+        batchSize: 6,
+        verbose: false,
+        rng,
+      });
+      const before = useKernelBackend(first);
+      try {
+        for (let i = 0; i < 3; i++) solver.step();
+        useKernelBackend(second);
+        for (let i = 0; i < 3; i++) solver.step();
+        assert(solver.lossHistory.every(Number.isFinite), `${first} → ${second}`);
+        assertEquals(model.loss(X).shape, [30, 3]);
+      } finally {
+        useKernelBackend(before === "typescript" ? "typescript" : "wasm");
+      }
+    }
   });
 });

@@ -86,6 +86,10 @@ function make(backend: KernelBackend, ex: Exports): Kernels {
     },
     matmul(m, n, k, a, rsa, csa, b, rsb, csb, c, bias, relu, pack) {
       if (m === 0 || n === 0) return;
+      // packB writes k · ⌈n/8⌉ · 8 elements: a shorter scratch would overwrite its neighbours.
+      if (pack.length < this.packLength(k, n)) {
+        throw new Error("bnlab internal error: the matrix product's packing scratch is too short");
+      }
       pick(a, "packB")(k, n, ptr(b), rsb, csb, ptr(pack));
       pick(a, "gemm")(m, n, k, ptr(a), rsa, csa, ptr(pack), ptr(c), n, opt(bias), relu ? 1 : 0);
     },
