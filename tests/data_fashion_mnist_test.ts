@@ -17,6 +17,7 @@ import {
   describeData,
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_DEBIAN_DIR,
+  FASHION_MNIST_FILES,
   FASHION_MNIST_SAMPLE_DIR,
   getFashionMnistData,
   loadFashionMnist,
@@ -532,6 +533,21 @@ describe("files that cannot be read are named errors, never raw Deno errors", ()
       `loadFashionMnist: ${dir}/train-images-idx3-ubyte.gz: Deno's permissions do not allow ` +
         `reading it (NotCapable); run with --allow-read or --allow-read=${dir}`,
     );
+  });
+
+  it("loadSample without --allow-read is a PermissionError naming loadSample, the function called", async () => {
+    const { report } = await runLoaderChild("sample", "", { allowRead: false });
+    const file = decodeURIComponent(
+      new URL(FASHION_MNIST_FILES.trainImages, FASHION_MNIST_SAMPLE_DIR).pathname,
+    );
+    assertEquals([report.name, report.file], ["PermissionError", file], report.message);
+    assertStringIncludes(
+      report.message!,
+      `loadSample: ${file}: Deno's permissions do not allow reading it (NotCapable); ` +
+        "run with --allow-read",
+    );
+    const e = await assertRejects(() => loadSample({ numTest: 1001 }), ValueError);
+    assertStringIncludes(e.message, "loadSample: ");
   });
 
   it("is a BnlabError subclass, with no byte offset", () => {

@@ -10,10 +10,16 @@
  * is gone is taken over, with a message naming it; a lock held by a running
  * process refuses the newcomer, naming the holder.
  *
+ * The lock file is opened never through a link (see `_files.ts`): a link, a
+ * FIFO or a folder named `run.lock` is refused, naming it, and a lock file
+ * swapped for a link between the check and the open is caught (the opened
+ * file must be the one `lstat` saw) before anything is written.
+ *
  * @module
  */
 
 import { UsageError } from "./_cli.ts";
+import { isStillAt, openRegularFile } from "./_files.ts";
 
 /** Name of the lock file in an output folder. */
 export const LOCK_FILE = "run.lock";
@@ -110,12 +116,13 @@ export interface LockOptions {
  * @param dir the folder (it must exist)
  * @param o the command, the folder's name in messages and where notices go
  * @returns the held lock; `release()` it when done
- * @throws {UsageError} when a running process holds it
+ * @throws {UsageError} when a running process holds it, or `run.lock` is a
+ *   symbolic link or no regular file
  */
 export async function acquireLock(dir: string, o: LockOptions): Promise<Lock> {
   const path = `${dir}/${LOCK_FILE}`;
   for (let attempt = 0; attempt < 10; attempt++) {
-    const file = await Deno.open(path, { read: true, write: true, create: true });
+    const file = await openRegularFile(path);
     let held = false;
     try {
       if (!(await file.tryLock(true))) {
@@ -131,9 +138,9 @@ export async function acquireLock(dir: string, o: LockOptions): Promise<Lock> {
         );
       }
       // Locked — but the holder before us may have deleted the file between our
-      // open and our lock: then the lock is on a file no longer at `path`.
-      const here = await Deno.stat(path).catch(() => null);
-      if (here === null || here.ino !== (await file.stat()).ino) continue;
+      // open and our lock (or someone replaced it): then the lock is on a file no
+      // longer at `path`, and the next attempt looks again.
+      if (!(await isStillAt(path, file))) continue;
       held = true;
       const stale = parseHolder(await readAll(file));
       if (stale) {

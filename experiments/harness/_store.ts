@@ -1,8 +1,8 @@
 /**
  * Where finished work is kept: an output folder holding `run.json` (the
  * options the results were made with), CSV tables that grow one finished run
- * at a time (each write atomic: temporary file, then rename) and, while a
- * process works in it, the lock `run.lock`.
+ * at a time (each write atomic: temporary file, then rename, never through a
+ * link — see `_files.ts`) and, while a process works in it, the lock `run.lock`.
  *
  * The promises, and how they are kept:
  * - **Never mixed across options.** `run.json` is written before the first
@@ -23,27 +23,9 @@
 import { parse, stringify } from "@std/csv";
 import { UsageError } from "./_cli.ts";
 import { acquireLock, type Lock } from "./_lock.ts";
+import { atomicWrite, lstatForWrite, osReason } from "./_files.ts";
 
-/**
- * Writes a file atomically: the bytes go to a temporary file beside the target,
- * which is then renamed over it, so a reader never sees half a file.
- *
- * @param path the target file
- * @param bytes its new content (a string is written as UTF-8)
- */
-export async function atomicWrite(path: string, bytes: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
-  await Deno.writeFile(tmp, data);
-  await Deno.rename(tmp, path);
-}
-
-/** The operating system's words for a file-system error, without the call: `Not a directory`. */
-export function osReason(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  const cut = m.indexOf(" (os error");
-  return cut === -1 ? m : m.slice(0, cut);
-}
+export { atomicWrite, osReason };
 
 /** Type of a CSV column: how a cell is written and read back. */
 export type ColumnType = "number" | "int" | "string" | "boolean";
@@ -466,7 +448,9 @@ export async function readRecord(path: string): Promise<RunRecord | null | { bro
 /**
  * Opens (creating it if needed) and locks an output folder for a script.
  *
- * In order: the folder is made (or found to be one), locked, its `run.json`
+ * In order: the folder is made (or found to be one), locked, this script's
+ * files in it checked to be regular files or absent (a symbolic link, even
+ * dangling, a FIFO or a folder there is refused, naming it), its `run.json`
  * read and compared; with `fresh` this script's files are then deleted —
  * never the folder, never another's files, never under a live lock.
  *
@@ -485,7 +469,8 @@ export async function readRecord(path: string): Promise<RunRecord | null | { bro
  * @param opts script name, options and files
  * @returns the opened folder; call `close()` when done
  * @throws {UsageError} in the refused cases above, when another process holds
- *   the folder, or when it cannot be made or written
+ *   the folder, when one of the script's files in it is a link or no regular
+ *   file, or when it cannot be made or written
  */
 export async function openOutDir(dir: string, opts: OpenOptions): Promise<OutDir> {
   await prepareDir(dir);
@@ -510,6 +495,12 @@ export async function openOutDir(dir: string, opts: OpenOptions): Promise<OutDir
 
 async function openLocked(dir: string, opts: OpenOptions, lock: Lock): Promise<OutDir> {
   const recordPath = `${dir}/run.json`;
+  // Every entry this script reads, deletes or replaces must be a regular file or
+  // absent: a planted link is refused before anything is read or deleted (each
+  // write checks again, see atomicWrite).
+  for (const f of ["run.json", ...opts.results, ...opts.outputs]) {
+    await lstatForWrite(`${dir}/${f}`);
+  }
   const found = await readRecord(recordPath);
   let existing = found !== null && "broken" in found ? null : found;
   if (found !== null && "broken" in found && !opts.fresh) {

@@ -11,6 +11,9 @@
  *   the options, written before the first result; the lock `run.lock`, one
  *   process per folder; results tables ({@linkcode Results},
  *   {@linkcode CsvTable}) whose every row is checked when read back.
+ * - The one write path ({@linkcode atomicWrite}, {@linkcode openRegularFile}):
+ *   every file is created exclusively or opened as the regular file `lstat`
+ *   saw, never through a symbolic link.
  * - Progress ({@linkcode createProgress}): a bar on a terminal, one plain
  *   line per finished point elsewhere.
  * - Plain-text tables ({@linkcode formatTable}) and number formats.
@@ -64,6 +67,7 @@ export {
   type RowCheck,
   type RunRecord,
 } from "./_store.ts";
+export { describeKind, lstatForWrite, openRegularFile } from "./_files.ts";
 export {
   acquireLock,
   describeHolder,

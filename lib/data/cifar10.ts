@@ -18,7 +18,14 @@
 
 import { checkOptionKeys } from "../errors.ts";
 import { DataFormatError } from "./errors.ts";
-import { type DirLike, displayPath, joinPath, readDataFile, statKind } from "./files.ts";
+import {
+  describeKind,
+  type DirLike,
+  displayPath,
+  joinPath,
+  readDataFile,
+  statEntry,
+} from "./files.ts";
 import { PyDict, PyList, PyNDArray, unpickle } from "./pickle.ts";
 import { createProgress, type Progress, progressByDefault } from "./progress.ts";
 import {
@@ -82,28 +89,34 @@ async function locate(
   dir: DirLike,
   nested = false,
 ): Promise<{ dir: DirLike; format: Cifar10Format }> {
-  const kind = await statKind(fn, dir, "a CIFAR-10 folder");
-  if (kind !== "dir") {
+  const kind = await statEntry(fn, dir, "a CIFAR-10 folder");
+  if (!kind?.isDirectory) {
     throw new DataFormatError(
       fn,
       displayPath(dir),
       null,
-      `${kind === null ? "folder not found" : "is a file, not a folder"}; expected a CIFAR-10 ` +
-        `folder (cifar-10-batches-py/ or cifar-10-batches-bin/, or a folder containing one)`,
+      `${kind === null ? "folder not found" : `is ${describeKind(kind)}, not a folder`}; ` +
+        `expected a CIFAR-10 folder (cifar-10-batches-py/ or cifar-10-batches-bin/, or a ` +
+        `folder containing one)`,
     );
   }
   for (const format of ["python", "binary"] as const) {
     const { train, test } = batchNames(format);
     for (const name of [...train, test]) {
-      if (
-        await statKind(fn, joinPath(dir, name), `the CIFAR-10 ${format} batch ${name}`) === "file"
-      ) return { dir, format };
+      // Any entry but a folder marks the format; one that is no regular file (a FIFO,
+      // a device) is refused, naming it, when it is read.
+      const entry = await statEntry(
+        fn,
+        joinPath(dir, name),
+        `the CIFAR-10 ${format} batch ${name}`,
+      );
+      if (entry !== null && !entry.isDirectory) return { dir, format };
     }
   }
   if (!nested) {
     for (const format of ["python", "binary"] as const) {
       const sub = joinPath(dir, SUBFOLDERS[format]);
-      if (await statKind(fn, sub, `the CIFAR-10 folder ${SUBFOLDERS[format]}/`) === "dir") {
+      if ((await statEntry(fn, sub, `the CIFAR-10 folder ${SUBFOLDERS[format]}/`))?.isDirectory) {
         return locate(fn, sub, true);
       }
     }

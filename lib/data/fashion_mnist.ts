@@ -233,11 +233,19 @@ export async function loadFashionMnist(
  * assertEquals(data.y_val.length, 100);
  * ```
  */
-export async function getFashionMnistData(
+export function getFashionMnistData(
   dir: string | URL = FASHION_MNIST_DEBIAN_DIR,
   options: SplitOptions = {},
 ): Promise<DataSplits> {
-  const fn = "getFashionMnistData";
+  return fashionMnistSplits("getFashionMnistData", dir, options);
+}
+
+/** {@linkcode getFashionMnistData}, its errors naming `fn`, the function the user called. */
+async function fashionMnistSplits(
+  fn: string,
+  dir: DirLike,
+  options: SplitOptions,
+): Promise<DataSplits> {
   const o = resolveSplitOptions(fn, options);
   const { train, test } = await readFashionMnist(fn, dir, options.progress);
   return splitData(fn, train, test, o, displayPath(dir));
@@ -263,7 +271,7 @@ export async function getFashionMnistData(
  * ```
  */
 export function loadSample(options: SplitOptions = {}): Promise<DataSplits> {
-  return getFashionMnistData(FASHION_MNIST_SAMPLE_DIR, {
+  return fashionMnistSplits("loadSample", FASHION_MNIST_SAMPLE_DIR, {
     ...options,
     numTraining: options.numTraining ?? 1000,
     numValidation: options.numValidation ?? 1000,

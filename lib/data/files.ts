@@ -4,6 +4,11 @@
  * symlink loop, a permission the operating system or Deno refuses — becomes a
  * {@link DataFormatError} (or its {@link PermissionError}) naming the path.
  *
+ * A data file is looked at (`stat`) before it is opened: a FIFO, a socket or a
+ * device is refused at once, naming what it is, and never opened — opening a
+ * FIFO for reading waits for a writer, forever if none comes. A symbolic link
+ * to a regular file is followed (data is often linked from where it is kept).
+ *
  * @module
  */
 
@@ -28,6 +33,24 @@ export function displayPath(p: DirLike): string {
 }
 
 /**
+ * What a file-system entry is, in words: `a regular file`, `a folder`,
+ * `a FIFO (named pipe)`, `a socket`, `a character device`, `a block device`,
+ * `a symbolic link`.
+ *
+ * @param info what `Deno.stat` or `Deno.lstat` said about it
+ */
+export function describeKind(info: Deno.FileInfo): string {
+  if (info.isSymlink) return "a symbolic link";
+  if (info.isFile) return "a regular file";
+  if (info.isDirectory) return "a folder";
+  if (info.isFifo) return "a FIFO (named pipe)";
+  if (info.isSocket) return "a socket";
+  if (info.isCharDevice) return "a character device";
+  if (info.isBlockDevice) return "a block device";
+  return "not a regular file";
+}
+
+/**
  * The named error for a failed file-system call on `p`.
  *
  * @param fn name of the public function, for messages
@@ -45,7 +68,9 @@ export function fileError(fn: string, p: DirLike, expected: string, e: unknown):
   if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
     return says(`file not found; expected ${expected}`);
   }
-  if (e instanceof Deno.errors.IsADirectory) return says(`is a folder; expected ${expected}`);
+  if (e instanceof Deno.errors.IsADirectory) {
+    return says(`is a folder, not a regular file; expected ${expected}`);
+  }
   if (e instanceof Deno.errors.FilesystemLoop) {
     return says(`is a symlink loop (too many levels of symbolic links); expected ${expected}`);
   }
@@ -71,26 +96,49 @@ export function fileError(fn: string, p: DirLike, expected: string, e: unknown):
 }
 
 /**
- * Whether `p` exists and is a file (`"file"`), a folder (`"dir"`), or neither.
+ * What `p` is (following links): `null` when nothing is there.
  *
  * @param fn name of the public function, for messages
  * @param p the path
  * @param expected what the path should be, for messages
+ * @returns its `stat`, or null when it does not exist
  * @throws {DataFormatError} when `p` cannot be looked at: a symlink loop, or a
  *   {@link PermissionError} when the operating system or Deno refuse
  */
-export async function statKind(
+export async function statEntry(
   fn: string,
   p: DirLike,
   expected: string,
-): Promise<"file" | "dir" | null> {
+): Promise<Deno.FileInfo | null> {
   try {
-    const s = await Deno.stat(p);
-    return s.isDirectory ? "dir" : s.isFile ? "file" : null;
+    return await Deno.stat(p);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return null;
     throw fileError(fn, p, expected, e);
   }
+}
+
+/**
+ * The error for an entry that is no regular file where one is expected:
+ * `DIR/x.gz: is a FIFO (named pipe), not a regular file; expected …`.
+ *
+ * @param fn name of the public function, for messages
+ * @param p the path
+ * @param info what is there
+ * @param expected what the path should be
+ */
+export function notRegularFile(
+  fn: string,
+  p: DirLike,
+  info: Deno.FileInfo,
+  expected: string,
+): DataFormatError {
+  return new DataFormatError(
+    fn,
+    displayPath(p),
+    null,
+    `is ${describeKind(info)}, not a regular file; expected ${expected}`,
+  );
 }
 
 /** An open data file and its size in bytes. */
@@ -102,30 +150,26 @@ export interface OpenFile {
 }
 
 /**
- * Opens a regular file for reading.
+ * Opens a regular file for reading — after `stat` found one there, so a FIFO,
+ * socket, device or folder is refused without being opened.
  *
  * @param fn name of the public function, for messages
  * @param p the file
  * @param expected what the file should be, for messages
  * @returns the open file and its size
- * @throws {DataFormatError} when it does not exist, is a folder or another kind of
- *   non-regular file (a device, a pipe), is a symlink loop, or cannot be read; a
+ * @throws {DataFormatError} when it does not exist, is a folder, a FIFO, a socket
+ *   or a device (naming which), is a symlink loop, or cannot be read; a
  *   {@link PermissionError} when the operating system or Deno refuse
  */
 export async function openDataFile(fn: string, p: DirLike, expected: string): Promise<OpenFile> {
   let file: Deno.FsFile | undefined;
   try {
+    const seen = await Deno.stat(p);
+    if (!seen.isFile) throw notRegularFile(fn, p, seen, expected);
     file = await Deno.open(p, { read: true });
+    // Replaced between stat and open: take what was opened only if it is a regular file.
     const s = await file.stat();
-    if (s.isDirectory) throw new Deno.errors.IsADirectory();
-    if (!s.isFile) {
-      throw new DataFormatError(
-        fn,
-        displayPath(p),
-        null,
-        `is not a regular file (a device, pipe or socket); expected ${expected}`,
-      );
-    }
+    if (!s.isFile) throw notRegularFile(fn, p, s, expected);
     return { file, size: s.size };
   } catch (e) {
     file?.close();

@@ -8,15 +8,8 @@
  * the same objects at protocols 2 and 3 (`BINUNICODE`, `_codecs.encode(s,
  * "latin1")` for bytes, `SHORT_BINBYTES` / `BINBYTES`, `numpy._core` module
  * names). It never calls anything: `REDUCE` and `BUILD` are only understood
- * for the four allow-listed globals below, and build plain data.
- *
- * | global                              | what REDUCE / BUILD make of it         |
- * | ----------------------------------- | -------------------------------------- |
- * | `numpy.core.multiarray._reconstruct` | an empty {@link PyNDArray}, filled by BUILD |
- * | `numpy._core.multiarray._reconstruct` | the same (numpy ≥ 2 module name)    |
- * | `numpy.ndarray`                     | only as `_reconstruct`'s first argument |
- * | `numpy.dtype`                       | a {@link PyDType}, `u1` (uint8) only   |
- * | `_codecs.encode`                    | `encode(s, "latin1")` → bytes          |
+ * for the allow-listed globals of `pickle_numpy.ts`, and build plain data (the
+ * values are in `pickle_values.ts`).
  *
  * Anything else — another opcode, another global, a layout that differs from
  * what numpy writes — is refused with a {@link DataFormatError} naming the
@@ -26,89 +19,26 @@
  */
 
 import { DataFormatError } from "./errors.ts";
+import { build, GLOBALS, reduce } from "./pickle_numpy.ts";
+import {
+  asText,
+  describe,
+  PyDict,
+  PyGlobal,
+  PyList,
+  PyTuple,
+  type PyValue,
+} from "./pickle_values.ts";
 
-/** A Python tuple (kept distinct from lists, whose layout rules differ). */
-export class PyTuple {
-  /** @param items the elements, in order */
-  constructor(readonly items: PyValue[]) {}
-}
-
-/** A Python list, with the byte offset of the opcode that pushed each element. */
-export class PyList {
-  /** @param offset byte offset of the EMPTY_LIST that created it */
-  constructor(readonly offset: number) {}
-  /** The elements, in order. */
-  readonly items: PyValue[] = [];
-  /** `offsets[i]` is the byte offset of the opcode that produced `items[i]`. */
-  readonly offsets: number[] = [];
-}
-
-/** A Python dict with `str` keys (Python 2 byte-string keys are decoded as latin-1). */
-export class PyDict {
-  /** @param offset byte offset of the EMPTY_DICT that created it */
-  constructor(readonly offset: number) {}
-  /** The entries, in insertion order. */
-  readonly entries: Map<string, PyValue> = new Map();
-  /** Byte offset of the opcode that produced each value. */
-  readonly offsets: Map<string, number> = new Map();
-}
-
-/** A reference to one of the allow-listed globals (never resolved to code). */
-export class PyGlobal {
-  /**
-   * @param kind which allow-listed global this is
-   * @param module module name as written in the file
-   * @param name attribute name as written in the file
-   */
-  constructor(
-    readonly kind: "reconstruct" | "ndarray" | "dtype" | "encode",
-    readonly module: string,
-    readonly name: string,
-  ) {}
-}
-
-/** `numpy.dtype("u1")`, the only dtype the CIFAR-10 batches use. */
-export class PyDType {
-  /** Whether BUILD has set its state `(3, "|", None, None, None, -1, -1, 0)`. */
-  built = false;
-  /** @param name the dtype string, always `"u1"` */
-  constructor(readonly name: string) {}
-}
-
-/** A uint8 numpy array rebuilt from `_reconstruct` + BUILD. */
-export class PyNDArray {
-  /** Dimensions, set by BUILD. */
-  shape: number[] = [];
-  /** Row-major (C order) bytes, `prod(shape)` of them, set by BUILD. */
-  data: Uint8Array = new Uint8Array(0);
-  /** Whether BUILD has filled shape and data. */
-  built = false;
-  /** @param offset byte offset of the REDUCE that created it */
-  constructor(readonly offset: number) {}
-}
-
-/** Every value the reader can produce. */
-export type PyValue =
-  | null
-  | boolean
-  | number
-  | string
-  | Uint8Array
-  | PyTuple
-  | PyList
-  | PyDict
-  | PyGlobal
-  | PyDType
-  | PyNDArray;
-
-/** The allow-list: `module name` → what it stands for. */
-const GLOBALS: ReadonlyMap<string, PyGlobal["kind"]> = new Map([
-  ["numpy.core.multiarray _reconstruct", "reconstruct"],
-  ["numpy._core.multiarray _reconstruct", "reconstruct"],
-  ["numpy ndarray", "ndarray"],
-  ["numpy dtype", "dtype"],
-  ["_codecs encode", "encode"],
-]);
+export {
+  PyDict,
+  PyDType,
+  PyGlobal,
+  PyList,
+  PyNDArray,
+  PyTuple,
+  type PyValue,
+} from "./pickle_values.ts";
 
 /** Opcode bytes, named as in CPython's `pickletools`. */
 const OP = {
@@ -153,44 +83,6 @@ const MAX_GLOBAL_LINE = 256;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const latin1 = new TextDecoder("latin1");
-
-/** Short printable form of a value for error messages. */
-function describe(v: PyValue | undefined): string {
-  if (v === undefined) return "nothing";
-  if (v === null) return "None";
-  if (typeof v === "boolean") return v ? "True" : "False";
-  if (typeof v === "number") return `int ${v}`;
-  if (typeof v === "string") {
-    return `str ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
-  }
-  if (v instanceof Uint8Array) {
-    if (v.length > 40) return `bytes of length ${v.length}`;
-    return `b'${
-      Array.from(v, (b) =>
-        b >= 32 && b < 127 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`).join(
-          "",
-        )
-    }'`;
-  }
-  if (v instanceof PyTuple) return `tuple of length ${v.items.length}`;
-  if (v instanceof PyList) return `list of length ${v.items.length}`;
-  if (v instanceof PyDict) return `dict of ${v.entries.size} entries`;
-  if (v instanceof PyGlobal) return `global ${v.module}.${v.name}`;
-  if (v instanceof PyDType) return `dtype ${v.name}`;
-  return `ndarray`;
-}
-
-/** A Python text value: `str`, or Python 2 `str` / Python 3 `bytes` read as latin-1. */
-function asText(v: PyValue): string | undefined {
-  if (typeof v === "string") return v;
-  if (v instanceof Uint8Array) return v.length <= 256 ? latin1.decode(v) : undefined;
-  return undefined;
-}
-
-/** Whether `v` is the integer or bool `n` (numpy writes `0`/`1` or `False`/`True`). */
-function isIntOrBool(v: PyValue, n: 0 | 1): boolean {
-  return v === n || v === (n === 1);
-}
 
 /**
  * Parses a pickle made of the allow-listed opcodes and globals.
@@ -412,12 +304,12 @@ export function unpickle(fn: string, file: string, bytes: Uint8Array): PyValue {
       case OP.REDUCE: {
         const args = pop("REDUCE's argument tuple");
         const callee = pop("REDUCE's callable");
-        push(reduce(callee, args));
+        push(reduce(callee, args, at, fail));
         break;
       }
       case OP.BUILD: {
         const state = pop("BUILD's state");
-        build(top("an object to BUILD"), state);
+        build(top("an object to BUILD"), state, fail);
         break;
       }
       case OP.NONE:
@@ -467,114 +359,6 @@ export function unpickle(fn: string, file: string, bytes: Uint8Array): PyValue {
             (OPNAME.has(op) ? ` (${OPNAME.get(op)})` : "") +
             ": expected one of the protocol-2 opcodes numpy array pickles use",
         );
-    }
-  }
-
-  /** REDUCE for the allow-listed callables: builds data, calls nothing. */
-  function reduce(callee: PyValue, args: PyValue): PyValue {
-    if (!(callee instanceof PyGlobal) || callee.kind === "ndarray") {
-      return fail(
-        `expected _reconstruct, numpy.dtype or _codecs.encode to REDUCE but got ${
-          describe(callee)
-        }`,
-      );
-    }
-    if (!(args instanceof PyTuple)) {
-      return fail(`expected REDUCE's arguments as a tuple but got ${describe(args)}`);
-    }
-    const a = args.items;
-    switch (callee.kind) {
-      case "reconstruct":
-        // numpy: _reconstruct(ndarray, (0,), b"b")
-        if (
-          a.length !== 3 || !(a[0] instanceof PyGlobal) || a[0].kind !== "ndarray" ||
-          !(a[1] instanceof PyTuple) || a[1].items.length !== 1 || a[1].items[0] !== 0 ||
-          asText(a[2]) !== "b"
-        ) {
-          return fail(
-            `expected _reconstruct(numpy.ndarray, (0,), b'b') but got arguments ` +
-              `(${a.map(describe).join(", ")})`,
-          );
-        }
-        return new PyNDArray(at);
-      case "dtype": {
-        // numpy: dtype("u1", 0, 1) (Python 2 era) or dtype("u1", False, True)
-        const name = a.length === 3 ? asText(a[0]) : undefined;
-        if (name !== "u1" || !isIntOrBool(a[1], 0) || !isIntOrBool(a[2], 1)) {
-          return fail(
-            `expected numpy.dtype('u1', False, True) (uint8 pixels) but got arguments ` +
-              `(${a.map(describe).join(", ")})`,
-          );
-        }
-        return new PyDType(name);
-      }
-      case "encode": {
-        // Python 3 writes bytes at protocol 2 as _codecs.encode(str, "latin1")
-        if (a.length !== 2 || typeof a[0] !== "string" || a[1] !== "latin1") {
-          return fail(
-            `expected _codecs.encode(str, 'latin1') but got arguments (${
-              a.map(describe).join(", ")
-            })`,
-          );
-        }
-        const s = a[0];
-        const out = new Uint8Array(s.length);
-        for (let i = 0; i < s.length; i++) {
-          const c = s.charCodeAt(i);
-          if (c > 0xff) fail(`expected latin-1 characters (code ≤ 255) but character ${i} is ${c}`);
-          out[i] = c;
-        }
-        return out;
-      }
-    }
-  }
-
-  /** BUILD for the two objects numpy restores state on. */
-  function build(obj: PyValue, state: PyValue): void {
-    const s = state instanceof PyTuple ? state.items : undefined;
-    if (obj instanceof PyDType) {
-      // numpy: (3, "|", None, None, None, -1, -1, 0) for a plain uint8
-      const ok = !obj.built && s?.length === 8 && s[0] === 3 && asText(s[1]) === "|" &&
-        s[2] === null && s[3] === null && s[4] === null && s[5] === -1 && s[6] === -1 &&
-        s[7] === 0;
-      if (!ok) {
-        fail(
-          `expected the uint8 dtype state (3, '|', None, None, None, -1, -1, 0) but got ` +
-            (s ? `(${s.map(describe).join(", ")})` : describe(state)),
-        );
-      }
-      obj.built = true;
-    } else if (obj instanceof PyNDArray) {
-      // numpy: (1, shape, dtype, is_fortran, raw bytes)
-      if (
-        obj.built || !s || s.length !== 5 || s[0] !== 1 || !(s[1] instanceof PyTuple) ||
-        !(s[2] instanceof PyDType) || !s[2].built || !isIntOrBool(s[3], 0) ||
-        !(s[4] instanceof Uint8Array)
-      ) {
-        return fail(
-          `expected the C-ordered array state (1, shape, dtype('u1'), False, bytes) but got ` +
-            (s ? `(${s.map(describe).join(", ")})` : describe(state)),
-        );
-      }
-      const shape: number[] = [];
-      let n = 1;
-      for (const d of s[1].items) {
-        if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
-          return fail(`expected the array shape as non-negative ints but got ${describe(d)}`);
-        }
-        shape.push(d);
-        n *= d;
-      }
-      if (s[4].length !== n) {
-        fail(
-          `expected ${n} bytes for an array of shape (${shape.join(", ")}) but got ${s[4].length}`,
-        );
-      }
-      obj.shape = shape;
-      obj.data = s[4];
-      obj.built = true;
-    } else {
-      fail(`expected a numpy array or dtype to BUILD but got ${describe(obj)}`);
     }
   }
 }
