@@ -256,8 +256,16 @@ export async function runCheck(
   return done({ status: failed.length > 0 ? "failed" : "passed", numbers, missing: [], help });
 }
 
-/** The failure of a check that threw: the message, and the help the check attached. */
-function describeFailure(e: unknown, file?: string): { problem: string; help?: string } {
+/**
+ * What went wrong when a check (or a race) threw: the message — an exception
+ * of the implementation's with its top frame in its file, a refused
+ * permission, a broken contract — and the help attached to it.
+ *
+ * @param e what was thrown
+ * @param file the implementation's file URL
+ */
+export function describeFailure(e: unknown, file?: string): { problem: string; help?: string } {
+  if (e instanceof NotImplemented) return { problem: e.message };
   if (e instanceof Mismatch) return { problem: e.message, help: e.help };
   if (e instanceof LearnerError) return learnerProblem(e, file);
   const err = e instanceof Error ? e : new Error(String(e));
@@ -267,15 +275,12 @@ function describeFailure(e: unknown, file?: string): { problem: string; help?: s
 /** An exception thrown by the implementation: its message and its top frame in the implementation's file. */
 function learnerProblem(e: LearnerError, file?: string): { problem: string; help?: string } {
   const cause = e.cause;
-  if (isPermissionError(cause)) {
-    const what = /Requires (\w+) access(?: to "([^"]*)")?/.exec(cause.message);
-    const kind = what?.[1] ?? "a";
-    const target = what?.[2] ? ` to ${what[2]}` : "";
+  const refused = permissionRefused(cause);
+  if (refused) {
+    const frame = topFrame(cause as Error, file);
     return {
-      problem: `${e.fn} asked for ${kind} access${target}, which the sandbox refused ` +
-        `(${cause.message.split(",")[0]}); nothing was ${kind === "write" ? "written" : "done"}`,
-      help: "the checker grants read access to your module's folder and to bnlab only: " +
-        "no writing, network, environment, subprocesses or FFI",
+      problem: `${e.fn} ${refused}` + (frame ? ` (at ${frame})` : ""),
+      help: SANDBOX_HELP,
     };
   }
   const err = cause instanceof Error ? cause : new Error(String(cause));
@@ -285,11 +290,35 @@ function learnerProblem(e: LearnerError, file?: string): { problem: string; help
   };
 }
 
-/** Whether an error is Deno's refusal of a permission. */
-function isPermissionError(e: unknown): e is Error {
-  return e instanceof Error &&
-    (e.name === "NotCapable" || e.name === "PermissionDenied") &&
-    /Requires \w+ access/.test(e.message);
+/** What the sandbox allows, for a help line. */
+export const SANDBOX_HELP = "the checker lets your code read its own folder and bnlab, nothing " +
+  "else: no writing, network, environment, subprocesses or FFI";
+
+/**
+ * Deno's refusal of a permission, in words: `tried to write to /x: the
+ * sandbox refused, and nothing was written`.
+ *
+ * @param e what was thrown
+ * @returns the phrase, or null when e is no permission error
+ */
+export function permissionRefused(e: unknown): string | null {
+  if (!(e instanceof Error) || (e.name !== "NotCapable" && e.name !== "PermissionDenied")) {
+    return null;
+  }
+  const m = /Requires (\w+) access(?: to "([^"]*)")?/.exec(e.message);
+  if (!m) return null;
+  const verb: Record<string, string> = {
+    write: "write to",
+    net: "connect to",
+    env: "read the environment variable",
+    run: "run",
+    ffi: "load the library",
+    read: "read",
+    sys: "read the system's",
+  };
+  const what = m[2] ? `${verb[m[1]] ?? `use ${m[1]} on`} ${m[2]}` : `use ${m[1]} access`;
+  return `tried to ${what}: the sandbox refused` +
+    (m[1] === "write" ? ", and nothing was written" : "");
 }
 
 /**
