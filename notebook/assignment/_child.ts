@@ -52,7 +52,10 @@ function capture(...args: unknown[]): void {
     dropped++;
     return;
   }
-  printed.push(args.map((a) => (typeof a === "string" ? a : Deno.inspect(a))).join(" "));
+  const text = args.map((a) =>
+    typeof a === "string" ? a : Deno.inspect(a, { breakLength: Infinity, compact: true })
+  ).join(" ");
+  printed.push(...text.split("\n"));
 }
 for (const k of ["log", "info", "warn", "error", "debug", "trace"] as const) {
   (console as unknown as Record<string, unknown>)[k] = capture;
@@ -79,6 +82,10 @@ for (
     Math,
     JSON,
     Reflect,
+    Object,
+    TextEncoder.prototype,
+    Map.prototype,
+    Set.prototype,
     Number,
     Number.prototype,
     Array,

@@ -144,6 +144,21 @@ class Session {
   }
 }
 
+/**
+ * A path as the user meant it: `deno task` runs in bnlab's folder, so a
+ * relative path is taken from the folder the task was started in
+ * (`INIT_CWD`, which the tasks may read), else from the current one.
+ *
+ * @param path a path from the command line
+ */
+export function fromCaller(path: string): string {
+  if (path.startsWith("/")) return path;
+  const granted = Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" }).state ===
+    "granted";
+  const base = (granted ? Deno.env.get("INIT_CWD") : undefined) ?? Deno.cwd();
+  return `${base.replace(/\/+$/, "")}/${path}`;
+}
+
 /** The `file:` URL of an absolute path. */
 export function fileUrl(path: string): string {
   const u = new URL("file:///");
@@ -269,8 +284,8 @@ export async function checkInSandbox(
         } else if (current) {
           settle(failed(
             current,
-            `the sandbox's process ended during this check (exit code ${ev.code}): ` +
-              (lastError(ev.stderr) || "does the code call Deno.exit()?"),
+            `the sandbox's process ended during this check (exit code ${ev.code})` +
+              (lastError(ev.stderr) ? `: ${lastError(ev.stderr)}` : ""),
             undefined,
             lines,
           ));

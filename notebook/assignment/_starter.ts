@@ -270,6 +270,14 @@ export class FullyConnectedNet {
 export function readme(place: StarterPlace): string {
   const t = `npx --yes deno@2.9.6 task`;
   const file = `${place.dir}/layers.ts`;
+  const commands = [
+    [`${t} check ${file}`, "every check of the notebook"],
+    [`${t} check ${file} --only batchnormForward`, "the checks of one function"],
+    [`${t} check ${file} --bench`, "race your two backward passes"],
+    [`${t} check --list`, "the checks, by name"],
+  ];
+  const w = Math.max(...commands.map(([c]) => c.length)) + 3;
+  const block = commands.map(([c, what]) => `${c.padEnd(w)}# ${what}`).join("\n");
   return `# Batch normalization, by you
 
 \`layers.ts\` holds the layers of the CS231n assignment-2 notebook *Batch Normalization*,
@@ -280,10 +288,7 @@ numerical gradients).
 From bnlab's folder:
 
 \`\`\`sh
-${t} check ${file}                           # every check of the notebook
-${t} check ${file} --only batchnormForward   # the checks of one function
-${t} check ${file} --bench                   # race your two backward passes
-${t} check --list                            # the checks, by name
+${block}
 \`\`\`
 
 A function that still throws \`NotImplementedError\` is reported as *not implemented*; the

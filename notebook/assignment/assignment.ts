@@ -21,7 +21,7 @@ import {
   runCli,
   UsageError,
 } from "../../experiments/harness/mod.ts";
-import { BNLAB_ROOT } from "./_sandbox.ts";
+import { BNLAB_ROOT, fromCaller } from "./_sandbox.ts";
 import { denoJson, layersTs, readme, type StarterPlace } from "./_starter.ts";
 
 const OPTIONS: readonly OptionSpec[] = [HELP_OPTION];
@@ -39,12 +39,12 @@ export function relativePath(from: string, to: string): string {
   return [...f.slice(i).map(() => ".."), ...t.slice(i)].join("/") || ".";
 }
 
-/** DIR as an absolute path, and whether it is usable (new, or an empty folder). */
-async function target(dir: string): Promise<string> {
+/** DIR, absolute, when it is usable (new, or an empty folder); else a usage error naming it as given. */
+async function target(dir: string, shown: string): Promise<string> {
   try {
     const info = await Deno.stat(dir);
     if (!info.isDirectory) {
-      throw new UsageError(`${dir} is a file: the starter goes into a new or empty folder`, {
+      throw new UsageError(`${shown} is a file: the starter goes into a new or empty folder`, {
         hint: false,
       });
     }
@@ -52,7 +52,7 @@ async function target(dir: string): Promise<string> {
     for await (const e of Deno.readDir(dir)) entries.push(e.name);
     if (entries.length > 0) {
       throw new UsageError(
-        `${dir} is not empty (${entries.sort().slice(0, 3).join(", ")}${
+        `${shown} is not empty (${entries.sort().slice(0, 3).join(", ")}${
           entries.length > 3 ? ", …" : ""
         }): the starter goes into a new or empty folder, and nothing was written`,
         { hint: false },
@@ -61,8 +61,7 @@ async function target(dir: string): Promise<string> {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  const abs = dir.startsWith("/") ? dir : `${Deno.cwd()}/${dir}`;
-  return abs.replace(/\/+$/, "");
+  return dir.replace(/\/+$/, "");
 }
 
 /**
@@ -86,7 +85,7 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
           : `takes one DIR but got ${a.positionals.length}: ${a.positionals.join(" ")}`,
       );
     }
-    const dir = await target(a.positionals[0]);
+    const dir = await target(fromCaller(a.positionals[0]), a.positionals[0]);
     const root = (await Deno.realPath(BNLAB_ROOT)).replace(/\/+$/, "");
     await Deno.mkdir(dir, { recursive: true });
     const real = await Deno.realPath(dir);

@@ -44,7 +44,7 @@ import {
   summaryLine,
 } from "../checks/mod.ts";
 import { renderBench } from "./_bench.ts";
-import { benchInSandbox, checkInSandbox } from "./_sandbox.ts";
+import { benchInSandbox, checkInSandbox, fromCaller } from "./_sandbox.ts";
 
 /** The default time limit per check, seconds. */
 export const DEFAULT_TIMEOUT = 30;
@@ -125,22 +125,22 @@ function listText(): string {
     `(${CONTRACT_NAMES.join(", ")})\n`;
 }
 
-/** The module to check: an existing file, or a usage error. */
-async function modulePath(path: string): Promise<string> {
+/** The module to check: an existing file, or a usage error naming it as given. */
+async function modulePath(path: string, shown: string): Promise<string> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
   } catch {
-    throw new UsageError(`no such file: ${path}`, { hint: false });
+    throw new UsageError(`no such file: ${shown}`, { hint: false });
   }
   if (info.isDirectory) {
-    throw new UsageError(`${path} is a folder: give the module, e.g. ${path}/layers.ts`, {
+    throw new UsageError(`${shown} is a folder: give the module, e.g. ${shown}/layers.ts`, {
       hint: false,
     });
   }
   if (path.includes(",")) {
     throw new UsageError(
-      `${path}: a path with a comma cannot be given to Deno's --allow-read; rename it`,
+      `${shown}: a path with a comma cannot be given to Deno's --allow-read; rename it`,
       { hint: false },
     );
   }
@@ -183,11 +183,12 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
           : `takes one PATH but got ${a.positionals.length}: ${a.positionals.join(" ")}`,
       );
     }
-    const path = await modulePath(a.positionals[0]);
+    const shown = a.positionals[0];
+    const path = await modulePath(fromCaller(shown), shown);
     const only = a.value<string>("only");
     const checks = only === undefined ? CHECKS : onlyChecks(only);
-    const json = a.value<string>("json");
-    if (json !== undefined) await jsonPath(json);
+    const jsonArg = a.value<string>("json");
+    const json = jsonArg === undefined ? undefined : await jsonPath(fromCaller(jsonArg));
     const timeout = a.value<number>("timeout", DEFAULT_TIMEOUT);
     const name = fileName(path);
 
@@ -202,7 +203,7 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
 
     const t0 = performance.now();
     io.out(
-      `Checking ${path} against the CS231n Batch Normalization notebook: ${checks.length} checks, ` +
+      `Checking ${shown} against the CS231n Batch Normalization notebook: ${checks.length} checks, ` +
         `${timeout} s each; your code may read its folder and bnlab, nothing else\n\n`,
     );
     let section = "", loadFailed = false, lastProblem: { name: string; text: string } | null = null;
@@ -234,9 +235,11 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
           io.out(`✗ ${name} could not be loaded: ${info.error}\n`);
           return;
         }
-        for (const [got, want] of nearMisses(info.exports)) {
+        const near = nearMisses(info.exports);
+        for (const [got, want] of near) {
           io.out(`note: ${name} exports ${got}; the contract's name is ${want}\n`);
         }
+        if (near.length > 0) io.out("\n");
       },
     });
     const seconds = (performance.now() - t0) / 1000;
@@ -257,7 +260,7 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
         json,
         JSON.stringify(gradescopeResults(run.results, seconds, preamble), null, 2) + "\n",
       );
-      io.out(`Wrote ${json} (Gradescope's autograder results)\n`);
+      io.out(`Wrote ${jsonArg} (Gradescope's autograder results)\n`);
     }
     return run.loadError === undefined && !noneExported && allPassed(run.results) ? 0 : 1;
   });

@@ -263,13 +263,17 @@ const trainGammaBeta: NotebookCheck = {
     put(values, "stds", s.stds);
     const noScale = near(s.means, [0, 0, 0], 1e-6) && near(s.stds, [1, 1, 1], 1e-6);
     const swapped = near(s.means, [1, 2, 3], 1e-6) && near(s.stds, [11, 12, 13], 1e-6);
+    const noEps = s.stds.every((v, i) => Math.abs(v - (i + 1)) < 1e-12);
     return {
       values,
-      facts: { bessel: stdHelp(s.stds, exact) ?? "", noScale, swapped },
+      facts: { bessel: stdHelp(s.stds, exact) ?? "", noScale, swapped, noEps },
     };
   },
   help(m) {
     if (m.facts?.bessel) return String(m.facts.bessel);
+    if (m.facts?.noEps) {
+      return "the stds are exactly γ: ε seems left out; the notebook divides by √(σ² + ε), ε = 1e-5";
+    }
     if (m.facts?.noScale) return "the output is x̂ alone: scale and shift it, out = γ · x̂ + β";
     if (m.facts?.swapped) return "γ and β are swapped: out = γ · x̂ + β (γ scales, β shifts)";
     return null;

@@ -440,7 +440,7 @@ function checkTensorResult(
     throw new Mismatch(
       `${fn}: ${name} is a ${data.constructor.name} for a ${like.constructor.name} input`,
       "the dtype travels with the data: allocate outputs like the input, e.g. " +
-        "`new (x.data.constructor as Float64ArrayConstructor)(n * d)`",
+        "`x.data instanceof Float32Array ? new Float32Array(n * d) : new Float64Array(n * d)`",
     );
   }
 }

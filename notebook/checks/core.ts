@@ -20,6 +20,7 @@ import {
   guard,
   type Guarded,
   type Implementation,
+  isNotImplementedError,
   LearnerError,
   Mismatch,
   missingExports,
@@ -235,6 +236,15 @@ export async function runCheck(
       problem: `${where} does not export ${missing.join(", ")}`,
     });
   }
+  const stub = check.uses.find((fn) => isStub(impl, fn, options.onEnter));
+  if (stub !== undefined) {
+    return done({
+      status: "not implemented",
+      numbers: [],
+      missing: [],
+      problem: `${stub} throws NotImplementedError`,
+    });
+  }
   let m: Measurement;
   try {
     m = await check.measure(guard(impl, { onEnter: options.onEnter }));
@@ -254,6 +264,24 @@ export async function runCheck(
   const failed = numbers.filter((n) => n.ok === false);
   const help = failed.length > 0 ? check.help?.(m, failed) ?? undefined : undefined;
   return done({ status: failed.length > 0 ? "failed" : "passed", numbers, missing: [], help });
+}
+
+/**
+ * Whether a function is still the starter's stub: called with no arguments,
+ * a stub throws NotImplementedError at once (a written function fails on its
+ * missing arguments, or returns). So a check of a written function that also
+ * calls one not yet written is "not implemented", not failed.
+ */
+function isStub(impl: Implementation, fn: ContractName, onEnter?: (fn: string) => void): boolean {
+  const f = (impl as Record<string, unknown>)[fn] as (new () => unknown) & (() => unknown);
+  try {
+    onEnter?.(fn);
+    if (fn === "FullyConnectedNet") new f();
+    else f();
+  } catch (e) {
+    return isNotImplementedError(e);
+  }
+  return false;
 }
 
 /**
@@ -309,7 +337,7 @@ export function permissionRefused(e: unknown): string | null {
   if (!m) return null;
   const verb: Record<string, string> = {
     write: "write to",
-    net: "connect to",
+    net: "use the network at",
     env: "read the environment variable",
     run: "run",
     ffi: "load the library",
@@ -387,7 +415,10 @@ export function countResults(results: readonly CheckResult[]): Counts {
  */
 export function summaryLine(results: readonly CheckResult[]): string {
   const c = countResults(results);
-  return `${c.total} checks: ${c.passed} passed, ${c.failed} failed, ${c.notImplemented} not implemented`;
+  return `${c.total} ${
+    c.total === 1 ? "check" : "checks"
+  }: ${c.passed} passed, ${c.failed} failed, ` +
+    `${c.notImplemented} not implemented`;
 }
 
 /**

@@ -21,7 +21,7 @@
  * import { CHECKS, runChecks, summaryLine } from "./mod.ts";
  * import { assertEquals } from "@std/assert";
  * const results = await runChecks(bnlab, CHECKS.filter((c) => c.name === "batchnorm-forward-train"));
- * assertEquals(summaryLine(results), "1 checks: 1 passed, 0 failed, 0 not implemented");
+ * assertEquals(summaryLine(results), "1 check: 1 passed, 0 failed, 0 not implemented");
  * ```
  *
  * @module
