@@ -307,6 +307,21 @@ describe("deno task check, on learners' modules", () => {
     assertStringIncludes(c.out, "6 checks: 2 passed, 4 failed, 0 not implemented");
   });
 
+  it("stops a module that never finishes loading at the time limit", async () => {
+    const c = await cli(check, [
+      path("hangs_at_load"),
+      "--only",
+      "batchnorm-forward-train",
+      "--timeout",
+      "1",
+    ]);
+    assertEquals(c.code, 1);
+    assertStringIncludes(
+      c.out,
+      "✗ hangs_at_load.ts could not be loaded: the module did not finish loading within 1 s",
+    );
+  });
+
   it("refuses a module that writes a file: the check fails naming the permission, and nothing is written", async () => {
     const { TARGET } = await import("./fixtures/learners/writes_file.ts");
     const c = await cli(check, [path("writes_file"), "--only", "batchnorm-forward-train"]);

@@ -25,6 +25,7 @@ import { benchRows } from "./_bench.ts";
 
 /** One message from the sandbox to the checker. */
 export type ChildMessage =
+  | { readonly t: "ready" }
   | { readonly t: "loaded"; readonly exports: string[]; readonly printed: string[] }
   | { readonly t: "load-error"; readonly message: string; readonly printed: string[] }
   | { readonly t: "start"; readonly name: string }
@@ -111,6 +112,7 @@ Object.defineProperty(Deno, "exit", {
 });
 
 const [mode, file, ...names] = Deno.args;
+send({ t: "ready" }); // the sandbox is up: the time limit for loading the module starts now
 let mod: Implementation;
 try {
   mod = await import(file);

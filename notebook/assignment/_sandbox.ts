@@ -20,6 +20,9 @@ export const BNLAB_ROOT = new URL("../../", import.meta.url);
 
 const CHILD = new URL("./_child.ts", import.meta.url);
 
+/** How long the sandbox may take to start (Deno and bnlab, before the learner's module loads). */
+const STARTUP_LIMIT_MS = 60_000;
+
 /** Options of a sandboxed run. */
 export interface SandboxOptions {
   /** Time limit per check (and for loading the module), seconds. */
@@ -251,14 +254,16 @@ export async function checkInSandbox(
     const s = new Session("check", file, dirs, runnable.map((c) => c.name));
     let current: NotebookCheck | null = null, currentFn = "";
     let lines: string[] = [];
-    let deadline = performance.now() + limit;
+    // Until the sandbox says it is ready (Deno started, bnlab loaded), a generous fixed limit.
+    let deadline = performance.now() + STARTUP_LIMIT_MS;
     let loaded = false;
     for (;;) {
       const ev = await s.next(deadline - performance.now());
       if (ev === null) {
         await s.kill();
         if (!loaded) {
-          loadError = `the module did not finish loading within ${options.timeout} s`;
+          loadError = `the module did not finish loading within ${options.timeout} s ` +
+            "(an endless loop at its top level?)";
         } else if (current) {
           const where = currentFn || current.uses[current.uses.length - 1];
           hung.set(where, current.name);
@@ -293,7 +298,9 @@ export async function checkInSandbox(
         break;
       }
       const m = ev.msg;
-      if (m.t === "loaded") {
+      if (m.t === "ready") {
+        deadline = performance.now() + limit;
+      } else if (m.t === "loaded") {
         loaded = true;
         if (exports === null) {
           exports = m.exports;
