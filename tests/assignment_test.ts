@@ -195,6 +195,37 @@ describe("deno task check, on bnlab itself", () => {
   });
 });
 
+describe("deno task check and deno task assignment in a terminal", () => {
+  const script = (() => {
+    try {
+      return Deno.statSync("/usr/bin/script").isFile;
+    } catch {
+      return false;
+    }
+  })();
+
+  it("never prompt for a permission: the tasks run to the end under a pseudo-terminal", {
+    skip: script ? false : "script(1) is not installed",
+  }, async () => {
+    const root = new URL("../", import.meta.url).pathname;
+    const dir = await Deno.makeTempDir();
+    const deno = Deno.execPath();
+    const cmd = `${deno} task assignment ${dir}/my-bn && ` +
+      `${deno} task check mod.ts --only batchnorm-forward-train`;
+    const r = await new Deno.Command("script", {
+      args: ["-qec", cmd, "/dev/null"],
+      cwd: root,
+      stdin: "null",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const out = new TextDecoder().decode(r.stdout);
+    assertEquals(r.code, 0, out);
+    assertFalse(/requests \w+ access/.test(out), out);
+    assertStringIncludes(out, "1 check: 1 passed, 0 failed, 0 not implemented");
+    await Deno.remove(dir, { recursive: true });
+  });
+});
+
 describe("deno task assignment, then deno task check on the starter", () => {
   it("writes layers.ts, README.md and deno.json; the stubs type-check against the contract; every check is not implemented (exit 1)", async () => {
     const dir = await Deno.makeTempDir();
