@@ -136,7 +136,10 @@ export interface CheckResult {
   readonly help?: string;
   /** The contract's names the module does not export (then the check is not implemented). */
   readonly missing: readonly string[];
-  /** What the implementation printed while the check ran (console.log …), first lines. */
+  /**
+   * What the implementation printed while the check ran (console.log …), first
+   * lines: filled in by the sandbox, which captures the console (empty in process).
+   */
   readonly printed: readonly string[];
   /** Wall time of the check, in seconds. */
   readonly seconds: number;
@@ -194,8 +197,6 @@ export interface RunOptions {
   readonly file?: string;
   /** Called with the contract function the implementation is now inside (for time-limit reports). */
   readonly onEnter?: (fn: string) => void;
-  /** Where the implementation's console output goes while the check runs (default: kept in `printed`). */
-  readonly printed?: string[];
 }
 
 /**
@@ -219,7 +220,7 @@ export async function runCheck(
     section: check.section,
     claim: check.claim,
     source: check.source,
-    printed: options.printed ?? [],
+    printed: [] as string[],
   };
   const done = (r: Omit<CheckResult, keyof typeof base | "seconds">): CheckResult => ({
     ...base,
