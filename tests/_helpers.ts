@@ -1,35 +1,60 @@
 /**
- * Small helpers shared by the literate specs: the notebook's column
- * statistics and its two-layer "simulated network" `relu(X · W1) · W2`.
+ * Small helpers shared by the literate specs. The notebook's column
+ * statistics, its two-layer "simulated network" `relu(X · W1) · W2` and `full`
+ * are the notebook's checks' own (`notebook/checks/setup.ts`), re-exported;
+ * `notebookCheck` runs one of those checks on bnlab.
  *
  * @module
  */
 
-import { affineForward, reluForward, type Tensor, zeros } from "../mod.ts";
+import { assert } from "@std/assert";
+import * as bnlab from "../mod.ts";
+import {
+  type CheckResult,
+  CHECKS,
+  type JudgedNumber,
+  renderResult,
+  runCheck,
+} from "../notebook/checks/mod.ts";
 
-/** Per-column mean and (biased) standard deviation of an `(N, D)` tensor, numpy's `a.mean(0)`, `a.std(0)`. */
-export function columnStats(a: Tensor): { means: number[]; stds: number[] } {
-  const [n, d] = a.shape;
-  const means = new Array<number>(d).fill(0);
-  const vars = new Array<number>(d).fill(0);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) means[j] += a.data[i * d + j];
-  for (let j = 0; j < d; j++) means[j] /= n;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) vars[j] += (a.data[i * d + j] - means[j]) ** 2;
+export { columnStats, full, twoLayer } from "../notebook/checks/mod.ts";
+
+const runs = new Map<string, Promise<CheckResult>>();
+
+/**
+ * One of the notebook's checks (`notebook/checks/`) run on bnlab, once per
+ * test file: the spec files that quote the notebook's numbers read them here.
+ *
+ * @param name the check's name
+ */
+export function notebookCheck(name: string): Promise<CheckResult> {
+  const check = CHECKS.find((c) => c.name === name);
+  if (!check) throw new Error(`no notebook check is named ${name}`);
+  if (!runs.has(name)) runs.set(name, runCheck(check, bnlab));
+  return runs.get(name)!;
+}
+
+/**
+ * Asserts that a check's numbers whose labels match `labels` are all there
+ * and judged ✓, printing the check on failure; returns them by label.
+ *
+ * @param r the check's result
+ * @param labels which numbers (default: all)
+ * @param count how many must match
+ */
+export function assertJudgedOk(
+  r: CheckResult,
+  labels: RegExp = /./,
+  count?: number,
+): Map<string, JudgedNumber> {
+  const rows = r.numbers.filter((n) => labels.test(n.label));
+  const text = renderResult(r).join("\n");
+  assert(r.problem === undefined, text);
+  if (count !== undefined) {
+    assert(rows.length === count, `${rows.length} numbers, not ${count}\n${text}`);
   }
-  return { means, stds: vars.map((v) => Math.sqrt(v / n)) };
-}
-
-/** `np.maximum(0, X.dot(W1)).dot(W2)`, the notebook's simulated two-layer forward pass. */
-export function twoLayer(x: Tensor, w1: Tensor, w2: Tensor): Tensor {
-  const dtype = x.data instanceof Float32Array ? "float32" : "float64";
-  const h = reluForward(affineForward(x, w1, zeros([w1.shape[1]], dtype)).out).out;
-  return affineForward(h, w2, zeros([w2.shape[1]], dtype)).out;
-}
-
-/** A float64 tensor of `d` copies of `v`. */
-export function full(d: number, v: number): Tensor<Float64Array> {
-  return { shape: [d], data: new Float64Array(d).fill(v) };
+  for (const n of rows) assert(n.ok !== false, `${n.label}: ✗\n${text}`);
+  return new Map(rows.map((n) => [n.label, n]));
 }
 
 /** Largest `|a − b|` over two equal-length arrays. */

@@ -14,21 +14,14 @@ import {
   batchnormForward,
   type BatchnormParam,
   evalNumericalGradientArray,
-  RandomState,
   relError,
   type Tensor,
 } from "../mod.ts";
+import { gradCase, PRINTED } from "../notebook/checks/mod.ts";
+import { assertJudgedOk, notebookCheck } from "./_helpers.ts";
 
 /** `x = 5 * randn(N, D) + 12; gamma = randn(D); beta = randn(D); dout = randn(N, D)`, seed 231. */
-function notebookCase(n: number, d: number) {
-  const rng = new RandomState(231);
-  const x = rng.randn(n, d);
-  for (let i = 0; i < x.data.length; i++) x.data[i] = 5 * x.data[i] + 12;
-  const gamma = rng.randn(d);
-  const beta = rng.randn(d);
-  const dout = rng.randn(n, d);
-  return { x, gamma, beta, dout };
-}
+const notebookCase = gradCase;
 
 const copy = (t: Tensor): Tensor<Float64Array> => ({
   shape: [...t.shape],
@@ -47,22 +40,21 @@ describe("Batch Normalization: backward (through the computational graph)", () =
   const { cache } = batchnormForward(x, gamma, beta, bnParam);
   const { dx, dgamma, dbeta } = batchnormBackward(dout, cache);
 
-  it("matches the numerical dx to a relative error below 1e-8 (notebook: 1.70e-09)", () => {
-    const e = relError(dxNum, dx);
-    console.log("  dx error:", e);
-    assertLess(e, 1e-8, `dx error ${e}`);
-  });
+  // The notebook's cell and printed errors are the notebook's check "batchnorm-backward".
+  for (const [what, printed] of Object.entries(PRINTED.backward)) {
+    it(`matches the numerical ${what} to a relative error below 1e-8 (notebook: ${printed.toExponential(2)})`, async () => {
+      const r = await notebookCheck("batchnorm-backward");
+      const n = assertJudgedOk(r, new RegExp(`^${what} error$`), 1).get(`${what} error`)!;
+      console.log(`  ${what} error:`, n.measured);
+      assertLess(n.measured!, 1e-8, `${what} error ${n.measured}`);
+    });
+  }
 
-  it("matches the numerical dgamma below 1e-8 (notebook: 7.42e-13)", () => {
-    const e = relError(daNum, dgamma);
-    console.log("  dgamma error:", e);
-    assertLess(e, 1e-8, `dgamma error ${e}`);
-  });
-
-  it("matches the numerical dbeta below 1e-8 (notebook: 2.88e-12)", () => {
-    const e = relError(dbNum, dbeta);
-    console.log("  dbeta error:", e);
-    assertLess(e, 1e-8, `dbeta error ${e}`);
+  it("computes the same errors here as the notebook's check does", () => {
+    // This file's own gradient check (below) and the check's agree: the same case, the same functions.
+    assertLess(relError(dxNum, dx), 1e-8);
+    assertLess(relError(daNum, dgamma), 1e-8);
+    assertLess(relError(dbNum, dbeta), 1e-8);
   });
 
   it("leaves x, gamma and beta as they were after the numerical check", () => {

@@ -34,6 +34,7 @@ import {
   type Tensor,
   ValueError,
 } from "../mod.ts";
+import { NUMPY_LAYERNORM, PRINTED_BATCHNORM } from "../notebook/checks/mod.ts";
 
 /** Python's `'%.2e' % v`, as the notebook prints relative errors: `1.10e-04`. */
 function fmtE(v: number): string {
@@ -98,14 +99,14 @@ describe("Fully Connected Nets with Batch Normalization", () => {
     checks.set(reg, gradientCheck(model, X, y));
   }
 
-  it("gives the notebook's initial loss 2.2611955101340957 with reg = 0", () => {
+  it(`gives the notebook's initial loss ${PRINTED_BATCHNORM["0"].loss} with reg = 0`, () => {
     const loss = checks.get(0)!.loss;
-    assertAlmostEquals(loss, 2.2611955101340957, 1e-10, `initial loss ${loss}`);
+    assertAlmostEquals(loss, PRINTED_BATCHNORM["0"].loss, 1e-10, `initial loss ${loss}`);
   });
 
-  it("gives the notebook's initial loss 6.996533220108303 with reg = 3.14", () => {
+  it(`gives the notebook's initial loss ${PRINTED_BATCHNORM["3.14"].loss} with reg = 3.14`, () => {
     const loss = checks.get(3.14)!.loss;
-    assertAlmostEquals(loss, 6.996533220108303, 1e-10, `initial loss ${loss}`);
+    assertAlmostEquals(loss, PRINTED_BATCHNORM["3.14"].loss, 1e-10, `initial loss ${loss}`);
   });
 
   it("matches the numerical gradients of W, γ and β to a relative error below 1e-4", () => {
@@ -120,7 +121,7 @@ describe("Fully Connected Nets with Batch Normalization", () => {
         assertLess(e, tol, `reg = ${reg}: ${name} relative error ${e}`);
       }
     }
-    assertEquals(fmtE(checks.get(0)!.errors.W1), "1.10e-04");
+    assertEquals(fmtE(checks.get(0)!.errors.W1), fmtE(PRINTED_BATCHNORM["0"].errors.W1)); // 1.10e-04
   });
 
   it("gives the biases of the normalized layers a zero gradient, analytic and numerical (below 1e-8)", () => {
@@ -143,14 +144,19 @@ describe("Fully Connected Nets with Batch Normalization", () => {
 
   it("reproduces the notebook's printed errors where they are truncation error, not rounding", () => {
     // The notebook: reg = 0 W1 1.10e-04; reg = 3.14 W1 1.98e-06, W2 2.28e-06.
-    assertEquals(fmtE(checks.get(3.14)!.errors.W1), "1.98e-06");
-    assertEquals(fmtE(checks.get(3.14)!.errors.W2), "2.28e-06");
+    for (const name of ["W1", "W2"] as const) {
+      const printed = PRINTED_BATCHNORM["3.14"].errors[name];
+      assertEquals(fmtE(checks.get(3.14)!.errors[name]), fmtE(printed));
+    }
   });
 });
 
 describe("Fully Connected Nets with Layer Normalization (the same check)", () => {
-  // python3 scripts/reference/fc_net_reference.py → "== layernorm"
-  const expectedLoss = new Map([[0, 2.237831004146712], [3.14, 7.10213782725159]]);
+  // python3 scripts/reference/fc_net_reference.py → "== layernorm" (kept in notebook/checks/fc_net.ts)
+  const expectedLoss = new Map([[0, NUMPY_LAYERNORM["0"].loss], [
+    3.14,
+    NUMPY_LAYERNORM["3.14"].loss,
+  ]]);
   const { rng, X, y } = notebookData();
   for (const reg of [0, 3.14]) {
     console.log("Running check with reg = ", reg);

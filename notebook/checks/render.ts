@@ -1,0 +1,203 @@
+/**
+ * Renderers of check results: the text report (as `deno task check` prints
+ * it, reading like the replay: per section, each number — the reference,
+ * the implementation's, ✓ or ✗ with the tolerance — then the help line), and
+ * Gradescope's autograder results JSON.
+ *
+ * @module
+ */
+
+import { type CheckResult, type JudgedNumber, type Source, summaryLine } from "./core.ts";
+
+/** A number for the report: short, with an exponent for the very small and large. */
+function short(v: number | null): string {
+  if (v === null) return "—";
+  if (v === 0) return "0";
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a < 1e-3 || a >= 1e6 ? v.toExponential(2) : v.toPrecision(10).replace(/\.?0+$/, "");
+}
+
+/**
+ * A number's two values as the report prints them: in full when judged
+ * within a tolerance of the reference (the digits are what is compared),
+ * short otherwise.
+ *
+ * @param n a judged number
+ * @returns the reference and the measured value, as text
+ *
+ * @example
+ * ```ts
+ * import { formatValues } from "./render.ts";
+ * import { judgeNumber } from "./core.ts";
+ * import { assertEquals } from "@std/assert";
+ * const n = judgeNumber({ label: "dx error", reference: 1.7e-9, tolerance: { below: 1e-8 } }, 1.23456e-9);
+ * assertEquals(formatValues(n), { reference: "1.70e-9", measured: "1.23e-9" });
+ * ```
+ */
+export function formatValues(n: JudgedNumber): { reference: string; measured: string } {
+  if (!("within" in n.tolerance)) {
+    return { reference: short(n.reference), measured: short(n.measured) };
+  }
+  return {
+    reference: n.reference === null ? "—" : String(n.reference),
+    measured: n.measured === null ? "—" : String(n.measured),
+  };
+}
+
+/** The reference column's title for a source. */
+export function referenceTitle(source: Source): string {
+  return source === "numpy" ? "numpy" : source === "maths" ? "exact" : "notebook";
+}
+
+/** ✓, ✗ or · for a result. */
+export function statusMark(r: CheckResult): string {
+  return r.status === "passed" ? "✓" : r.status === "failed" ? "✗" : "·";
+}
+
+/** Options of the text renderers. */
+export interface RenderOptions {
+  /** Title of the measured column (default `yours`). */
+  readonly column?: string;
+  /** Lines of the implementation's output shown per check (default 5). */
+  readonly printedLines?: number;
+}
+
+/**
+ * One check as text lines: the mark, name and claim; each number with its
+ * reference, the measured value, ✓ / ✗ and the tolerance; the problem, what
+ * the implementation printed, and the help line.
+ *
+ * @param r the result
+ * @param options column title, printed lines
+ */
+export function renderResult(r: CheckResult, options: RenderOptions = {}): string[] {
+  const column = options.column ?? "yours";
+  const lines = [` ${statusMark(r)} ${r.name}: ${r.claim}`];
+  if (r.status === "not implemented") {
+    lines.push(`     not implemented: ${r.problem}`);
+    return lines;
+  }
+  if (r.numbers.length > 0) {
+    const w = Math.max(...r.numbers.map((n) => n.label.length), 5);
+    const rows = r.numbers.map((n) => ({ n, ...formatValues(n) }));
+    const wr = Math.max(referenceTitle(r.source).length, ...rows.map((x) => x.reference.length));
+    const wm = Math.max(column.length, ...rows.map((x) => x.measured.length));
+    lines.push(
+      `     ${"".padEnd(w)}  ${referenceTitle(r.source).padStart(wr)}  ${
+        column.padStart(wm)
+      }    check`,
+    );
+    for (const { n, reference, measured } of rows) {
+      const mark = n.ok === null ? " " : n.ok ? "✓" : "✗";
+      lines.push(
+        `     ${n.label.padEnd(w)}  ${reference.padStart(wr)}  ${
+          measured.padStart(wm)
+        }  ${mark} ${n.check}`,
+      );
+    }
+  }
+  if (r.problem) lines.push(`     ✗ ${r.problem}`);
+  const max = options.printedLines ?? 5;
+  if (r.printed.length > 0 && max > 0) {
+    for (const p of r.printed.slice(0, max)) lines.push(`     printed: ${p}`);
+    if (r.printed.length > max) lines.push(`     printed: … ${r.printed.length - max} more lines`);
+  }
+  if (r.help) lines.push(`     help: ${r.help}`);
+  return lines;
+}
+
+/**
+ * The report's header line for a section, printed when the section changes.
+ *
+ * @param section the section's title
+ */
+export function sectionLine(section: string): string {
+  return `── ${section}`;
+}
+
+/**
+ * The whole report: sections in order, each check, and the summary line.
+ *
+ * @param results the checks' results, in notebook order
+ * @param options column title, printed lines
+ */
+export function renderReport(results: readonly CheckResult[], options: RenderOptions = {}): string {
+  const out: string[] = [];
+  let section = "";
+  for (const r of results) {
+    if (r.section !== section) {
+      if (section !== "") out.push("");
+      out.push(sectionLine(r.section));
+      section = r.section;
+    }
+    out.push(...renderResult(r, options));
+  }
+  out.push("", summaryLine(results));
+  return out.join("\n") + "\n";
+}
+
+/** One test of Gradescope's autograder results. */
+export interface GradescopeTest {
+  /** The check's section and claim. */
+  readonly name: string;
+  /** Its place in the report, 1-based. */
+  readonly number: string;
+  /** 1 when the check passed, else 0. */
+  readonly score: number;
+  /** 1. */
+  readonly max_score: number;
+  /** `passed` or `failed` (Gradescope's own field). */
+  readonly status: "passed" | "failed";
+  /** The check as the text report prints it. */
+  readonly output: string;
+}
+
+/** Gradescope's autograder results (`results.json`). */
+export interface GradescopeResults {
+  /** The sum of the tests' scores. */
+  readonly score: number;
+  /** Wall time of the run, seconds. */
+  readonly execution_time: number;
+  /** The summary line. */
+  readonly output: string;
+  /** One test per check. */
+  readonly tests: readonly GradescopeTest[];
+}
+
+/**
+ * The results in Gradescope's autograder format: one test per check, worth
+ * 1 point when it passed; a check that is not implemented scores 0.
+ *
+ * @param results the checks' results
+ * @param seconds the run's wall time
+ * @param preamble lines for the top-level output before the summary (e.g. a load error)
+ *
+ * @example
+ * ```ts
+ * import { gradescopeResults } from "./render.ts";
+ * import { assertEquals } from "@std/assert";
+ * const r = gradescopeResults([], 1.5);
+ * assertEquals([r.score, r.tests.length, r.output], [0, 0, "0 checks: 0 passed, 0 failed, 0 not implemented"]);
+ * ```
+ */
+export function gradescopeResults(
+  results: readonly CheckResult[],
+  seconds: number,
+  preamble: readonly string[] = [],
+): GradescopeResults {
+  const tests = results.map((r, i): GradescopeTest => ({
+    name: `${r.section}: ${r.claim} [${r.name}]`,
+    number: String(i + 1),
+    score: r.status === "passed" ? 1 : 0,
+    max_score: 1,
+    status: r.status === "passed" ? "passed" : "failed",
+    output: renderResult(r).join("\n"),
+  }));
+  return {
+    score: tests.reduce((s, t) => s + t.score, 0),
+    execution_time: Math.round(seconds * 100) / 100,
+    output: [...preamble, summaryLine(results)].join("\n"),
+    tests,
+  };
+}
