@@ -81,6 +81,7 @@ export {
   codeCells,
   compareOutputs,
   joinCodeCells,
+  joinStreams,
   type LineOrigin,
   type MarkdownCell,
   maskTimings,
@@ -88,6 +89,7 @@ export {
   type Notebook,
   NotebookError,
   parseNotebook,
+  pngProblem,
   pngSize,
   readNotebook,
   readOutput,
@@ -95,6 +97,8 @@ export {
   TIMING_MASK_DESCRIPTION,
   TIMING_PATTERNS,
 } from "./ipynb.ts";
+export { encodeFrame, ZmtpError, ZmtpSocket, type ZmtpSocketType } from "./zmtp.ts";
+export { flushOutput, type KernelConnection, kernelConnection } from "./kernel_output.ts";
 export {
   BENCH_COMPARE_PATH,
   type BenchCompare,
