@@ -126,7 +126,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * @throws {Error} when the kernel has not published the marker within `timeoutMs`
  */
 export async function flushOutput(timeoutMs = 30_000): Promise<void> {
-  const jupyter = (Deno as { jupyter?: typeof Deno.jupyter }).jupyter;
+  let jupyter: typeof Deno.jupyter | undefined;
+  try {
+    jupyter = Deno.jupyter; // a getter that throws outside `deno jupyter`
+  } catch {
+    return;
+  }
   if (jupyter === undefined) return;
   watch ??= openWatch();
   const w = await watch;
