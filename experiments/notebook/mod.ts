@@ -109,7 +109,9 @@ export {
 } from "./bench_compare.ts";
 export {
   esc,
+  LONG_TABLE,
   matchReplay,
+  narrowSpec,
   NOTEBOOK_PATH,
   numbersTable,
   PAGE_PATH,
@@ -117,6 +119,7 @@ export {
   renderMarkdown,
   renderPage,
   slug,
+  words,
   writePage,
   type WritePageOptions,
 } from "./page.ts";
