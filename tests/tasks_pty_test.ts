@@ -32,6 +32,8 @@ const RUNS: Record<string, string[][]> = {
   "test": [["tests/random_test.ts"]],
   "build:wasm": [["--check"]],
   "bench:compare": [["--quick", "--only", "step"]],
+  "bench": [["--filter", "batchnormForward train N=100 D=500 float64"]],
+  "check": [[]],
 };
 
 /** The tasks the README runs: `deno task NAME [--flag]`, as written there. */
