@@ -60,22 +60,65 @@ self-contained page, ${PAGE_PATH}.`,
         report = await replay({ quick }, (cell) => run.io.out(cellText(cell)), cells);
       },
       async report() {
-        const wrote = html ? `Wrote:\n  ${await writePage(report!, { quick })}\n` : "";
+        const wrote = html ? `Wrote:\n  ${await writePageOrSay(report!, quick)}\n` : "";
         return { text: summaryLine(report!) + wrote, exitCode: report!.off === 0 ? 0 : 1 };
       },
     };
   },
 };
 
-/** Before the replay: `--html` will be able to write the page (the task grants `results/`). */
+/**
+ * Before the replay: `--html` will be able to write the page — the task
+ * grants `results/`, and every folder on the way is a folder (or absent)
+ * and the page itself, if there, a file.
+ */
 function checkPageWritable(): void {
   const dir = PAGE_PATH.slice(0, PAGE_PATH.lastIndexOf("/"));
-  if (Deno.permissions.querySync({ name: "write", path: dir }).state === "granted") return;
-  throw new UsageError(
-    `notebook --html writes ${PAGE_PATH} and needs --allow-write=${dir}; ` +
-      "run `deno task notebook --html` or `deno run -P experiments/notebook.ts --html`",
-    { hint: false },
-  );
+  if (Deno.permissions.querySync({ name: "write", path: dir }).state !== "granted") {
+    throw new UsageError(
+      `notebook --html writes ${PAGE_PATH} and needs --allow-write=${dir}; ` +
+        "run `deno task notebook --html` or `deno run -P experiments/notebook.ts --html`",
+      { hint: false },
+    );
+  }
+  const parts = PAGE_PATH.split("/");
+  for (let i = 1; i <= parts.length; i++) {
+    const path = parts.slice(0, i).join("/");
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(path);
+    } catch {
+      return; // absent: writePage makes it
+    }
+    const last = i === parts.length;
+    if (!last && !info.isDirectory) {
+      throw new UsageError(
+        `notebook --html writes ${PAGE_PATH}, but ${path} is ${
+          info.isSymlink ? "a symbolic link" : "a file"
+        }, not a folder`,
+        { hint: false },
+      );
+    }
+    if (last && !info.isFile) {
+      throw new UsageError(`notebook --html writes ${PAGE_PATH}, which is not a file`, {
+        hint: false,
+      });
+    }
+  }
+}
+
+/** Writes the page; a file system error ends in one line (exit 2), not a stack trace. */
+async function writePageOrSay(report: NotebookReport, quick: boolean): Promise<string> {
+  try {
+    return await writePage(report, { quick });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
+      throw new UsageError(`notebook --html could not write ${PAGE_PATH}: ${e.message}`, {
+        hint: false,
+      });
+    }
+    throw e;
+  }
 }
 
 /**

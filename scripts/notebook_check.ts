@@ -5,9 +5,13 @@
  *    sources end in a newline, which `deno fmt --check` needs);
  * 2. its code cells, joined into one module, pass `deno check`;
  * 3. a fresh kernel from the project kernelspec (`notebooks/kernels/deno`)
- *    runs every code cell, each within `--timeout` seconds; execution fails
- *    on an error, a cell without output, a chart without its SVG, PNG and
- *    Vega-Lite spec, or a ✗ anywhere;
+ *    runs every code cell, each within `--timeout` seconds — driven by
+ *    bnlab's own client (`--executor kernel`, the default; it stops at each
+ *    cell's `idle` as Jupyter's clients do) or by Jupyter's own
+ *    `jupyter nbconvert --execute` (`--executor nbconvert`, CI); execution
+ *    fails on an error, a cell without output, a chart without its SVG, PNG
+ *    and Vega-Lite spec or whose PNG does not decode, or a ✗ anywhere (the
+ *    committed outputs are held to the same);
  * 4. the ✓ count equals the number of numbers the replay (`deno task
  *    notebook`) judges, and every ✓ line names its tolerance;
  * 5. the committed outputs match the fresh ones: texts identical once
@@ -21,7 +25,7 @@
  */
 
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import {
   atomicWrite,
   EXIT_USAGE,
@@ -31,18 +35,21 @@ import {
   UsageError,
 } from "../experiments/harness/mod.ts";
 import {
+  type CodeCell,
   codeCells,
   compareOutputs,
   joinCodeCells,
+  joinStreams,
   type NbOutput,
   type Notebook,
+  NotebookError,
   parseNotebook,
   serializeNotebook,
   TIMING_MASK_DESCRIPTION,
 } from "../experiments/notebook/mod.ts";
 import { cellProblems, countChecks, replayJudgedCount } from "./notebook/judge.ts";
 import { KernelClient } from "./notebook/kernel.ts";
-import { readKernelSpec } from "./notebook/wire.ts";
+import { type KernelSpec, KernelSpecError, readKernelSpec } from "./notebook/wire.ts";
 
 /** The notebook `deno task notebook:check` checks by default. */
 export const DEFAULT_NOTEBOOK = "notebooks/batch_normalization.ipynb";
@@ -75,12 +82,27 @@ const SPECS: readonly OptionSpec[] = [
     help: "the kernelspec folder",
     defaultText: "kernels/deno beside the notebook",
   },
+  {
+    name: "executor",
+    kind: "string",
+    arg: "E",
+    help: "what runs the cells: kernel (bnlab's own client) or nbconvert (Jupyter's nbclient)",
+    defaultText: "kernel",
+  },
+  {
+    name: "jupyter",
+    kind: "string",
+    arg: "CMD",
+    help: "the jupyter command --executor nbconvert runs",
+    defaultText: "jupyter",
+  },
   { name: "help", kind: "flag", help: "show this help" },
 ];
 
 const ABOUT = `Type-checks the notebook's code cells, runs them in a fresh Deno kernel and
-fails on an error, a missing output or a ✗; then compares the outputs with the
-committed ones (timings masked). --write stores the fresh outputs instead.`;
+fails on an error, a missing output, a damaged image or a ✗; then compares the
+outputs with the committed ones (timings masked). --write stores the fresh outputs
+instead. --executor nbconvert runs the cells with Jupyter's own nbconvert/nbclient.`;
 
 /** Where `print` goes. */
 export type Print = (line: string) => void;
@@ -137,22 +159,199 @@ export async function typeCheckCells(
   }
 }
 
+/** What executing the code cells gave, cell by cell. */
+interface Execution {
+  /** Fresh outputs of each code cell (consecutive stream chunks joined). */
+  outputs: NbOutput[][];
+  /** Each cell's execution count. */
+  counts: (number | null)[];
+  /** Total ✓ printed. */
+  checks: number;
+}
+
+/** A check that cannot start: bad options, an unreadable notebook or kernelspec (exit 2). */
+class CheckUsageError extends Error {}
+
+/** Reads and parses the notebook, or says in one line why it cannot. */
+async function loadNotebook(path: string): Promise<{ text: string; nb: Notebook }> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new CheckUsageError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return { text, nb: parseNotebook(text, path) };
+  } catch (e) {
+    if (e instanceof NotebookError) throw new CheckUsageError(e.message);
+    throw e;
+  }
+}
+
+/** Prints one freshly executed cell's line and records what is wrong with it. */
+function reportCell(
+  print: Print,
+  fail: (m: string) => void,
+  i: number,
+  n: number,
+  cell: CodeCell,
+  outputs: readonly NbOutput[],
+  extra: string,
+): number {
+  const checks = countChecks(outputs);
+  const shown = outputs.map((o) => o.output_type === "stream" ? o.name : o.output_type);
+  print(
+    `  [${String(i + 1).padStart(2)}/${n}] ${cell.id.padEnd(16)} ${extra}outputs: ${
+      shown.join(", ") || "none"
+    }${checks ? `; ${checks} ✓` : ""}`,
+  );
+  for (const p of cellProblems(cell, outputs)) fail(`code cell ${i} (${cell.id}): ${p}`);
+  return checks;
+}
+
+/** Runs the code cells in a fresh kernel of our own client, stopping at each cell's `idle`. */
+async function executeWithKernel(
+  nb: Notebook,
+  path: string,
+  kernelDir: string,
+  spec: KernelSpec,
+  timeoutMs: number,
+  print: Print,
+  fail: (m: string) => void,
+): Promise<Execution> {
+  const cells = codeCells(nb);
+  const t1 = performance.now();
+  let kernel: KernelClient;
+  try {
+    kernel = await KernelClient.start(spec, dirname(path));
+  } catch (e) {
+    fail(`the kernel of ${kernelDir} did not start: ${(e as Error).message}`);
+    return { outputs: [], counts: [], checks: 0 };
+  }
+  print(`  kernel: ${spec.display_name} from ${kernelDir}, started in ${secs(t1)}`);
+  const run: Execution = { outputs: [], counts: [], checks: 0 };
+  try {
+    for (const [i, cell] of cells.entries()) {
+      const r = await kernel.execute(cell.source, { timeoutMs });
+      run.outputs.push(r.outputs);
+      run.counts.push(r.executionCount);
+      const timing = `${(r.elapsedMs / 1000).toFixed(1).padStart(5)} s  ${r.status.padEnd(7)} `;
+      run.checks += reportCell(print, fail, i, cells.length, cell, r.outputs, timing);
+      if (r.status === "timeout") {
+        fail(`code cell ${i} (${cell.id}) ran past the ${timeoutMs / 1000} s timeout`);
+        break;
+      }
+      if (r.status === "error") {
+        const err = r.outputs.find((o) => o.output_type === "error");
+        if (err?.output_type === "error") print(err.traceback.join("\n"));
+        break;
+      }
+    }
+  } finally {
+    await kernel.shutdown();
+  }
+  return run;
+}
+
+/**
+ * Runs the notebook with Jupyter's own executor, `jupyter nbconvert --to
+ * notebook --execute` (nbclient), the kernelspec found through
+ * `JUPYTER_PATH`, and reads back what it stored.
+ */
+async function executeWithNbconvert(
+  nb: Notebook,
+  path: string,
+  kernelDir: string,
+  timeoutMs: number,
+  jupyter: string,
+  print: Print,
+  fail: (m: string) => void,
+): Promise<Execution> {
+  const cells = codeCells(nb);
+  const kernelsDir = dirname(resolve(kernelDir));
+  if (basename(kernelsDir) !== "kernels") {
+    throw new CheckUsageError(
+      `--kernel must be a folder kernels/NAME (Jupyter finds kernelspecs there) but got ${kernelDir}`,
+    );
+  }
+  const dir = await Deno.makeTempDir({ prefix: "bnlab-nbconvert-" });
+  const t1 = performance.now();
+  try {
+    const args = [
+      "nbconvert",
+      "--to",
+      "notebook",
+      "--execute",
+      `--ExecutePreprocessor.timeout=${Math.round(timeoutMs / 1000)}`,
+      `--ExecutePreprocessor.kernel_name=${basename(kernelDir)}`,
+      "--output-dir",
+      dir,
+      "--output",
+      "executed.ipynb",
+      path,
+    ];
+    let out;
+    try {
+      out = await new Deno.Command(jupyter, {
+        args,
+        env: { JUPYTER_PATH: dirname(kernelsDir), NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new CheckUsageError(
+          `--executor nbconvert runs \`${jupyter} nbconvert\`, which is not installed ` +
+            "(Debian: apt-get install jupyter-nbconvert python3-nbclient jupyter-client)",
+        );
+      }
+      throw e;
+    }
+    const log = new TextDecoder().decode(out.stderr);
+    print(`  ${jupyter} ${args.slice(0, 5).join(" ")} … : exit ${out.code} after ${secs(t1)}`);
+    if (!out.success) {
+      fail(`nbconvert failed:\n${log.split("\n").slice(-15).join("\n")}`);
+      return { outputs: [], counts: [], checks: 0 };
+    }
+    const executed = await loadNotebook(`${dir}/executed.ipynb`);
+    const run: Execution = { outputs: [], counts: [], checks: 0 };
+    for (const [i, cell] of codeCells(executed.nb).entries()) {
+      const outputs = joinStreams(cell.outputs);
+      run.outputs.push(outputs);
+      run.counts.push(cell.execution_count);
+      run.checks += reportCell(print, fail, i, cells.length, cells[i] ?? cell, outputs, "");
+    }
+    return run;
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
 /**
  * The whole check (or, with `--write`, the run that stores fresh outputs).
  *
  * @param args command-line arguments
  * @param print where the report goes
- * @returns the exit code: 0 passed, 1 failed, 2 called wrongly
+ * @returns the exit code: 0 passed, 1 failed, 2 called wrongly (one line says why)
  */
 export async function main(args: readonly string[], print: Print = console.log): Promise<number> {
-  let opts;
   try {
-    opts = parseArgs(args, SPECS);
+    return await check(args, print);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    print(`notebook:check: ${e.message}`);
-    return EXIT_USAGE;
+    if (e instanceof UsageError || e instanceof CheckUsageError) {
+      print(`notebook:check: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      print(`notebook:check: ${(e as Error).message} (run it as \`deno task notebook:check\`)`);
+      return EXIT_USAGE;
+    }
+    throw e;
   }
+}
+
+async function check(args: readonly string[], print: Print): Promise<number> {
+  const opts = parseArgs(args, SPECS);
   if (opts.get("help")) {
     print(helpText("deno task notebook:check [--write] [--timeout S]", ABOUT, SPECS));
     return 0;
@@ -162,15 +361,25 @@ export async function main(args: readonly string[], print: Print = console.log):
   const timeoutMs = Number(opts.get("timeout") ?? 300) * 1000;
   const path = String(opts.get("notebook") ?? DEFAULT_NOTEBOOK);
   const kernelDir = String(opts.get("kernel") ?? `${dirname(path)}/kernels/deno`);
-  const config = resolve(dirname(fileURLToPath(import.meta.url)), "../deno.json");
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    print(`notebook:check: cannot read ${path}: ${(e as Error).message}`);
-    return EXIT_USAGE;
+  const executor = String(opts.get("executor") ?? "kernel");
+  if (executor !== "kernel" && executor !== "nbconvert") {
+    throw new CheckUsageError(`--executor must be kernel or nbconvert but got ${executor}`);
   }
-  const nb = parseNotebook(text, path);
+  if (write && executor !== "kernel") {
+    throw new CheckUsageError(
+      "--write stores what the built-in kernel client ran: drop --executor",
+    );
+  }
+  const jupyter = String(opts.get("jupyter") ?? "jupyter");
+  const config = resolve(dirname(fileURLToPath(import.meta.url)), "../deno.json");
+  const { text, nb } = await loadNotebook(path);
+  let spec: KernelSpec;
+  try {
+    spec = await readKernelSpec(kernelDir);
+  } catch (e) {
+    if (e instanceof KernelSpecError) throw new CheckUsageError(e.message);
+    throw e;
+  }
   const cells = codeCells(nb);
   const failures: string[] = [];
   const fail = (m: string) => {
@@ -182,6 +391,11 @@ export async function main(args: readonly string[], print: Print = console.log):
   if (!write && serializeNotebook(nb) !== text) {
     fail(`${path} is not in the canonical layout (run deno task notebook:check --write)`);
   }
+  if (!write) {
+    for (const [i, c] of cells.entries()) {
+      for (const p of cellProblems(c, c.outputs)) fail(`committed code cell ${i} (${c.id}): ${p}`);
+    }
+  }
 
   const t0 = performance.now();
   const typeErrors = await typeCheckCells(nb, path, config);
@@ -191,42 +405,11 @@ export async function main(args: readonly string[], print: Print = console.log):
   }
   print(`  type-check: ${cells.length} code cells joined, deno check passed (${secs(t0)})`);
 
-  const spec = await readKernelSpec(kernelDir);
-  const t1 = performance.now();
-  const kernel = await KernelClient.start(spec, dirname(path));
-  print(`  kernel: ${spec.display_name} from ${kernelDir}, started in ${secs(t1)}`);
-  const fresh: NbOutput[][] = [];
-  const counts: (number | null)[] = [];
-  let checks = 0;
-  try {
-    for (const [i, cell] of cells.entries()) {
-      const r = await kernel.execute(cell.source, { timeoutMs });
-      fresh.push(r.outputs);
-      counts.push(r.executionCount);
-      const n = countChecks(r.outputs);
-      checks += n;
-      const shown = r.outputs.map((o) => o.output_type === "stream" ? o.name : o.output_type);
-      print(
-        `  [${String(i + 1).padStart(2)}/${cells.length}] ${cell.id.padEnd(16)} ${
-          (r.elapsedMs / 1000).toFixed(1).padStart(5)
-        } s  ${r.status.padEnd(7)} outputs: ${shown.join(", ") || "none"}${n ? `; ${n} ✓` : ""}`,
-      );
-      if (r.status === "timeout") {
-        fail(`code cell ${i} (${cell.id}) ran past the ${timeoutMs / 1000} s timeout`);
-        break;
-      }
-      const problems = cellProblems(cell, r.outputs);
-      for (const p of problems) fail(`code cell ${i} (${cell.id}): ${p}`);
-      if (r.status === "error") {
-        const err = r.outputs.find((o) => o.output_type === "error");
-        if (err?.output_type === "error") print(err.traceback.join("\n"));
-        break;
-      }
-    }
-  } finally {
-    await kernel.shutdown();
-  }
+  const run = executor === "kernel"
+    ? await executeWithKernel(nb, path, kernelDir, spec, timeoutMs, print, fail)
+    : await executeWithNbconvert(nb, path, kernelDir, timeoutMs, jupyter, print, fail);
   if (failures.length > 0) return report(print, failures, started);
+  const { outputs: fresh, counts, checks } = run;
 
   const judged = await replayJudgedCount();
   if (checks !== judged) {
@@ -249,8 +432,10 @@ export async function main(args: readonly string[], print: Print = console.log):
   } else {
     let same = 0;
     cells.forEach((c, i) => {
-      const diffs = compareOutputs(c.outputs, fresh[i]);
-      if (c.execution_count !== counts[i]) {
+      const diffs = fresh[i] === undefined
+        ? ["no fresh outputs"]
+        : compareOutputs(c.outputs, fresh[i]);
+      if (fresh[i] !== undefined && c.execution_count !== counts[i]) {
         diffs.push(`execution_count ${c.execution_count} committed, ${counts[i]} fresh`);
       }
       for (const d of diffs) {

@@ -13,6 +13,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
+import { deflateSync } from "node:zlib";
 import {
   codeCells,
   compareOutputs,
@@ -21,9 +22,11 @@ import {
   type NbOutput,
   NotebookError,
   parseNotebook,
+  pngProblem,
   pngSize,
   serializeNotebook,
 } from "../experiments/notebook/mod.ts";
+import { main as notebookCheck } from "../scripts/notebook_check.ts";
 import { cellProblems, countChecks, replayJudgedCount } from "../scripts/notebook/judge.ts";
 import {
   KernelSpecError,
@@ -36,13 +39,51 @@ const NOTEBOOK = "notebooks/batch_normalization.ipynb";
 const text = await Deno.readTextFile(NOTEBOOK);
 const nb = parseNotebook(text, NOTEBOOK);
 
-/** A 1×1 PNG's first bytes, enough for its size (IHDR), as base64. */
+/** CRC-32 as PNG uses it (written out here, independently of the checker's). */
+function crc(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A PNG chunk: length, type, data, CRC of type and data. */
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, data.length);
+  out.set(new TextEncoder().encode(type), 4);
+  out.set(data, 8);
+  v.setUint32(8 + data.length, crc(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+/** The bytes of a sound white grey-scale PNG of the given size. */
+function pngBytes(width: number, height: number): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, width);
+  new DataView(ihdr.buffer).setUint32(4, height);
+  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit grey, deflate, adaptive filtering, not interlaced
+  const raw = new Uint8Array(height * (1 + width)).fill(255);
+  for (let y = 0; y < height; y++) raw[y * (1 + width)] = 0; // filter type None
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", new Uint8Array(deflateSync(raw))),
+    chunk("IEND", new Uint8Array(0)),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+  return out;
+}
+
+const b64 = (b: Uint8Array) => btoa(Array.from(b, (c) => String.fromCharCode(c)).join(""));
+
+/** A sound PNG of the given size, as base64. */
 function pngOf(width: number, height: number): string {
-  const b = new Uint8Array(33);
-  b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-  new DataView(b.buffer).setUint32(16, width);
-  new DataView(b.buffer).setUint32(20, height);
-  return btoa(String.fromCharCode(...b));
+  return b64(pngBytes(width, height));
 }
 
 const stream = (t: string): NbOutput => ({ output_type: "stream", name: "stdout", text: t });
@@ -83,7 +124,10 @@ describe("The committed notebook (notebooks/batch_normalization.ipynb)", () => {
     const spec = await readKernelSpec("notebooks/kernels/deno");
     assertEquals(spec.argv.slice(0, 2), ["sh", "-c"]);
     assertStringIncludes(spec.argv[2], "npx --yes deno@2.9.6 eval --no-config");
-    assertStringIncludes(spec.argv[2], 'exec "$deno" jupyter --kernel --conn "$0"');
+    assertStringIncludes(
+      spec.argv[2],
+      'BNLAB_KERNEL_CONNECTION_FILE="$0" exec "$deno" jupyter --kernel --conn "$0"',
+    );
     assertEquals(spec.argv[3], "{connection_file}");
     assertEquals(spec.env, { NO_COLOR: "1" });
   });
@@ -160,6 +204,42 @@ describe("Comparing fresh outputs with the committed ones", () => {
     );
     assertEquals(pngSize(pngOf(3, 4)), { width: 3, height: 4 });
     assertEquals(pngSize(btoa("not a png at all, really")), null);
+  });
+
+  it("decodes every image in full: a PNG cut short, with garbage after its header or a flipped byte fails", () => {
+    const good = pngBytes(30, 20);
+    assertEquals(pngProblem(b64(good)), null);
+    const cut = b64(good).slice(0, 44); // the signature and IHDR still read as 30×20
+    assertEquals(pngSize(cut), { width: 30, height: 20 });
+    assertEquals(pngProblem(cut), "no IEND chunk");
+    const garbage = new Uint8Array(good.length);
+    garbage.set(good.subarray(0, 33));
+    garbage.fill(0x41, 33);
+    assertStringIncludes(pngProblem(b64(garbage))!, "declares 1094795585 bytes");
+    const flipped = good.slice();
+    flipped[45] ^= 1; // inside the IDAT chunk's data
+    assertEquals(pngProblem(b64(flipped)), 'chunk 1 ("IDAT") fails its CRC');
+    const trailing = new Uint8Array([...good, 0, 0, 0, 0]);
+    assertEquals(pngProblem(b64(trailing)), "4 bytes after IEND");
+    assertEquals(pngProblem("not base64!"), "not base64");
+    const spec = { mark: "point" };
+    assertEquals(compareOutputs([chart(spec, cut)], [chart(spec)]), [
+      "output 0 (image/png): the committed PNG is damaged: no IEND chunk",
+    ]);
+    const cell = codeCells(nb).find((c) => c.metadata.bnlab?.part === "charts")!;
+    assertEquals(cellProblems(cell, [chart(spec, b64(flipped))]), [
+      'a chart whose PNG is damaged: chunk 1 ("IDAT") fails its CRC',
+    ]);
+  });
+
+  it("finds every committed PNG sound", () => {
+    const pngs = codeCells(nb).flatMap((c) =>
+      c.outputs.flatMap((o) =>
+        "data" in o && o.data["image/png"] ? [String(o.data["image/png"])] : []
+      )
+    );
+    assertEquals(pngs.length, 2);
+    for (const p of pngs) assertEquals(pngProblem(p), null);
   });
 
   it("reports a missing or extra output by kind", () => {
@@ -241,5 +321,70 @@ describe("The Jupyter wire protocol", () => {
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  });
+});
+
+describe("deno task notebook:check, called wrongly", () => {
+  /** Runs the check in this process; returns its exit code and what it printed. */
+  async function run(args: string[]): Promise<{ code: number; lines: string[] }> {
+    const lines: string[] = [];
+    const code = await notebookCheck(args, (l) => lines.push(l));
+    return { code, lines };
+  }
+
+  async function withNotebook(text: string, f: (path: string) => Promise<void>): Promise<void> {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(`${dir}/x.ipynb`, text);
+      await f(`${dir}/x.ipynb`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+
+  it("ends a notebook that is not JSON in one line with exit code 2", async () => {
+    await withNotebook("{ not json", async (path) => {
+      const r = await run(["--notebook", path, "--kernel", "notebooks/kernels/deno"]);
+      assertEquals(r.code, 2);
+      assertEquals(r.lines.length, 1);
+      assertMatch(r.lines[0], /^notebook:check: parseNotebook: .*x\.ipynb is not JSON: /);
+    });
+  });
+
+  it("ends an nbformat 3 notebook and one with duplicate cell ids in one line with exit code 2", async () => {
+    await withNotebook(JSON.stringify({ nbformat: 3, worksheets: [] }), async (path) => {
+      const r = await run(["--notebook", path]);
+      assertEquals(r.code, 2);
+      assertEquals(r.lines.length, 1);
+      assertStringIncludes(
+        r.lines[0],
+        'expected nbformat 4 with a "cells" array but got nbformat 3',
+      );
+    });
+    const raw = JSON.parse(text);
+    raw.cells[2].id = raw.cells[1].id;
+    await withNotebook(JSON.stringify(raw), async (path) => {
+      const r = await run(["--notebook", path]);
+      assertEquals(r.code, 2);
+      assertEquals(r.lines, [
+        `notebook:check: parseNotebook: ${path}: cell 2: "id" must be a unique non-empty string ` +
+        `but got ${raw.cells[1].id}`,
+      ]);
+    });
+  });
+
+  it("ends a missing kernelspec or an unknown executor in one line with exit code 2, before any work", async () => {
+    const r = await run(["--kernel", "/nonexistent"]);
+    assertEquals(r.code, 2);
+    assertEquals(r.lines.length, 1);
+    assertMatch(
+      r.lines[0],
+      /^notebook:check: readKernelSpec: cannot read \/nonexistent\/kernel\.json/,
+    );
+    const e = await run(["--executor", "papermill"]);
+    assertEquals(e, {
+      code: 2,
+      lines: ["notebook:check: --executor must be kernel or nbconvert but got papermill"],
+    });
   });
 });

@@ -98,10 +98,10 @@ describe("The notebook page's parts", () => {
       "info",
     ]);
     const [ok, off, below, info] = rows.map(String);
-    assertStringIncludes(ok, '<td class="num">1.000000001</td>');
+    assertStringIncludes(ok, '<td class="num" data-label="bnlab">1.000000001</td>');
     assertStringIncludes(ok, "✓</span> |Δ| ≤ 1e-8");
     assertStringIncludes(off, "✗</span> |Δ| ≤ 1e-8");
-    assertStringIncludes(below, '<td class="num">2.00e-8</td>');
+    assertStringIncludes(below, '<td class="num" data-label="bnlab">2.00e-8</td>');
     assertStringIncludes(below, "✗</span> &#60; 1e-8");
     assertEquals(/mark/.test(info), false);
     assertStringIncludes(info, "a timing");
@@ -148,8 +148,11 @@ describe("The notebook page's parts", () => {
   it("shows the benchmark table with the machine it came from, and refuses a malformed file", async () => {
     const html = await pageHtml(FIXTURE);
     assertStringIncludes(html, "Test CPU 9000, 2 cores, Linux, Deno 2.9.6, 2026-01-02");
-    assertStringIncludes(html, '<td class="num">100.0 <span class="ratio">(2.00×)</span></td>');
-    assertStringIncludes(html, '<td class="num na">—</td>');
+    assertStringIncludes(
+      html,
+      '<td class="num" data-label="numpy">100.0 <span class="ratio">(2.00×)</span></td>',
+    );
+    assertStringIncludes(html, '<td class="num na" data-label="tfjs">—</td>');
     const bad = { ...FIXTURE, rows: [{ ...FIXTURE.rows[0], numpy_us: -1 }] };
     assertThrows(
       () => parseBenchCompare(bad, "x.json"),
@@ -180,11 +183,35 @@ interface Seen {
   charts: { title: string; marks: number; drawn: number; width: number; height: number }[];
   benchRows: number;
   phoneOverflow: number;
+  /** Elements wider than the viewport, or scrolling sideways, at 1280 and at 400 px. */
+  tooWide: { 1280: string[]; 400: string[] };
+  /** ✓ marks outside the screen at 400 px (not counting those in a closed `<details>`). */
+  marksOffScreen: number;
+  /** At 400 px: the charts' drawn width and the size their 12 px axis labels are shown at. */
+  phoneCharts: { width: number; labelPx: number }[];
+  /** Tables summarized behind a `<details>`, with their summary lines. */
+  summarized: { rows: number; summary: string }[];
   pdf: Uint8Array;
   problems: { kind: string; text: string }[];
   requests: string[];
   screenshots: string[];
 }
+
+/** Every element wider than the viewport, or scrolling sideways, described (in the page). */
+const TOO_WIDE = `(() => {
+  const vw = document.documentElement.clientWidth;
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    const name = el.tagName.toLowerCase() + "." + (el.className.baseVal ?? el.className);
+    if (r.right > vw + 0.5 || r.left < -0.5) out.push(name + " spans " + Math.round(r.left) + "–" + Math.round(r.right));
+    if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== "visible") {
+      out.push(name + " scrolls sideways: " + el.scrollWidth + " > " + el.clientWidth);
+    }
+  }
+  return out;
+})()`;
 
 async function inspect(executable: string): Promise<{ seen: Seen; report: Report }> {
   const report = await quickReplay();
@@ -204,7 +231,7 @@ async function inspect(executable: string): Promise<{ seen: Seen; report: Report
         source: (s.querySelector("pre.source")?.innerText ?? "").length,
         outputs: s.querySelectorAll(".output").length,
       }));
-      const charts = [...document.querySelectorAll("figure.chart svg")].map((svg) => {
+      const charts = [...document.querySelectorAll("figure.chart svg.wide")].map((svg) => {
         const marks = [...svg.querySelectorAll("g.mark-symbol path, g.mark-line path")];
         const drawn = marks.filter((p) => {
           const b = p.getBoundingClientRect();
@@ -219,15 +246,35 @@ async function inspect(executable: string): Promise<{ seen: Seen; report: Report
         offMarks: document.querySelectorAll(".mark.off").length,
         header: document.querySelector("header .counts").innerText,
         benchRows: document.querySelectorAll("table.bench-table tbody tr").length,
+        summarized: [...document.querySelectorAll("details.long")].map((d) => ({
+          rows: d.querySelectorAll("tbody tr").length,
+          summary: d.previousElementSibling?.innerText ?? "",
+        })),
       };
     })()`);
+    const tooWide = await browser.evaluate<string[]>(TOO_WIDE);
     await Deno.mkdir("results/notebook", { recursive: true });
     const desktop = "results/notebook/page-desktop.png";
     await Deno.writeFile(desktop, await browser.screenshot());
     const pdf = await browser.pdf();
-    await browser.viewport(390, 844, true);
+    await browser.viewport(400, 860, true);
     const phoneOverflow = await browser.evaluate<number>(
       "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+    );
+    const tooWide400 = await browser.evaluate<string[]>(TOO_WIDE);
+    const marksOffScreen = await browser.evaluate<number>(`[...document.querySelectorAll(".mark")]
+      .filter((m) => !m.closest("details:not([open])"))
+      .filter((m) => { const r = m.getBoundingClientRect(); return r.right > 400 || r.width === 0; })
+      .length`);
+    const phoneCharts = await browser.evaluate<{ width: number; labelPx: number }[]>(
+      `[...document.querySelectorAll("figure.chart svg")]
+        .filter((svg) => svg.getBoundingClientRect().width > 0)
+        .map((svg) => {
+          const r = svg.getBoundingClientRect();
+          const label = svg.querySelector("g.role-axis-label text");
+          const size = parseFloat(label.getAttribute("font-size") ?? getComputedStyle(label).fontSize);
+          return { width: r.width, labelPx: size * r.width / Number(svg.getAttribute("width")) };
+        })`,
     );
     const phone = "results/notebook/page-phone.png";
     await Deno.writeFile(phone, await browser.screenshot());
@@ -237,6 +284,9 @@ async function inspect(executable: string): Promise<{ seen: Seen; report: Report
         ...facts,
         pdf,
         phoneOverflow,
+        tooWide: { 1280: tooWide, 400: tooWide400 },
+        marksOffScreen,
+        phoneCharts,
         problems: [...browser.problems],
         requests: [...browser.requests],
         screenshots: [desktop, phone],
@@ -309,6 +359,35 @@ describe("The notebook page in headless Chromium", () => {
     assertEquals(seen.problems, []);
     assertEquals(seen.requests.length, 1, seen.requests.join("\n"));
     assertMatch(seen.requests[0], /^file:\/\/.*\/index\.html$/);
+  });
+
+  it("has no element wider than the screen or scrolling sideways, at 1280 px as at 400 px", async () => {
+    const { seen } = await open();
+    assertEquals(seen.tooWide[1280], []);
+    assertEquals(seen.tooWide[400], []);
+  });
+
+  it("keeps every ✓ in view on a 400 px phone, each table row a card", async () => {
+    const { seen } = await open();
+    assertEquals(seen.marksOffScreen, 0);
+  });
+
+  it("draws the charts for a phone's width, their axis labels shown at 10 px or more", async () => {
+    const { seen } = await open();
+    assertEquals(seen.phoneCharts.length, 2);
+    for (const c of seen.phoneCharts) {
+      assert(c.width <= 400, `a chart ${c.width} px wide`);
+      assertGreater(c.labelPx, 10, `labels shown at ${c.labelPx.toFixed(1)} px`);
+    }
+  });
+
+  it("summarizes the tables of more than 24 numbers, the full table behind a <details>", async () => {
+    const { seen } = await open();
+    assertGreater(seen.summarized.length, 0);
+    for (const t of seen.summarized) {
+      assertGreater(t.rows, 24);
+      assertMatch(t.summary, new RegExp(`^${t.rows} numbers: `));
+    }
   });
 
   it("fits a phone's width without scrolling sideways, and prints to PDF", async () => {

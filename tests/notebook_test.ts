@@ -71,3 +71,38 @@ describe("The notebook, replayed (deno task notebook)", () => {
     assertEquals(err.join(""), "error: unknown option --slow\n(see deno task notebook --help)\n");
   });
 });
+
+describe("deno task notebook --html, with nowhere to write", () => {
+  it("ends in one line and exit code 2 when results/notebook is a file, before replaying anything", async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.mkdir(`${dir}/results`);
+      await Deno.writeTextFile(`${dir}/results/notebook`, "a file where the page's folder goes");
+      const root = new URL("..", import.meta.url).pathname;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-P",
+          "--config",
+          `${root}deno.json`,
+          `${root}experiments/notebook.ts`,
+          "--html",
+        ],
+        cwd: dir,
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const err = new TextDecoder().decode(out.stderr).trim().split("\n")
+        .filter((l) => !l.startsWith("Warning") && !l.includes("experimental"));
+      assertEquals(out.code, 2);
+      assertEquals(err, [
+        "error: notebook --html writes results/notebook/index.html, but results/notebook is a " +
+        "file, not a folder",
+      ]);
+      assertEquals(new TextDecoder().decode(out.stdout), "");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});

@@ -4,8 +4,8 @@
  *
  * A chart is a Vega-Lite spec (see {@linkcode panelsSpec}) compiled to Vega and
  * rendered headless by `vega` to SVG; the SVG is drawn to PNG by resvg
- * (WebAssembly) with the DejaVu fonts of the `dejavu-fonts-ttf` npm package,
- * so the text shows on any machine, with or without system fonts.
+ * (WebAssembly) with the DejaVu fonts shipped in `fonts/`, so the text
+ * shows on any machine, with or without system fonts.
  *
  * @module
  */
@@ -14,7 +14,7 @@ import { atomicWrite } from "./_store.ts";
 import { type FontMetrics, parseFontMetrics, textWidth } from "./_font_metrics.ts";
 import { dejavuFontUrl, initWasm, Resvg, resvgWasmUrl, vega, vegaLite } from "./_deps.ts";
 
-/** The font family every chart is set in (shipped by `dejavu-fonts-ttf`). */
+/** The font family every chart is set in (shipped in `fonts/`). */
 export const CHART_FONT = "DejaVu Sans";
 
 /** matplotlib's default colour cycle (`tab:blue`, `tab:orange`, …), as the notebook's plots. */
@@ -236,9 +236,8 @@ export function panelsSpec(
   return spec;
 }
 
-/** The DejaVu fonts: files and bytes for resvg, advance widths for Vega's layout. */
+/** The DejaVu fonts: bytes for resvg, advance widths for Vega's layout. */
 interface Fonts {
-  readonly files: string[];
   readonly buffers: Uint8Array[];
   readonly regular: FontMetrics;
   readonly bold: FontMetrics;
@@ -253,7 +252,6 @@ function loadFonts(): Promise<Fonts> {
     const urls = names.map((n) => new URL(dejavuFontUrl(n)));
     const buffers = await Promise.all(urls.map((u) => Deno.readFile(u)));
     return {
-      files: urls.map((u) => decodeURIComponent(u.pathname)),
       buffers,
       regular: parseFontMetrics(buffers[0]),
       bold: parseFontMetrics(buffers[1]),
@@ -311,30 +309,19 @@ export async function renderSvg(spec: Record<string, unknown>): Promise<string> 
   }
 }
 
-/** What draws the PNG: resvg's native addon, or the same resvg compiled to WebAssembly. */
-type Renderer =
-  | { readonly kind: "native"; readonly Resvg: typeof import("@resvg/resvg-js").Resvg }
-  | { readonly kind: "wasm" };
-
-let renderer: Promise<Renderer> | null = null;
+let renderer: Promise<void> | null = null;
 
 /**
- * resvg's native addon when this process may load it (`--allow-ffi`, which
- * the experiment tasks grant) — four times faster, and the same resvg 2.6.2,
- * so the same bytes — else resvg's WebAssembly build, loaded once.
+ * Loads resvg's WebAssembly build once per process. It is the only renderer:
+ * resvg's native addon (`@resvg/resvg-js`) drew the same bytes faster, but
+ * loading it asks for `--allow-sys` (its libc check calls
+ * `process.report.getReport`), which stopped every charting task at a
+ * permission prompt in a terminal, and its two Linux builds added 8.8 MB to
+ * every first run. The WebAssembly build needs only `--allow-read`.
  */
-function loadRenderer(): Promise<Renderer> {
-  renderer ??= (async (): Promise<Renderer> => {
-    if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") {
-      try {
-        const { Resvg } = await import("@resvg/resvg-js");
-        return { kind: "native", Resvg };
-      } catch {
-        // No prebuilt addon for this platform: the WebAssembly build draws the same.
-      }
-    }
+function loadRenderer(): Promise<void> {
+  renderer ??= (async () => {
     await initWasm(await Deno.readFile(new URL(resvgWasmUrl())));
-    return { kind: "wasm" };
   })();
   return renderer;
 }
@@ -347,7 +334,7 @@ function loadRenderer(): Promise<Renderer> {
  * @returns the PNG bytes
  */
 export async function svgToPng(svg: string, scale = 1.5): Promise<Uint8Array> {
-  const r = await loadRenderer();
+  await loadRenderer();
   const fonts = await loadFonts();
   const font = {
     loadSystemFonts: false,
@@ -355,9 +342,6 @@ export async function svgToPng(svg: string, scale = 1.5): Promise<Uint8Array> {
     sansSerifFamily: CHART_FONT,
   };
   const fitTo = { mode: "zoom" as const, value: scale };
-  if (r.kind === "native") {
-    return new r.Resvg(svg, { fitTo, font: { ...font, fontFiles: fonts.files } }).render().asPng();
-  }
   const resvg = new Resvg(svg, { fitTo, font: { ...font, fontBuffers: fonts.buffers } });
   try {
     const image = resvg.render();

@@ -1,19 +1,20 @@
 /**
- * The npm packages the experiment scripts use, pinned in one place.
+ * The npm packages the experiment scripts use, pinned in one place, and the
+ * font files shipped beside them.
  *
- * | package             | what for                                                  |
- * | ------------------- | --------------------------------------------------------- |
- * | `vega-lite` 6.5.0   | chart specs compiled to Vega                              |
- * | `vega` 6.4.0        | headless rendering of the compiled spec to SVG            |
+ * | package             | what for                                                       |
+ * | ------------------- | -------------------------------------------------------------- |
+ * | `vega-lite` 6.5.0   | chart specs compiled to Vega                                   |
+ * | `vega` 6.4.0        | headless rendering of the compiled spec to SVG                 |
  * | `@resvg/resvg-wasm` | SVG → PNG, pure WebAssembly (no native addon, no system fonts) |
- * | `dejavu-fonts-ttf`  | the TrueType fonts resvg draws text with                   |
- * | `cli-progress`      | the progress bar on a terminal                            |
  *
- * The font and WebAssembly files are located with `import.meta.resolve`, which
- * gives a `file:` URL only for packages in this module's graph — hence the
- * JSON import of the font package's manifest below.
+ * The DejaVu Sans files resvg draws text with are in `fonts/` (from the npm
+ * package `dejavu-fonts-ttf` 2.37.3, whose 12 MB of other faces a first run
+ * would otherwise download; see `fonts/README.md`).
  *
- * The versions are pinned in deno.json's import map.
+ * The WebAssembly file is located with `import.meta.resolve`, which gives a
+ * `file:` URL for a package in this module's graph. The versions are pinned
+ * in deno.json's import map.
  *
  * @module
  */
@@ -21,22 +22,17 @@
 export * as vega from "vega";
 export * as vegaLite from "vega-lite";
 export { initWasm, Resvg } from "@resvg/resvg-wasm";
-// @ts-types="@types/cli-progress"
-import cliProgress from "cli-progress";
-import dejavuManifest from "dejavu-fonts-ttf/package.json" with { type: "json" };
 
-export { cliProgress };
-
-/** Version of the DejaVu font package the PNGs are drawn with. */
-export const DEJAVU_VERSION: string = dejavuManifest.version;
+/** Version of the DejaVu fonts the PNGs are drawn with (the npm package they come from). */
+export const DEJAVU_VERSION = "2.37.3";
 
 /**
- * `file:` URL of one TrueType file of the `dejavu-fonts-ttf` package.
+ * `file:` URL of one TrueType file shipped in `fonts/`.
  *
- * @param name file name under the package's `ttf/`, e.g. `"DejaVuSans.ttf"`
+ * @param name file name, e.g. `"DejaVuSans.ttf"`
  */
 export function dejavuFontUrl(name: string): string {
-  return import.meta.resolve(`dejavu-fonts-ttf/ttf/${name}`);
+  return new URL(`./fonts/${name}`, import.meta.url).href;
 }
 
 /** `file:` URL of resvg's WebAssembly module. */

@@ -84,7 +84,17 @@ export {
   type TableFactory,
   type TableSpec,
 } from "./_results.ts";
-export { createProgress, formatDuration, type Progress } from "./_progress.ts";
+export {
+  createProgress,
+  displayWidth,
+  type FieldForms,
+  fitFields,
+  formatDuration,
+  type Progress,
+  statusLine,
+  type StatusState,
+  wrapWords,
+} from "./_progress.ts";
 export { fmt, fmtExp, formatTable, plural } from "./_table.ts";
 export {
   CHART_FONT,

@@ -12,6 +12,8 @@
  * @module
  */
 
+import { inflateSync } from "node:zlib";
+
 /** bnlab's own metadata on a code cell. */
 export interface BnlabCellMeta {
   /** Title of the `deno task notebook` replay cell this cell reproduces. */
@@ -313,6 +315,127 @@ export function maskTimings(text: string): string {
   return TIMING_PATTERNS.reduce((s, re) => s.replace(re, "<t>"), text);
 }
 
+/** CRC-32 (ISO 3309, as PNG uses it) of some bytes. */
+function crc32(bytes: Uint8Array): number {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+/** Decodes strict base64 (line breaks allowed); null when it is not base64. */
+function base64Bytes(text: string): Uint8Array | null {
+  const clean = text.replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) return null;
+  try {
+    return Uint8Array.from(atob(clean), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+/** Bits per pixel of each PNG colour type, by bit depth. */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/** Bytes of the filtered image data of a `w` × `h` image (every Adam7 pass when interlaced). */
+function pngRawSize(w: number, h: number, bitsPerPixel: number, interlaced: boolean): number {
+  const rows = (pw: number, ph: number) =>
+    pw === 0 || ph === 0 ? 0 : ph * (1 + Math.ceil((pw * bitsPerPixel) / 8));
+  if (!interlaced) return rows(w, h);
+  // Adam7: each pass's first column and row, and its column and row steps.
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
+  return passes.reduce(
+    (n, [x0, y0, dx, dy]) => n + rows(Math.ceil((w - x0) / dx), Math.ceil((h - y0) / dy)),
+    0,
+  );
+}
+
+/**
+ * What is wrong with a base64 PNG, decoded in full: the signature, every
+ * chunk's length and CRC, an `IHDR` first with a valid size, bit depth and
+ * colour type, at least one `IDAT`, `IEND` last with nothing after it, and
+ * the image data inflated to exactly the size the header implies, every row
+ * with a valid filter byte.
+ *
+ * @param base64 the PNG as a notebook stores it
+ * @returns what is wrong, or null for a sound PNG
+ */
+export function pngProblem(base64: string): string | null {
+  const bytes = base64Bytes(base64);
+  if (bytes === null) return "not base64";
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length < 8 || sig.some((b, i) => bytes[i] !== b)) return "no PNG signature";
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 8, k = 0;
+  let header: { w: number; h: number; depth: number; color: number; interlaced: boolean } | null =
+    null;
+  const idat: Uint8Array[] = [];
+  let ended = false;
+  while (at < bytes.length) {
+    if (ended) return `${bytes.length - at} bytes after IEND`;
+    if (at + 12 > bytes.length) return `chunk ${k} cut short at byte ${at}`;
+    const length = v.getUint32(at);
+    const type = JSON.stringify(String.fromCharCode(...bytes.subarray(at + 4, at + 8)));
+    if (at + 12 + length > bytes.length) {
+      return `chunk ${k} (${type}) declares ${length} bytes but the file ends first`;
+    }
+    const body = bytes.subarray(at + 8, at + 8 + length);
+    if (crc32(bytes.subarray(at + 4, at + 8 + length)) !== v.getUint32(at + 8 + length)) {
+      return `chunk ${k} (${type}) fails its CRC`;
+    }
+    if (k === 0 && (type !== `"IHDR"` || length !== 13)) return "the first chunk is not IHDR";
+    if (type === `"IHDR"`) {
+      const bv = new DataView(body.buffer, body.byteOffset, 13);
+      header = {
+        w: bv.getUint32(0),
+        h: bv.getUint32(4),
+        depth: body[8],
+        color: body[9],
+        interlaced: body[12] === 1,
+      };
+      if (header.w === 0 || header.h === 0) return `IHDR size ${header.w}×${header.h}`;
+      if (!(header.color in PNG_CHANNELS) || ![1, 2, 4, 8, 16].includes(header.depth)) {
+        return `IHDR colour type ${header.color}, bit depth ${header.depth}`;
+      }
+    } else if (type === `"IDAT"`) idat.push(body);
+    else if (type === `"IEND"`) ended = true;
+    at += 12 + length;
+    k++;
+  }
+  if (!ended) return "no IEND chunk";
+  if (header === null || idat.length === 0) return "no image data (IDAT)";
+  const compressed = new Uint8Array(idat.reduce((n, c) => n + c.length, 0));
+  idat.reduce((o, c) => (compressed.set(c, o), o + c.length), 0);
+  let raw: Uint8Array;
+  try {
+    raw = inflateSync(compressed);
+  } catch (e) {
+    return `the image data does not inflate: ${(e as Error).message}`;
+  }
+  const bpp = PNG_CHANNELS[header.color] * header.depth;
+  const want = pngRawSize(header.w, header.h, bpp, header.interlaced);
+  if (raw.length !== want) {
+    return `the image data inflates to ${raw.length} bytes, ${header.w}×${header.h} needs ${want}`;
+  }
+  if (!header.interlaced) {
+    const row = 1 + Math.ceil((header.w * bpp) / 8);
+    for (let y = 0; y < header.h; y++) {
+      if (raw[y * row] > 4) return `row ${y} has filter type ${raw[y * row]}`;
+    }
+  }
+  return null;
+}
+
 /** Width × height of a base64 PNG, from its IHDR chunk; null when it is not a PNG. */
 export function pngSize(base64: string): { width: number; height: number } | null {
   let bytes: Uint8Array;
@@ -325,6 +448,24 @@ export function pngSize(base64: string): { width: number; height: number } | nul
   if (bytes.length < 24 || sig.some((b, i) => bytes[i] !== b)) return null;
   const v = new DataView(bytes.buffer);
   return { width: v.getUint32(16), height: v.getUint32(20) };
+}
+
+/**
+ * Outputs with consecutive chunks of the same stream joined into one, as a
+ * notebook stores them (a kernel sends a stream in pieces; clients join them).
+ *
+ * @param outputs the outputs in the order they came
+ * @returns a new list; the inputs are not changed
+ */
+export function joinStreams(outputs: readonly NbOutput[]): NbOutput[] {
+  const joined: NbOutput[] = [];
+  for (const o of outputs) {
+    const last = joined.at(-1);
+    if (o.output_type === "stream" && last?.output_type === "stream" && last.name === o.name) {
+      joined[joined.length - 1] = { ...last, text: last.text + o.text };
+    } else joined.push(o.output_type === "stream" ? { ...o } : o);
+  }
+  return joined;
 }
 
 /** A text with both sides' first differing line, for a message. */
@@ -342,9 +483,10 @@ function firstDifference(a: string, b: string): string {
  *
  * Rules: the same outputs in the same order; stream names equal; texts
  * (streams, `text/*`, `image/svg+xml`) equal after {@linkcode maskTimings};
- * JSON values (the Vega-Lite spec) equal; a PNG only needs the same pixel
- * size, its bytes being the rasterizer's business — the SVG and the spec it
- * was drawn from are compared in full; execution counts equal.
+ * JSON values (the Vega-Lite spec) equal; a PNG must decode in full on both
+ * sides ({@linkcode pngProblem}) and have the same pixel size, its bytes
+ * being the rasterizer's business — the SVG and the spec it was drawn from
+ * are compared in full; execution counts equal.
  *
  * @param committed the outputs stored in the notebook
  * @param fresh the outputs of the fresh run
@@ -396,6 +538,10 @@ export function compareOutputs(
       for (const mime of Object.keys(c.data).sort()) {
         const [a, b] = [c.data[mime], f.data[mime]];
         if (mime === "image/png") {
+          const [pa, pb] = [pngProblem(String(a)), pngProblem(String(b))];
+          if (pa !== null) diffs.push(`${at} (${mime}): the committed PNG is damaged: ${pa}`);
+          if (pb !== null) diffs.push(`${at} (${mime}): the fresh PNG is damaged: ${pb}`);
+          if (pa !== null || pb !== null) continue;
           const [sa, sb] = [pngSize(String(a)), pngSize(String(b))];
           if (!sa || !sb || sa.width !== sb.width || sa.height !== sb.height) {
             diffs.push(

@@ -81,6 +81,7 @@ export {
   codeCells,
   compareOutputs,
   joinCodeCells,
+  joinStreams,
   type LineOrigin,
   type MarkdownCell,
   maskTimings,
@@ -88,6 +89,7 @@ export {
   type Notebook,
   NotebookError,
   parseNotebook,
+  pngProblem,
   pngSize,
   readNotebook,
   readOutput,
@@ -95,6 +97,8 @@ export {
   TIMING_MASK_DESCRIPTION,
   TIMING_PATTERNS,
 } from "./ipynb.ts";
+export { encodeFrame, ZmtpError, ZmtpSocket, type ZmtpSocketType } from "./zmtp.ts";
+export { flushOutput, type KernelConnection, kernelConnection } from "./kernel_output.ts";
 export {
   BENCH_COMPARE_PATH,
   type BenchCompare,
@@ -105,7 +109,9 @@ export {
 } from "./bench_compare.ts";
 export {
   esc,
+  LONG_TABLE,
   matchReplay,
+  narrowSpec,
   NOTEBOOK_PATH,
   numbersTable,
   PAGE_PATH,
@@ -113,6 +119,7 @@ export {
   renderMarkdown,
   renderPage,
   slug,
+  words,
   writePage,
   type WritePageOptions,
 } from "./page.ts";

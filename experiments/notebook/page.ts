@@ -9,7 +9,11 @@
  * No scripts, fonts, images or styles are fetched: the CSS is inline, the
  * charts are inline SVG, the fonts are the reader's own. Media queries lay the
  * two output columns side by side on a wide screen, one under the other on a
- * phone, and drop colours and navigation in print.
+ * phone — where each table row becomes a card that keeps its ✓ in view and
+ * each chart is a drawing made for the width — and drop colours and
+ * navigation in print. Nothing is wider than the screen, at 400 px as at
+ * 1280 px; tables of more than {@linkcode LONG_TABLE} numbers are summarized,
+ * the full table behind a `<details>`.
  *
  * The page renders the replay's report as it is: a ✓ or ✗ on the page is the
  * verdict of `judgeCell` (`report.ts`), the very one `deno task notebook`
@@ -53,6 +57,23 @@ export interface PageInput {
 /** Escapes text for HTML. */
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Preformatted text, escaped, each run of non-space characters in a
+ * `<span class="w">` that never breaks: where a narrow column wraps the
+ * text, it wraps between words — `2.40779618e-17]` is never split at its
+ * minus sign. A run longer than 32 characters (a chain of calls in code,
+ * wider than a phone's column) may break anywhere (`class="w long"`).
+ *
+ * @param text the text
+ * @returns HTML for a `<pre>`
+ */
+export function words(text: string): string {
+  return text.replace(
+    /\S+/g,
+    (w) => `<span class="w${[...w].length > 32 ? " long" : ""}">${esc(w)}</span>`,
+  );
 }
 
 /** Inline markdown: `code`, **bold**, _em_ / *em*, [text](url). */
@@ -145,10 +166,17 @@ export function matchReplay(
   return matched;
 }
 
+/** Tables longer than this are summarized, the full table behind a `<details>`. */
+export const LONG_TABLE = 24;
+
 /**
  * A cell's judged numbers as a table: label, the notebook's value, bnlab's,
  * and the check — ✓ or ✗ as judged, with its tolerance; an unjudged number
- * (class `info`) with why it is not judged.
+ * (class `info`) with why it is not judged. Every cell carries its column's
+ * name (`data-label`), which a narrow screen shows when it lays each row out
+ * as a card. A table of more than {@linkcode LONG_TABLE} numbers is
+ * summarized in one line — how many hold, are off, are not judged and why —
+ * with the full table behind a `<details>`.
  *
  * @param numbers the judged numbers of a cell
  * @returns HTML
@@ -161,25 +189,110 @@ export function numbersTable(numbers: readonly JudgedNumber[]): string {
       : n.ok
       ? ["ok", '<span class="mark ok" title="holds">✓</span> ']
       : ["off", '<span class="mark off" title="off">✗</span> '];
-    return `<tr class="${kind}"><td>${esc(n.label)}</td><td class="num">${
+    return `<tr class="${kind}"><td class="label">${
+      esc(n.label)
+    }</td><td class="num" data-label="notebook">${
       esc(notebook)
-    }</td><td class="num">${esc(ours)}</td><td class="how">${mark}${esc(n.tolerance)}</td></tr>`;
+    }</td><td class="num" data-label="bnlab">${esc(ours)}</td><td class="how">${mark}${
+      esc(n.tolerance)
+    }</td></tr>`;
   }).join("\n");
-  return `<div class="scroll"><table class="rows"><thead><tr><th>number</th><th>notebook</th><th>bnlab</th><th>check</th></tr></thead><tbody>
+  const table =
+    `<table class="rows"><thead><tr><th>number</th><th>notebook</th><th>bnlab</th><th>check</th></tr></thead><tbody>
 ${body}
-</tbody></table></div>`;
+</tbody></table>`;
+  if (numbers.length <= LONG_TABLE) return table;
+  const ok = numbers.filter((n) => n.ok === true).length;
+  const off = numbers.filter((n) => n.ok === false).length;
+  const why = [...new Set(numbers.filter((n) => n.ok === null).map((n) => n.tolerance))];
+  const parts = [
+    ...(ok ? [`${ok} ✓`] : []),
+    ...(off ? [`${off} ✗`] : []),
+    ...(numbers.length - ok - off
+      ? [`${numbers.length - ok - off} not judged (${why.map(esc).join("; ")})`]
+      : []),
+  ];
+  return `<p class="summary">${numbers.length} numbers: ${parts.join(", ")}.</p>
+<details class="long"><summary>All ${numbers.length} numbers</summary>
+${table}
+</details>`;
 }
 
 let figures = 0;
 
-/** A chart as inline SVG, its element ids prefixed so that several charts share a page. */
+/** Width of each panel of a chart drawn for a phone (the wide one is 760). */
+const NARROW_PANEL = 330;
+
+/** Breaks a text into lines of at most `width` characters, between words. */
+function lines(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = out.at(-1);
+    if (last !== undefined && last.length + 1 + word.length <= width) {
+      out[out.length - 1] += ` ${word}`;
+    } else out.push(word);
+  }
+  return out;
+}
+
+/**
+ * The same chart laid out for a phone: panels {@linkcode NARROW_PANEL} px
+ * wide, the title, subtitle and footnote broken into lines and the axes'
+ * text a little larger, so that the drawing is about 450 px wide and its
+ * labels show at 11 px or more on a 400 px screen (the 900 px drawing
+ * shrunk to fit set its 12 px labels at 5 px).
+ *
+ * @param spec a chart's Vega-Lite spec (not changed)
+ * @returns the narrow spec
+ */
+export function narrowSpec(spec: Record<string, unknown>): Record<string, unknown> {
+  const s = structuredClone(spec) as Record<string, unknown> & {
+    title?: { text?: string | string[]; subtitle?: string | string[] };
+    vconcat?: Record<string, unknown>[];
+  };
+  if (s.title && typeof s.title.text === "string") s.title.text = lines(s.title.text, 34);
+  if (s.title && typeof s.title.subtitle === "string") {
+    s.title.subtitle = lines(s.title.subtitle, 52);
+  }
+  // Shown at about 0.8 of its size on a 400 px screen: the axes' and legend's text grows to match.
+  const config = (s.config ?? {}) as Record<string, Record<string, unknown>>;
+  s.config = {
+    ...config,
+    axis: { ...config.axis, labelFontSize: 14, titleFontSize: 15 },
+    legend: { ...config.legend, labelFontSize: 15, titleFontSize: 15 },
+  };
+  for (const v of s.vconcat ?? []) {
+    if (typeof v.width === "number") v.width = NARROW_PANEL;
+    const mark = v.mark as { type?: string; text?: unknown } | undefined;
+    if (mark?.type === "text" && typeof mark.text === "string") {
+      const ls = lines(mark.text, 56);
+      v.mark = { ...mark, text: ls.join("\n"), lineBreak: "\n" };
+      v.height = 14 * ls.length;
+    }
+  }
+  return s;
+}
+
+/** An SVG drawing of a spec, its element ids prefixed so that several share a page. */
+async function svgOf(
+  spec: Record<string, unknown>,
+  prefix: string,
+  cls: string,
+  label: string,
+): Promise<string> {
+  return (await renderSvg(spec))
+    .replace(/\bid="([^"]+)"/g, `id="${prefix}-$1"`)
+    .replace(/url\(#([^)]+)\)/g, `url(#${prefix}-$1)`)
+    .replace("<svg ", `<svg class="${cls}" role="img" aria-label="${esc(label)}" `);
+}
+
+/** A chart as inline SVG, drawn twice: for a wide screen and for a phone (CSS shows one). */
 async function figure(spec: Record<string, unknown>): Promise<string> {
   const k = ++figures;
-  const svg = (await renderSvg(spec))
-    .replace(/\bid="([^"]+)"/g, `id="f${k}-$1"`)
-    .replace(/url\(#([^)]+)\)/g, `url(#f${k}-$1)`)
-    .replace("<svg ", `<svg role="img" aria-label="${esc(chartTitle(spec))}" `);
-  return `<figure class="chart" id="figure-${k}">${svg}<figcaption>${
+  const label = chartTitle(spec);
+  const wide = await svgOf(spec, `f${k}`, "wide", label);
+  const narrow = await svgOf(narrowSpec(spec), `f${k}n`, "narrow", label);
+  return `<figure class="chart" id="figure-${k}">${wide}${narrow}<figcaption>${
     esc(chartTitle(spec))
   } — Vega-Lite, drawn to SVG by bnlab's chart pipeline</figcaption></figure>`;
 }
@@ -198,7 +311,7 @@ async function oursBlock(code: CodeCell, cell: JudgedCell | undefined): Promise<
   }
   const parts: string[] = [];
   if (cell.note) parts.push(`<p class="note">${esc(cell.note)}</p>`);
-  if (cell.log.length) parts.push(`<pre class="log">${esc(cell.log.join("\n"))}</pre>`);
+  if (cell.log.length) parts.push(`<pre class="log">${words(cell.log.join("\n"))}</pre>`);
   if (cell.numbers.length) parts.push(numbersTable(cell.numbers));
   return parts.join("\n");
 }
@@ -209,7 +322,7 @@ function theirsBlock(code: CodeCell): string {
   if (lines.length === 1 && /^\(.*\)$/.test(lines[0])) {
     return `<p class="none">${esc(lines[0].slice(1, -1))}.</p>`; // a description, not a printout
   }
-  return `<pre class="log">${esc(lines.join("\n"))}</pre>`;
+  return `<pre class="log">${words(lines.join("\n"))}</pre>`;
 }
 
 function benchSection(bench: BenchCompare | null): string {
@@ -221,26 +334,28 @@ function benchSection(bench: BenchCompare | null): string {
     } is absent (<code>deno task bench:compare</code> writes it after a full run).</p></section>`;
   }
   const m = bench.machine;
-  const cell = (us: number | null, base: number) =>
+  const cell = (label: string, us: number | null, base: number) =>
     us === null
-      ? '<td class="num na">—</td>'
-      : `<td class="num">${us.toFixed(1)} <span class="ratio">(${
+      ? `<td class="num na" data-label="${label}">—</td>`
+      : `<td class="num" data-label="${label}">${us.toFixed(1)} <span class="ratio">(${
         (us / base).toFixed(2)
       }×)</span></td>`;
   const rows = bench.rows.map((r) =>
-    `<tr><td>${esc(r.kernel)}</td><td>${esc(r.shape)}</td><td>${r.dtype}</td><td class="num">${
+    `<tr><td class="kernel">${esc(r.kernel)}</td><td class="shape">${
+      esc(r.shape)
+    }</td><td class="dtype">${r.dtype}</td><td class="num" data-label="bnlab">${
       r.bnlab_us.toFixed(1)
-    }</td>${cell(r.numpy_us, r.bnlab_us)}${cell(r.torch_us, r.bnlab_us)}${
-      cell(r.tfjs_us, r.bnlab_us)
+    }</td>${cell("numpy", r.numpy_us, r.bnlab_us)}${cell("PyTorch", r.torch_us, r.bnlab_us)}${
+      cell("tfjs", r.tfjs_us, r.bnlab_us)
     }</tr>`
   ).join("\n");
   return `${head}
 <p class="machine">Medians in µs (in brackets: the peer's time over bnlab's; above 1× bnlab is faster). Machine: ${
     esc(m.cpu)
   }, ${m.cores} cores, ${esc(m.os)}, Deno ${esc(m.deno)}, ${esc(m.date)}.</p>
-<div class="scroll"><table class="bench-table"><thead><tr><th>kernel</th><th>shape</th><th>dtype</th><th>bnlab</th><th>numpy</th><th>PyTorch</th><th>tfjs</th></tr></thead><tbody>
+<table class="bench-table"><thead><tr><th>kernel</th><th>shape</th><th>dtype</th><th>bnlab</th><th>numpy</th><th>PyTorch</th><th>tfjs</th></tr></thead><tbody>
 ${rows}
-</tbody></table></div></section>`;
+</tbody></table></section>`;
 }
 
 const CSS = `
@@ -265,6 +380,9 @@ code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mono
 pre.source { max-height: 26rem; overflow: auto; }
 pre { background: var(--code-bg); border: 1px solid var(--rule); border-radius: 6px; padding: .6rem .8rem;
   overflow-x: auto; margin: .4rem 0; }
+pre.log { white-space: pre-wrap; }
+pre .w { white-space: pre; }
+pre .w.long { white-space: pre-wrap; overflow-wrap: anywhere; }
 p code { background: var(--code-bg); padding: .05rem .25rem; border-radius: 4px; }
 .cell { margin: 1.2rem 0; }
 .cell.code { border-left: 3px solid var(--rule); padding-left: .8rem; }
@@ -275,7 +393,6 @@ p code { background: var(--code-bg); padding: .05rem .25rem; border-radius: 4px;
 .outputs { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 1rem; }
 .outputs.wide { grid-template-columns: minmax(0, 1fr); }
 .output h3 { font-size: .85rem; margin: .4rem 0 .2rem; color: var(--muted); font-weight: 600; }
-.scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: .85rem; width: 100%; }
 th, td { text-align: left; padding: .15rem .5rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
 td.num { text-align: right; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
@@ -289,6 +406,9 @@ tr.info td.how { white-space: normal; }
 .ratio { color: var(--muted); }
 figure.chart { margin: .4rem 0; }
 figure.chart svg { display: block; width: 100%; max-width: 860px; height: auto; }
+figure.chart svg.narrow { display: none; max-width: 460px; }
+p.summary { margin: .3rem 0; }
+details.long > summary { cursor: pointer; color: var(--muted); font-size: .9rem; }
 figure.chart svg text { font-family: "DejaVu Sans", Verdana, "Bitstream Vera Sans", sans-serif; }
 footer { margin-top: 2rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: .85rem; }
 @media (max-width: 820px) {
@@ -297,12 +417,29 @@ footer { margin-top: 2rem; border-top: 1px solid var(--rule); color: var(--muted
   h1 { font-size: 1.35rem; }
   nav ol { columns: 1; }
 }
+/* A phone: code wraps; each table row becomes a card — the label and its ✓ on top, then each value
+   on a line of its own with its column's name — and charts are drawn for the width. */
+@media (max-width: 600px) {
+  pre.source { white-space: pre-wrap; }
+  figure.chart svg.wide { display: none; }
+  figure.chart svg.narrow { display: block; }
+  table.rows thead, table.bench-table thead { display: none; }
+  table.rows tr, table.bench-table tr { display: grid; grid-template-columns: minmax(0, 1fr) auto;
+    column-gap: .6rem; border-bottom: 1px solid var(--rule); padding: .3rem 0; }
+  table.rows td, table.bench-table td { border: 0; padding: 0 .2rem; }
+  table.rows td.label { grid-column: 1; grid-row: 1; font-weight: 600; overflow-wrap: anywhere; }
+  table.rows td.how { grid-column: 2; grid-row: 1; text-align: right; }
+  table.rows tr.info td.how { grid-column: 1 / -1; grid-row: auto; text-align: left; }
+  table.bench-table td.kernel { grid-column: 1 / -1; font-weight: 600; }
+  table.bench-table td.shape, table.bench-table td.dtype { grid-column: 1 / -1; color: var(--muted); }
+  td.num { grid-column: 1 / -1; text-align: left; white-space: normal; }
+  td.num::before { content: attr(data-label) " "; font-family: system-ui, sans-serif; color: var(--muted); }
+}
 @media print {
   body { max-width: none; font-size: 10pt; padding: 0; }
   nav, .meta { display: none; }
   pre { white-space: pre-wrap; overflow-wrap: anywhere; border-color: #999; }
   pre.source { max-height: none; overflow: visible; }
-  .scroll { overflow: visible; }
   .cell, figure.chart, tr { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
@@ -345,7 +482,7 @@ export async function renderPage(input: PageInput): Promise<string> {
         esc(c.id)
       }" data-cell="${esc(c.id)}">
 <div class="cell-head">code cell ${k + 1} of ${codes.length}${other}</div>
-<pre class="source"><code>${esc(c.source.replace(/\n$/, ""))}</code></pre>
+<pre class="source"><code>${words(c.source.replace(/\n$/, ""))}</code></pre>
 <div class="outputs${meta.part === "charts" ? " wide" : ""}">
 <div class="output ours"><h3>bnlab (deno task notebook)</h3>
 ${await oursBlock(c, matched.get(c.id))}

@@ -9,6 +9,7 @@ import {
   type CodeCell,
   JUDGING_CELLS,
   type NbOutput,
+  pngProblem,
   replay,
   VEGA_LITE_MIME,
 } from "../../experiments/notebook/mod.ts";
@@ -29,8 +30,9 @@ function outputText(outputs: readonly NbOutput[]): string {
 }
 
 /**
- * What is wrong with one freshly run cell: no output, an error, a ✗, a ✓
- * without its tolerance, a chart without its three renderings.
+ * What is wrong with one freshly run (or committed) cell: no output, an
+ * error, a ✗, a ✓ without its tolerance, a chart without its three
+ * renderings or whose PNG does not decode ({@linkcode pngProblem}).
  *
  * @param cell the notebook cell (its metadata says whether it shows charts)
  * @param outputs the fresh outputs
@@ -60,6 +62,9 @@ export function cellProblems(cell: CodeCell, outputs: readonly NbOutput[]): stri
     for (const mime of ["image/svg+xml", "image/png"]) {
       if (typeof o.data[mime] !== "string" || o.data[mime] === "") {
         problems.push(`a chart without ${mime}`);
+      } else if (mime === "image/png") {
+        const damage = pngProblem(o.data[mime] as string);
+        if (damage !== null) problems.push(`a chart whose PNG is damaged: ${damage}`);
       }
     }
   }

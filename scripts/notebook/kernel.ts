@@ -1,23 +1,26 @@
 /**
- * A minimal Jupyter client over ZeroMQ (the npm package `zeromq`, prebuilt):
- * it starts a kernel from a kernelspec exactly as Jupyter does (argv with
- * `{connection_file}` and `{resource_dir}` filled in, the spec's `env`, the
- * notebook's folder as working directory), runs code cells and collects
- * their outputs as nbformat output objects.
+ * A minimal Jupyter client over ZeroMQ's wire protocol (ZMTP, written out in
+ * `experiments/notebook/zmtp.ts`, so no native addon): it starts a kernel
+ * from a kernelspec exactly as Jupyter does (argv with `{connection_file}`
+ * and `{resource_dir}` filled in, the spec's `env`, the notebook's folder as
+ * working directory), runs code cells and collects their outputs as
+ * nbformat output objects.
  *
- * Deno's kernel can publish `status: idle` before a cell's last
- * `execute_result`, so a cell counts as finished only once it is idle *and*
- * {@linkcode ExecuteOptions.graceMs} have passed without a further message
- * for it.
+ * A cell is finished at its `status: idle`, as for Jupyter's own clients
+ * (nbclient, the Notebook, JupyterLab), which stop listening there; an
+ * output published after it is lost to them, so it is lost here too (Deno's
+ * kernel can publish a cell's output late: the notebook's cells end by
+ * awaiting `flushOutput()`, which waits until the kernel has published it).
+ * {@linkcode ExecuteOptions.graceMs} listens on after `idle` — to tell a
+ * late output from a missing one, never to pass a check.
  *
- * The wire protocol and the kernelspec are in `wire.ts`.
+ * The wire protocol's messages and the kernelspec are in `wire.ts`.
  *
  * @module
  */
 
 import { randomUUID } from "node:crypto";
-import * as zmq from "zeromq";
-import { readOutput } from "../../experiments/notebook/mod.ts";
+import { readOutput, ZmtpSocket } from "../../experiments/notebook/mod.ts";
 import {
   DELIM,
   type ExecuteOptions,
@@ -58,19 +61,58 @@ function toOutput(m: Message): Output | null {
 const decoder = new TextDecoder();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Connects the shell, control and iopub sockets, retrying while the kernel
+ * starts listening (its first start may fetch Deno from npm).
+ */
+async function connectAll(
+  ports: Record<string, number>,
+  exited: Promise<Deno.CommandStatus>,
+  timeoutMs: number,
+  log: () => string,
+): Promise<{ shell: ZmtpSocket; control: ZmtpSocket; iopub: ZmtpSocket }> {
+  const deadline = Date.now() + timeoutMs;
+  let gone = false;
+  exited.then(() => gone = true);
+  const connect = async (port: number, type: "DEALER" | "SUB") => {
+    for (;;) {
+      try {
+        return await ZmtpSocket.connect("127.0.0.1", port, type);
+      } catch (e) {
+        if (gone) {
+          throw new Error(
+            `KernelClient.start: the kernel exited before answering; its output:\n${log()}`,
+          );
+        }
+        if (Date.now() > deadline) {
+          throw new Error(
+            `KernelClient.start: the kernel did not listen within ${timeoutMs / 1000} s ` +
+              `(${(e as Error).message}); its output:\n${log()}`,
+          );
+        }
+        await sleep(100);
+      }
+    }
+  };
+  const iopub = await connect(ports.iopub_port, "SUB");
+  const shell = await connect(ports.shell_port, "DEALER");
+  const control = await connect(ports.control_port, "DEALER");
+  return { shell, control, iopub };
+}
+
 /** A running kernel and the sockets to talk to it. */
 export class KernelClient {
   readonly #key: string;
   readonly #session = randomUUID();
   readonly #child: Deno.ChildProcess;
   readonly #dir: string;
-  readonly #shell: zmq.Dealer;
-  readonly #control: zmq.Dealer;
-  readonly #iopub: zmq.Subscriber;
+  readonly #shell: ZmtpSocket;
+  readonly #control: ZmtpSocket;
+  readonly #iopub: ZmtpSocket;
   /** iopub listeners by parent msg_id. */
   readonly #listeners = new Map<string, (m: Message) => void>();
   readonly #replies = new Map<string, (m: Message) => void>();
-  #stderr = "";
+  #log = { text: "" };
   #exited: Promise<Deno.CommandStatus>;
   #closed = false;
 
@@ -78,25 +120,18 @@ export class KernelClient {
     key: string,
     child: Deno.ChildProcess,
     dir: string,
-    ports: Record<string, number>,
+    sockets: { shell: ZmtpSocket; control: ZmtpSocket; iopub: ZmtpSocket },
   ) {
     this.#key = key;
     this.#child = child;
     this.#dir = dir;
     this.#exited = child.status;
-    const url = (p: number) => `tcp://127.0.0.1:${p}`;
-    this.#shell = new zmq.Dealer();
-    this.#shell.connect(url(ports.shell_port));
-    this.#control = new zmq.Dealer();
-    this.#control.connect(url(ports.control_port));
-    this.#iopub = new zmq.Subscriber();
-    this.#iopub.connect(url(ports.iopub_port));
-    this.#iopub.subscribe();
+    this.#shell = sockets.shell;
+    this.#control = sockets.control;
+    this.#iopub = sockets.iopub;
     this.#listen(this.#iopub, (m) => this.#listeners.get(m.parent_header.msg_id ?? "")?.(m));
     this.#listen(this.#shell, (m) => this.#replies.get(m.parent_header.msg_id ?? "")?.(m));
     this.#listen(this.#control, (m) => this.#replies.get(m.parent_header.msg_id ?? "")?.(m));
-    this.#drain(child.stdout);
-    this.#drain(child.stderr);
   }
 
   /**
@@ -147,7 +182,29 @@ export class KernelClient {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const client = new KernelClient(key, child, dir, ports);
+    const log = { text: "" };
+    const drain = async (stream: ReadableStream<Uint8Array>) => {
+      try {
+        for await (const chunk of stream) {
+          log.text = (log.text + decoder.decode(chunk)).slice(-16_000);
+        }
+      } catch { /* the process ended */ }
+    };
+    drain(child.stdout);
+    drain(child.stderr);
+    let sockets;
+    try {
+      sockets = await connectAll(ports, child.status, startTimeoutMs, () => log.text);
+    } catch (e) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await child.status;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      throw e;
+    }
+    const client = new KernelClient(key, child, dir, sockets);
+    client.#log = log;
     try {
       await client.#handshake(startTimeoutMs);
     } catch (e) {
@@ -159,26 +216,22 @@ export class KernelClient {
 
   /** What the kernel wrote to stdout and stderr so far (its last 4000 characters). */
   get log(): string {
-    return this.#stderr.slice(-4000);
+    return this.#log.text.slice(-4000);
   }
 
-  async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
+  async #listen(sock: ZmtpSocket, on: (m: Message) => void): Promise<void> {
     try {
-      for await (const chunk of stream) {
-        this.#stderr = (this.#stderr + decoder.decode(chunk)).slice(-16_000);
+      for (;;) {
+        const parts = await sock.receive();
+        if (parts === null) break;
+        on(parseMessage(this.#key, parts));
       }
-    } catch { /* the process ended */ }
-  }
-
-  async #listen(sock: zmq.Dealer | zmq.Subscriber, on: (m: Message) => void): Promise<void> {
-    try {
-      for await (const parts of sock) on(parseMessage(this.#key, parts as Uint8Array[]));
     } catch (e) {
-      if (!this.#closed) this.#stderr += `\n[client] socket error: ${(e as Error).message}\n`;
+      if (!this.#closed) this.#log.text += `\n[client] socket error: ${(e as Error).message}\n`;
     }
   }
 
-  #send(sock: zmq.Dealer, msgType: string, content: Record<string, unknown>): string {
+  #send(sock: ZmtpSocket, msgType: string, content: Record<string, unknown>): string {
     const header = {
       msg_id: randomUUID(),
       session: this.#session,
@@ -188,7 +241,9 @@ export class KernelClient {
       version: "5.3",
     };
     const frames = [header, {}, {}, content].map((f) => JSON.stringify(f));
-    sock.send([DELIM, signFrames(this.#key, frames), ...frames]);
+    sock.send([DELIM, signFrames(this.#key, frames), ...frames]).catch((e) => {
+      if (!this.#closed) this.#log.text += `\n[client] send failed: ${(e as Error).message}\n`;
+    });
     return header.msg_id;
   }
 
@@ -229,7 +284,7 @@ export class KernelClient {
    * @returns status, outputs and timing
    */
   async execute(code: string, opts: ExecuteOptions): Promise<ExecuteResult> {
-    const graceMs = opts.graceMs ?? 250;
+    const graceMs = opts.graceMs ?? 0;
     const outputs: Output[] = [];
     let executionCount: number | null = null;
     let idle = false, errored = false;
@@ -304,10 +359,7 @@ export class KernelClient {
       await this.#exited;
     }
     this.#closed = true;
-    for (const sock of [this.#shell, this.#control, this.#iopub]) {
-      sock.linger = 0; // drop unsent messages: the kernel is gone
-      sock.close();
-    }
+    for (const sock of [this.#shell, this.#control, this.#iopub]) sock.close();
     await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
   }
 }

@@ -101,7 +101,10 @@ export interface ExecuteResult {
 export interface ExecuteOptions {
   /** Give up (and interrupt the kernel) after this many milliseconds. */
   timeoutMs: number;
-  /** After `idle`, keep listening until this many quiet milliseconds (default 250). */
+  /**
+   * After `idle`, keep listening until this many quiet milliseconds (default 0: a cell ends at
+   * its `idle`, as in Jupyter's own clients).
+   */
   graceMs?: number;
 }
 
