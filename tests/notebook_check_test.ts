@@ -25,17 +25,17 @@ import {
   pngProblem,
   pngSize,
   serializeNotebook,
-} from "../experiments/notebook/mod.ts";
-import { main as notebookCheck } from "../scripts/notebook_check.ts";
-import { cellProblems, countChecks, replayJudgedCount } from "../scripts/notebook/judge.ts";
+} from "../notebook/jupyter/mod.ts";
+import { main as notebookCheck } from "../notebook/verify/main.ts";
+import { cellProblems, countChecks, replayJudgedCount } from "../notebook/verify/judge.ts";
 import {
   KernelSpecError,
   parseMessage,
   readKernelSpec,
   signFrames,
-} from "../scripts/notebook/wire.ts";
+} from "../notebook/verify/wire.ts";
 
-const NOTEBOOK = "notebooks/batch_normalization.ipynb";
+const NOTEBOOK = "notebook/jupyter/batch_normalization.ipynb";
 const text = await Deno.readTextFile(NOTEBOOK);
 const nb = parseNotebook(text, NOTEBOOK);
 
@@ -98,7 +98,7 @@ const chart = (spec: unknown, png = pngOf(840, 1043)): NbOutput => ({
   metadata: {},
 });
 
-describe("The committed notebook (notebooks/batch_normalization.ipynb)", () => {
+describe("The committed notebook (notebook/jupyter/batch_normalization.ipynb)", () => {
   it("is in the canonical layout, every cell source ending in a newline (deno fmt --check needs it)", () => {
     assertEquals(serializeNotebook(nb), text);
     for (const c of nb.cells) assertMatch(c.source, /\n$/, `cell ${c.id}`);
@@ -121,7 +121,7 @@ describe("The committed notebook (notebooks/batch_normalization.ipynb)", () => {
 
   it("names the project kernelspec, which runs Deno 2.9.6 through npx with NO_COLOR=1", async () => {
     assertEquals((nb.metadata.kernelspec as { name: string }).name, "deno");
-    const spec = await readKernelSpec("notebooks/kernels/deno");
+    const spec = await readKernelSpec("notebook/jupyter/kernels/deno");
     assertEquals(spec.argv.slice(0, 2), ["sh", "-c"]);
     assertStringIncludes(spec.argv[2], "npx --yes deno@2.9.6 eval --no-config");
     assertStringIncludes(
@@ -160,7 +160,7 @@ describe("Reading and writing notebooks", () => {
     const url = new URL(`file:///repo/${NOTEBOOK}`);
     const { code, origins } = joinCodeCells(nb, url);
     assertStringIncludes(code, 'from "file:///repo/mod.ts"');
-    assertStringIncludes(code, 'from "file:///repo/experiments/notebook/charts.ts"');
+    assertStringIncludes(code, 'from "file:///repo/notebook/jupyter/charts.ts"');
     assertStringIncludes(code, 'from "@std/assert"');
     const lines = code.split("\n");
     const k = lines.findIndex((l) => l.startsWith("random.seed(231)"));
@@ -344,7 +344,7 @@ describe("deno task notebook:check, called wrongly", () => {
 
   it("ends a notebook that is not JSON in one line with exit code 2", async () => {
     await withNotebook("{ not json", async (path) => {
-      const r = await run(["--notebook", path, "--kernel", "notebooks/kernels/deno"]);
+      const r = await run(["--notebook", path, "--kernel", "notebook/jupyter/kernels/deno"]);
       assertEquals(r.code, 2);
       assertEquals(r.lines.length, 1);
       assertMatch(r.lines[0], /^notebook:check: parseNotebook: .*x\.ipynb is not JSON: /);

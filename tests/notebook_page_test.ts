@@ -17,23 +17,20 @@ import {
   assertThrows,
 } from "@std/assert";
 import { UsageError } from "../experiments/harness/mod.ts";
+import { codeCells, readNotebook } from "../notebook/jupyter/mod.ts";
 import {
   type BenchCompare,
-  codeCells,
   esc,
-  judgeCell,
   matchReplay,
   NOTEBOOK_PATH,
-  type NotebookReport,
   numbersTable,
   parseBenchCompare,
   readBenchCompare,
-  readNotebook,
   renderMarkdown,
   renderPage,
-  replay,
   writePage,
-} from "../experiments/notebook/mod.ts";
+} from "../notebook/page/mod.ts";
+import { judgeCell, type NotebookReport, replay } from "../notebook/replay/mod.ts";
 import { Browser, findChromium } from "./_chromium.ts";
 
 /** A benchmark comparison made up for these tests (never written under bench/results/). */

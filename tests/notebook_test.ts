@@ -5,8 +5,8 @@
  */
 import { describe, it } from "node:test";
 import { assertEquals, assertGreaterOrEqual, assertMatch, assertStringIncludes } from "@std/assert";
-import { cellText, type NotebookReport, replay } from "../experiments/notebook/mod.ts";
-import { main as notebook } from "../experiments/notebook.ts";
+import { cellText, type NotebookReport, replay } from "../notebook/replay/mod.ts";
+import { main as notebook } from "../notebook/replay/main.ts";
 
 /** One quick replay (training cells at 1 epoch, 2 weight scales), shared by the claims below. */
 let replayed: Promise<NotebookReport & { text: string }> | null = null;
@@ -85,7 +85,7 @@ describe("deno task notebook --html, with nowhere to write", () => {
           "-P",
           "--config",
           `${root}deno.json`,
-          `${root}experiments/notebook.ts`,
+          `${root}notebook/replay/main.ts`,
           "--html",
         ],
         cwd: dir,
@@ -104,5 +104,43 @@ describe("deno task notebook --html, with nowhere to write", () => {
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  });
+});
+
+describe("deno task notebook, run without the permissions it needs", () => {
+  /** Runs the replay as its own process with the given permission flags. */
+  async function run(args: string[], permissions: string[]) {
+    const root = new URL("..", import.meta.url).pathname;
+    const o = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...permissions, "notebook/replay/main.ts", ...args],
+      cwd: root,
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code: o.code, stdout: text(o.stdout), stderr: text(o.stderr) };
+  }
+
+  it("prints one line naming the commands that work and exits 2, no stack trace", async () => {
+    const r = await run(["--quick"], []);
+    assertEquals([r.code, r.stdout], [2, ""]);
+    assertEquals(
+      r.stderr,
+      "error: this command needs --allow-read, --allow-env; run `deno task notebook` or " +
+        "`deno run -P notebook/replay/main.ts`\n",
+    );
+  });
+
+  it("refuses --html without leave to write results/notebook, before it replays a cell", async () => {
+    const r = await run(["--html", "--quick"], ["--allow-read", "--allow-env"]);
+    assertEquals([r.code, r.stdout], [2, ""]);
+    assertEquals(
+      r.stderr,
+      "error: notebook --html writes results/notebook/index.html and needs " +
+        "--allow-write=results/notebook; run `deno task notebook --html` or " +
+        "`deno run -P notebook/replay/main.ts --html`\n",
+    );
   });
 });

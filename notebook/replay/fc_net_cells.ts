@@ -8,7 +8,7 @@
  */
 
 import { evalNumericalGradient, FullyConnectedNet, RandomState, relError } from "../../mod.ts";
-import { NOTEBOOK_SEED } from "../training/mod.ts";
+import { NOTEBOOK_SEED } from "../../experiments/training/mod.ts";
 import type { Cell, Comparison } from "./report.ts";
 
 /** What the notebook printed, by reg. */

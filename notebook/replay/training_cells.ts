@@ -28,8 +28,8 @@ import {
   type SmallData,
   summarize,
   SWEEP_CELL,
-} from "../training/mod.ts";
-import { weightScaleFigure } from "./charts.ts";
+} from "../../experiments/training/mod.ts";
+import { weightScaleFigure } from "../jupyter/charts.ts";
 import type { Cell, Comparison } from "./report.ts";
 
 /** Options of the training cells. */

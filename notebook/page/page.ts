@@ -23,18 +23,18 @@
  * @module
  */
 
-import { atomicWrite, renderSvg, UsageError } from "../harness/mod.ts";
+import { atomicWrite, renderSvg, UsageError } from "../../experiments/harness/mod.ts";
 import { BENCH_COMPARE_PATH, type BenchCompare, readBenchCompare } from "./bench_compare.ts";
-import { type CodeCell, type Notebook, readNotebook } from "./ipynb.ts";
+import { type CodeCell, type Notebook, readNotebook } from "../jupyter/ipynb.ts";
 import {
   formatNumbers,
   type JudgedCell,
   type JudgedNumber,
   type NotebookReport,
-} from "./report.ts";
+} from "../replay/report.ts";
 
 /** The notebook the page takes its explanations and code from, as the page names it. */
-export const NOTEBOOK_PATH = "notebooks/batch_normalization.ipynb";
+export const NOTEBOOK_PATH = "notebook/jupyter/batch_normalization.ipynb";
 const NOTEBOOK_URL = new URL(`../../${NOTEBOOK_PATH}`, import.meta.url);
 const BENCH_URL = new URL(`../../${BENCH_COMPARE_PATH}`, import.meta.url);
 /** Where the page is written. */

@@ -3,7 +3,7 @@
  * as a function (table below), the report as data ({@linkcode NotebookReport}),
  * and {@linkcode replay}, which runs every cell in notebook order.
  *
- * The same notebook as a Jupyter notebook, `notebooks/batch_normalization.ipynb`,
+ * The same notebook as a Jupyter notebook, `notebook/jupyter/batch_normalization.ipynb`,
  * and what is drawn from the report:
  * - `ipynb.ts` — the notebook file: read, checked, written back canonically,
  *   its code cells joined for `deno check`, outputs compared with timings
@@ -67,62 +67,6 @@ export {
   renderCell,
 } from "./report.ts";
 export { REPLAY_QUICK } from "./training_cells.ts";
-export {
-  chartBundle,
-  deepNetFigure,
-  type Histories,
-  type SweepFigureSettings,
-  VEGA_LITE_MIME,
-  weightScaleFigure,
-} from "./charts.ts";
-export {
-  type BnlabCellMeta,
-  type CodeCell,
-  codeCells,
-  compareOutputs,
-  joinCodeCells,
-  joinStreams,
-  type LineOrigin,
-  type MarkdownCell,
-  maskTimings,
-  type NbOutput,
-  type Notebook,
-  NotebookError,
-  parseNotebook,
-  pngProblem,
-  pngSize,
-  readNotebook,
-  readOutput,
-  serializeNotebook,
-  TIMING_MASK_DESCRIPTION,
-  TIMING_PATTERNS,
-} from "./ipynb.ts";
-export { encodeFrame, ZmtpError, ZmtpSocket, type ZmtpSocketType } from "./zmtp.ts";
-export { flushOutput, type KernelConnection, kernelConnection } from "./kernel_output.ts";
-export {
-  BENCH_COMPARE_PATH,
-  type BenchCompare,
-  type BenchMachine,
-  type BenchRow,
-  parseBenchCompare,
-  readBenchCompare,
-} from "./bench_compare.ts";
-export {
-  esc,
-  LONG_TABLE,
-  matchReplay,
-  narrowSpec,
-  NOTEBOOK_PATH,
-  numbersTable,
-  PAGE_PATH,
-  type PageInput,
-  renderMarkdown,
-  renderPage,
-  slug,
-  words,
-  writePage,
-  type WritePageOptions,
-} from "./page.ts";
 
 /** A replayable cell: computes its numbers (the training cells take `--quick`). */
 export type CellFunction = (opts: TrainingOptions) => Cell | Promise<Cell>;

@@ -4,7 +4,7 @@
  * 1. the file is in its canonical layout (what `--write` produces; cell
  *    sources end in a newline, which `deno fmt --check` needs);
  * 2. its code cells, joined into one module, pass `deno check`;
- * 3. a fresh kernel from the project kernelspec (`notebooks/kernels/deno`)
+ * 3. a fresh kernel from the project kernelspec (`notebook/jupyter/kernels/deno`)
  *    runs every code cell, each within `--timeout` seconds — driven by
  *    bnlab's own client (`--executor kernel`, the default; it stops at each
  *    cell's `idle` as Jupyter's clients do) or by Jupyter's own
@@ -17,7 +17,7 @@
  * 5. the committed outputs match the fresh ones: texts identical once
  *    timings are masked (a number followed by ms/µs/s, and the
  *    `speedup: 1.23x` figure), Vega-Lite specs and SVGs identical, PNGs the
- *    same size (see `compareOutputs` in `experiments/notebook/ipynb.ts`).
+ *    same size (see `compareOutputs` in `notebook/jupyter/ipynb.ts`).
  *    No tolerance is applied to any other number: a changed digit is a
  *    stale notebook, and `--write` re-executes and stores the new outputs.
  *
@@ -33,7 +33,7 @@ import {
   type OptionSpec,
   parseArgs,
   UsageError,
-} from "../experiments/harness/mod.ts";
+} from "../../experiments/harness/mod.ts";
 import {
   type CodeCell,
   codeCells,
@@ -46,13 +46,13 @@ import {
   parseNotebook,
   serializeNotebook,
   TIMING_MASK_DESCRIPTION,
-} from "../experiments/notebook/mod.ts";
-import { cellProblems, countChecks, replayJudgedCount } from "./notebook/judge.ts";
-import { KernelClient } from "./notebook/kernel.ts";
-import { type KernelSpec, KernelSpecError, readKernelSpec } from "./notebook/wire.ts";
+} from "../jupyter/mod.ts";
+import { cellProblems, countChecks, replayJudgedCount } from "./judge.ts";
+import { KernelClient } from "./kernel.ts";
+import { type KernelSpec, KernelSpecError, readKernelSpec } from "./wire.ts";
 
 /** The notebook `deno task notebook:check` checks by default. */
-export const DEFAULT_NOTEBOOK = "notebooks/batch_normalization.ipynb";
+export const DEFAULT_NOTEBOOK = "notebook/jupyter/batch_normalization.ipynb";
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -371,7 +371,7 @@ async function check(args: readonly string[], print: Print): Promise<number> {
     );
   }
   const jupyter = String(opts.get("jupyter") ?? "jupyter");
-  const config = resolve(dirname(fileURLToPath(import.meta.url)), "../deno.json");
+  const config = resolve(dirname(fileURLToPath(import.meta.url)), "../../deno.json");
   const { text, nb } = await loadNotebook(path);
   let spec: KernelSpec;
   try {

@@ -5,14 +5,8 @@
  * @module
  */
 
-import {
-  type CodeCell,
-  JUDGING_CELLS,
-  type NbOutput,
-  pngProblem,
-  replay,
-  VEGA_LITE_MIME,
-} from "../../experiments/notebook/mod.ts";
+import { type CodeCell, type NbOutput, pngProblem, VEGA_LITE_MIME } from "../jupyter/mod.ts";
+import { JUDGING_CELLS, replay } from "../replay/mod.ts";
 
 /** The number of numbers the replay judges (its judging cells; the training cells judge none). */
 export async function replayJudgedCount(): Promise<number> {

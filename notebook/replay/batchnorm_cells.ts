@@ -20,7 +20,7 @@ import {
   tensor,
   zeros,
 } from "../../mod.ts";
-import { NOTEBOOK_SEED } from "../training/mod.ts";
+import { NOTEBOOK_SEED } from "../../experiments/training/mod.ts";
 import type { Cell, Comparison } from "./report.ts";
 
 /** `relu(X · W1) · W2` */

@@ -17,20 +17,19 @@ import {
   type Io,
   runExperiment,
   UsageError,
-} from "./harness/mod.ts";
+} from "../../experiments/harness/mod.ts";
 import {
   type CellFunction,
   CELLS,
   cellText,
   type NotebookReport,
-  PAGE_PATH,
   replay,
   REPLAY_QUICK,
   REPLAY_TITLE,
   summaryLine,
-  writePage,
-} from "./notebook/mod.ts";
-import { NOTEBOOK_SEED } from "./training/mod.ts";
+} from "./mod.ts";
+import { PAGE_PATH, writePage } from "../page/mod.ts";
+import { NOTEBOOK_SEED } from "../../experiments/training/mod.ts";
 
 /** The command: plan (the cells) → execute (replay, printing each) → report (the counts). */
 export const NOTEBOOK: Experiment<CellFunction> = {
@@ -45,7 +44,7 @@ self-contained page, ${PAGE_PATH}.`,
     { name: "quick", kind: "flag", help: "shorter training cells: a check in seconds" },
     { name: "html", kind: "flag", help: `also write the replay as a page, ${PAGE_PATH}` },
   ],
-  permissions: denoPermissions("notebook", "experiments/notebook.ts", ["read", "env"]),
+  permissions: denoPermissions("notebook", "notebook/replay/main.ts", ["read", "env"]),
   plan(args) {
     const quick = args.get("quick") === true;
     const html = args.get("html") === true;
@@ -77,7 +76,7 @@ function checkPageWritable(): void {
   if (Deno.permissions.querySync({ name: "write", path: dir }).state !== "granted") {
     throw new UsageError(
       `notebook --html writes ${PAGE_PATH} and needs --allow-write=${dir}; ` +
-        "run `deno task notebook --html` or `deno run -P experiments/notebook.ts --html`",
+        "run `deno task notebook --html` or `deno run -P notebook/replay/main.ts --html`",
       { hint: false },
     );
   }

@@ -1,5 +1,5 @@
 /**
- * The notebook file (`notebooks/batch_normalization.ipynb`, nbformat 4.5):
+ * The notebook file (`notebook/jupyter/batch_normalization.ipynb`, nbformat 4.5):
  * reading and checking it, writing it back in one canonical layout, joining
  * its code cells into one module for `deno check`, and comparing two sets of
  * outputs with timings masked.
