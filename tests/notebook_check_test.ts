@@ -27,7 +27,13 @@ import {
   serializeNotebook,
 } from "../notebook/jupyter/mod.ts";
 import { main as notebookCheck } from "../notebook/verify/main.ts";
-import { cellProblems, countChecks, replayJudgedCount } from "../notebook/verify/judge.ts";
+import { CHECKS, SECTIONS } from "../notebook/checks/mod.ts";
+import {
+  cellProblems,
+  countChecks,
+  countPassedChecks,
+  replayCounts,
+} from "../notebook/verify/judge.ts";
 import {
   KernelSpecError,
   parseMessage,
@@ -113,10 +119,23 @@ describe("The committed notebook (notebook/jupyter/batch_normalization.ipynb)", 
     assertEquals(text.includes("\\u001b["), false, "the committed outputs contain ANSI escapes");
   });
 
-  it("shows as many ✓ as the replay judges numbers", async () => {
-    const checks = codeCells(nb).reduce((n, c) => n + countChecks(c.outputs), 0);
-    assertEquals(checks, await replayJudgedCount());
-    assertEquals(checks, 52);
+  it("shows as many checks ✓ and numbers ✓ as the replay judges", async () => {
+    const numbers = codeCells(nb).reduce((n, c) => n + countChecks(c.outputs), 0);
+    const passed = codeCells(nb).reduce((n, c) => n + countPassedChecks(c.outputs), 0);
+    const judged = CHECKS.flatMap((c) => c.numbers).filter((n) => !("info" in n.tolerance));
+    assertEquals(await replayCounts(), { numbers: judged.length, checks: CHECKS.length });
+    assertEquals({ numbers, checks: passed }, await replayCounts());
+  });
+
+  it("runs each section of the notebook's checks in one code cell, which names it for the page", () => {
+    const shown = codeCells(nb).flatMap((c) => {
+      const m = /await checkSection\("([^"]+)", impl\);/.exec(c.source);
+      if (!m) return [];
+      assertEquals(c.metadata.bnlab?.replay, m[1], `cell ${c.id} runs one section, names another`);
+      assertEquals(c.metadata.bnlab?.cs231n_output, undefined, `cell ${c.id}: the checks hold it`);
+      return [m[1]];
+    });
+    assertEquals(shown, SECTIONS.map((s) => s.title));
   });
 
   it("names the project kernelspec, which runs Deno 2.9.6 through npx with NO_COLOR=1", async () => {
@@ -163,21 +182,27 @@ describe("Reading and writing notebooks", () => {
     assertStringIncludes(code, 'from "file:///repo/notebook/jupyter/charts.ts"');
     assertStringIncludes(code, 'from "@std/assert"');
     const lines = code.split("\n");
-    const k = lines.findIndex((l) => l.startsWith("random.seed(231)"));
+    const k = lines.findIndex((l) =>
+      l.startsWith('await checkSection("Batch normalization: forward"')
+    );
     assertEquals(origins[k], { cell: 2, line: 5 }); // forward-train: after 4 comment lines
     assertEquals(origins.length, lines.length - 1);
   });
 });
 
 describe("Comparing fresh outputs with the committed ones", () => {
-  it("masks timings only: a number before ms, µs or s, and the speedup figure", () => {
+  it("masks timings only: a number before ms, µs or s, and a speedup with the padding before it", () => {
     assertEquals(
       maskTimings("took 12.5 ms, then 3 s and 85 µs"),
       "took <t> ms, then <t> s and <t> µs",
     );
     assertEquals(
-      maskTimings("speedup: 2.11x (the notebook timed one call: 1.20x)"),
-      "speedup: <t>x (the notebook timed one call: 1.20x)",
+      maskTimings("     speedup   1.20x   0.98x    median of 20 timed pairs"),
+      "     speedup<t>x<t>x    median of 20 timed pairs",
+    );
+    assertEquals(
+      maskTimings("     speedup   1.20x  12.05x    median of 20 timed pairs"),
+      maskTimings("     speedup   1.20x   1.05x    median of 20 timed pairs"),
     );
     for (const kept of ["(Iteration 1 / 200) loss: 2.338074", "10 epochs", "5 scales", "1e-8"]) {
       assertEquals(maskTimings(kept), kept);
@@ -185,9 +210,12 @@ describe("Comparing fresh outputs with the committed ones", () => {
   });
 
   it("accepts outputs that differ in timings and finds a changed digit, naming the line", () => {
-    const a = [stream("dx error  1.70e-9\nspeedup: 2.11x\n")];
-    assertEquals(compareOutputs(a, [stream("dx error  1.70e-9\nspeedup: 1.87x\n")]), []);
-    const d = compareOutputs(a, [stream("dx error  1.71e-9\nspeedup: 2.11x\n")]);
+    const a = [stream("dx error  1.70e-9\nspeedup  1.20x  2.11x  timing\n")];
+    assertEquals(
+      compareOutputs(a, [stream("dx error  1.70e-9\nspeedup  1.20x  1.87x  timing\n")]),
+      [],
+    );
+    const d = compareOutputs(a, [stream("dx error  1.71e-9\nspeedup  1.20x  2.11x  timing\n")]);
     assertEquals(d, [
       'output 0 (stdout): line 1: committed "dx error  1.70e-9" vs fresh "dx error  1.71e-9"',
     ]);
@@ -274,6 +302,28 @@ describe("Judging a freshly run cell", () => {
     ]);
     assertEquals(cellProblems(plain, [stream("  means[0]  ✓ |Δ| ≤ 1e-8\n")]), []);
     assertEquals(countChecks([stream("✓ < 1e-8\n✓ < 1e-4\n")]), 2);
+  });
+
+  it("reads the checks' report: a check's ✓ line is not a number's, a check not implemented fails", () => {
+    const report = [
+      " ✓ batchnorm-backward: the backward pass matches the numerical gradients",
+      "                   notebook     bnlab    check",
+      "     dx error       1.70e-9  5.31e-10  ✓ < 1e-8",
+      "     x: entries changed   0         0  ✓ exact",
+      "     speedup          1.20x     1.08x    median of 20 timed pairs",
+      "",
+    ].join("\n");
+    assertEquals(cellProblems(plain, [stream(report)]), []);
+    assertEquals(countChecks([stream(report)]), 2);
+    assertEquals(countPassedChecks([stream(report)]), 1);
+    const stub =
+      " · batchnorm-backward: the backward pass …\n     not implemented: batchnormBackward throws NotImplementedError\n";
+    assertEquals(cellProblems(plain, [stream(stub)]), [
+      "a check not implemented: · batchnorm-backward: the backward pass …",
+    ]);
+    assertEquals(cellProblems(plain, [stream(" ✗ batchnorm-backward: the backward pass …\n")]), [
+      "a ✗: ✗ batchnorm-backward: the backward pass …",
+    ]);
   });
 
   it("fails a chart cell whose chart lacks its PNG, or that displayed none", () => {

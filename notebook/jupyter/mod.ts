@@ -4,6 +4,7 @@
  *
  * | file               | what is inside                                                          |
  * | ------------------ | ----------------------------------------------------------------------- |
+ * | `cells.ts`         | {@linkcode checkSection}: a cell runs a section of the notebook's checks and prints it |
  * | `ipynb.ts`         | the notebook file: read, checked, written back canonically, code cells joined for `deno check`, outputs compared with timings masked |
  * | `kernel_output.ts` | {@linkcode flushOutput}: a cell's output reaches Jupyter before the cell's `idle` |
  * | `zmtp.ts`          | ZeroMQ's wire protocol, enough to subscribe to a kernel's iopub socket  |
@@ -13,6 +14,7 @@
  * @module
  */
 
+export { checkSection, type CheckSectionOptions, ChecksFailedError } from "./cells.ts";
 export {
   chartBundle,
   deepNetFigure,

@@ -26,6 +26,7 @@ export {
   type PageInput,
   renderMarkdown,
   renderPage,
+  resultsTable,
   slug,
   words,
   writePage,

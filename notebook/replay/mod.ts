@@ -1,136 +1,115 @@
 /**
- * The CS231n Batch Normalization notebook, replayed cell by cell: each cell
- * as a function (table below), the report as data ({@linkcode NotebookReport}),
- * and {@linkcode replay}, which runs every cell in notebook order.
+ * The CS231n Batch Normalization notebook, replayed cell by cell (`deno task
+ * notebook`, `main.ts`): the report as data ({@linkcode NotebookReport}, in
+ * `report.ts`), and {@linkcode replay}, which runs every cell in notebook
+ * order. The cells that check — batchnorm, layernorm, the nets — are the
+ * sections of the notebook's checks (`notebook/checks/`), run on bnlab's
+ * `mod.ts`; the training cells run through `experiments/training/`.
  *
- * The same notebook as a Jupyter notebook, `notebook/jupyter/batch_normalization.ipynb`,
- * and what is drawn from the report:
- * - `ipynb.ts` — the notebook file: read, checked, written back canonically,
- *   its code cells joined for `deno check`, outputs compared with timings
- *   masked (`deno task notebook:check`);
- * - `charts.ts` — the notebook's two figures from its solvers, drawn by the
- *   experiments' chart specs, and the MIME bundle a notebook cell displays;
- * - `page.ts` — {@linkcode renderPage}: the report, the notebook's
- *   explanations and code, and `bench/results/compare.json`
- *   (`bench_compare.ts`) as one self-contained page (`deno task notebook --html`).
+ * | notebook cell                                   | replayed by                          |
+ * | ----------------------------------------------- | ------------------------------------ |
+ * | Load the (preprocessed) CIFAR10 data            | `dataCell` (training_cells.ts)       |
+ * | Batch normalization: forward, test mode, …      | the checks' sections, `checkCell`    |
+ * | Fully connected nets with batch normalization   | the checks' section, `checkCell`     |
+ * | Batchnorm for deep networks                     | `deepNetCell` (training_cells.ts)    |
+ * | Batch normalization and initialization          | `sweepCell` (training_cells.ts)      |
+ * | Layer normalization (2019+), the net with it    | the checks' sections, `checkCell`    |
  *
- * | notebook cell                                   | function                           |
- * | ----------------------------------------------- | ---------------------------------- |
- * | Load the (preprocessed) CIFAR10 data            | `dataCell` (training_cells.ts)     |
- * | Batch normalization: forward (train mode)       | `forwardTrainCell` (batchnorm_cells.ts) |
- * | Batch normalization: forward (test mode)        | `forwardTestCell` (batchnorm_cells.ts)  |
- * | Batch normalization: backward                   | `backwardCell` (batchnorm_cells.ts)     |
- * | Batch normalization: alternative backward       | `altBackwardCell` (batchnorm_cells.ts)  |
- * | Fully Connected Nets with Batch Normalization   | `fcNetBatchnormCell` (fc_net_cells.ts)  |
- * | Batchnorm for deep networks                     | `deepNetCell` (training_cells.ts)  |
- * | Batch normalization and initialization          | `sweepCell` (training_cells.ts)    |
+ * The same notebook as a Jupyter notebook is
+ * `notebook/jupyter/batch_normalization.ipynb`, whose cells run the same
+ * sections of checks; the page is `notebook/page/`.
  *
  * @module
  */
 
-import {
-  altBackwardCell,
-  backwardCell,
-  forwardTestCell,
-  forwardTrainCell,
-} from "./batchnorm_cells.ts";
-import { fcNetBatchnormCell } from "./fc_net_cells.ts";
-import {
-  type Cell,
-  judgeCell,
-  type JudgedCell,
-  type NotebookReport,
-  renderCell,
-} from "./report.ts";
+import * as bnlab from "../../mod.ts";
+import { runChecks, sectionChecks, SECTIONS } from "../checks/mod.ts";
+import { type NotebookReport, renderCell, type ReplayCell, reportOf } from "./report.ts";
 import { dataCell, deepNetCell, sweepCell, type TrainingOptions } from "./training_cells.ts";
 
+export { dataCell, deepNetCell, sweepCell, type TrainingOptions };
 export {
-  altBackwardCell,
-  backwardCell,
-  dataCell,
-  deepNetCell,
-  fcNetBatchnormCell,
-  forwardTestCell,
-  forwardTrainCell,
-  sweepCell,
-  type TrainingOptions,
-};
-export {
-  type Cell,
-  type Check,
-  type Comparison,
-  formatNumbers,
-  judgeCell,
-  type JudgedCell,
-  type JudgedNumber,
+  BNLAB_COLUMN,
   type NotebookReport,
   renderCell,
+  type ReplayCell,
+  reportOf,
+  summaryText,
 } from "./report.ts";
 export { REPLAY_QUICK } from "./training_cells.ts";
 
 /** A replayable cell: computes its numbers (the training cells take `--quick`). */
-export type CellFunction = (opts: TrainingOptions) => Cell | Promise<Cell>;
+export type CellFunction = (opts: TrainingOptions) => ReplayCell | Promise<ReplayCell>;
 
 /**
- * The cells that judge numbers, in notebook order: the batchnorm and fully
- * connected net cells (the others run on other data than the notebook's, and
- * only show their numbers).
+ * The cell of one section of the notebook's checks: every check of the
+ * section, run on bnlab (`mod.ts`).
+ *
+ * @param title the section's title (see `SECTIONS` in `notebook/checks/`)
+ * @returns the cell function, which names itself after the section
+ * @throws {RangeError} when no section has that title
  */
-export const JUDGING_CELLS: readonly CellFunction[] = [
-  forwardTrainCell,
-  forwardTestCell,
-  backwardCell,
-  altBackwardCell,
-  fcNetBatchnormCell,
-];
+export function checkCell(title: string): CellFunction {
+  const checks = sectionChecks(title);
+  const cell = async (): Promise<ReplayCell> => ({
+    title,
+    log: [],
+    results: await runChecks(bnlab, checks),
+    numbers: [],
+    charts: [],
+  });
+  Object.defineProperty(cell, "name", { value: title });
+  return cell;
+}
 
-/** Every replayed cell, in notebook order. */
-export const CELLS: readonly CellFunction[] = [dataCell, ...JUDGING_CELLS, deepNetCell, sweepCell];
+/** Every section of the checks as a cell, in notebook order. */
+export const CHECK_CELLS: readonly CellFunction[] = SECTIONS.map((s) => checkCell(s.title));
+
+/** The first section the 2019+ notebooks added (layernorm): it follows the training cells. */
+const LATER = SECTIONS.findIndex((s) => s.title.startsWith("Layer normalization"));
+
+/**
+ * Every replayed cell, in the order of the notebook (the 2019+ edition's
+ * order: its layernorm sections come after the training cells).
+ */
+export const CELLS: readonly CellFunction[] = [
+  dataCell,
+  ...CHECK_CELLS.slice(0, LATER),
+  deepNetCell,
+  sweepCell,
+  ...CHECK_CELLS.slice(LATER),
+];
 
 /** The first line of the replay's text. */
 export const REPLAY_TITLE = "CS231n assignment 2 — Batch Normalization, replayed by bnlab";
 
 /**
- * Replays cells in order, judging each as it is done.
+ * Replays cells in order.
  *
  * @param opts `quick`: shorter training cells
- * @param onCell called with each judged cell as soon as it is done (e.g. to print it)
+ * @param onCell called with each cell as soon as it is done (e.g. to print it)
  * @param cells the cells (default: every cell)
- * @returns the report: every judged cell and the counts
+ * @returns the report: every cell, every check's result and the counts
  */
 export async function replay(
   opts: TrainingOptions = {},
-  onCell?: (cell: JudgedCell) => void,
+  onCell?: (cell: ReplayCell) => void,
   cells: readonly CellFunction[] = CELLS,
 ): Promise<NotebookReport> {
-  const judged: JudgedCell[] = [];
+  const done: ReplayCell[] = [];
   for (const make of cells) {
-    const cell = judgeCell(await make(opts));
-    judged.push(cell);
+    const cell = await make(opts);
+    done.push(cell);
     onCell?.(cell);
   }
-  const numbers = judged.flatMap((c) => c.numbers);
-  return {
-    cells: judged,
-    ok: numbers.filter((n) => n.ok === true).length,
-    off: numbers.filter((n) => n.ok === false).length,
-  };
+  return reportOf(done);
 }
 
 /**
- * The replay as `deno task notebook` prints it: each cell's lines and a blank line.
+ * A cell as `deno task notebook` prints it: its lines and a blank line.
  *
- * @param cell a judged cell
+ * @param cell a replayed cell
  */
-export function cellText(cell: JudgedCell): string {
+export function cellText(cell: ReplayCell): string {
   return renderCell(cell).join("\n") + "\n\n";
-}
-
-/**
- * The closing line: how many judged numbers are reproduced, how many are off.
- *
- * @param report the replay's report
- */
-export function summaryLine(report: NotebookReport): string {
-  return `${report.ok} numbers reproduced ✓, ${report.off} off ✗\n`;
 }

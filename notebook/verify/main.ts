@@ -1,5 +1,8 @@
 /**
- * `deno task notebook:check` — the notebook, checked like code:
+ * `deno task notebook:check` — verifies the Jupyter notebook
+ * (`notebook/jupyter/batch_normalization.ipynb`) and its committed outputs,
+ * the notebook checked like code. (Not to be confused with `deno task check`,
+ * which runs the notebook's checks on a learner's module.)
  *
  * 1. the file is in its canonical layout (what `--write` produces; cell
  *    sources end in a newline, which `deno fmt --check` needs);
@@ -10,16 +13,17 @@
  *    cell's `idle` as Jupyter's clients do) or by Jupyter's own
  *    `jupyter nbconvert --execute` (`--executor nbconvert`, CI); execution
  *    fails on an error, a cell without output, a chart without its SVG, PNG
- *    and Vega-Lite spec or whose PNG does not decode, or a ✗ anywhere (the
- *    committed outputs are held to the same);
- * 4. the ✓ count equals the number of numbers the replay (`deno task
- *    notebook`) judges, and every ✓ line names its tolerance;
+ *    and Vega-Lite spec or whose PNG does not decode, a ✗ or a check not
+ *    implemented anywhere (the committed outputs are held to the same);
+ * 4. the notebook's cells print the notebook's checks (`notebook/checks/`):
+ *    as many checks ✓ and judged numbers ✓ as the replay (`deno task
+ *    notebook`) has, and every number's ✓ names its tolerance;
  * 5. the committed outputs match the fresh ones: texts identical once
- *    timings are masked (a number followed by ms/µs/s, and the
- *    `speedup: 1.23x` figure), Vega-Lite specs and SVGs identical, PNGs the
- *    same size (see `compareOutputs` in `notebook/jupyter/ipynb.ts`).
- *    No tolerance is applied to any other number: a changed digit is a
- *    stale notebook, and `--write` re-executes and stores the new outputs.
+ *    timings are masked (a number followed by ms/µs/s, and a speedup
+ *    `1.23x`), Vega-Lite specs and SVGs identical, PNGs the same size (see
+ *    `compareOutputs` in `notebook/jupyter/ipynb.ts`). No tolerance is
+ *    applied to any other number: a changed digit is a stale notebook, and
+ *    `--write` re-executes and stores the new outputs.
  *
  * @module
  */
@@ -47,7 +51,7 @@ import {
   serializeNotebook,
   TIMING_MASK_DESCRIPTION,
 } from "../jupyter/mod.ts";
-import { cellProblems, countChecks, replayJudgedCount } from "./judge.ts";
+import { cellProblems, countChecks, countPassedChecks, replayCounts } from "./judge.ts";
 import { KernelClient } from "./kernel.ts";
 import { type KernelSpec, KernelSpecError, readKernelSpec } from "./wire.ts";
 
@@ -165,8 +169,10 @@ interface Execution {
   outputs: NbOutput[][];
   /** Each cell's execution count. */
   counts: (number | null)[];
-  /** Total ✓ printed. */
-  checks: number;
+  /** Judged numbers' ✓ printed. */
+  numbers: number;
+  /** Checks printed as passed. */
+  passed: number;
 }
 
 /** A check that cannot start: bad options, an unreadable notebook or kernelspec (exit 2). */
@@ -197,16 +203,18 @@ function reportCell(
   cell: CodeCell,
   outputs: readonly NbOutput[],
   extra: string,
-): number {
-  const checks = countChecks(outputs);
+  run: Execution,
+): void {
+  const numbers = countChecks(outputs), passed = countPassedChecks(outputs);
   const shown = outputs.map((o) => o.output_type === "stream" ? o.name : o.output_type);
   print(
-    `  [${String(i + 1).padStart(2)}/${n}] ${cell.id.padEnd(16)} ${extra}outputs: ${
+    `  [${String(i + 1).padStart(2)}/${n}] ${cell.id.padEnd(18)} ${extra}outputs: ${
       shown.join(", ") || "none"
-    }${checks ? `; ${checks} ✓` : ""}`,
+    }${passed ? `; ${passed} ${passed === 1 ? "check" : "checks"} ✓, ${numbers} numbers ✓` : ""}`,
   );
   for (const p of cellProblems(cell, outputs)) fail(`code cell ${i} (${cell.id}): ${p}`);
-  return checks;
+  run.numbers += numbers;
+  run.passed += passed;
 }
 
 /** Runs the code cells in a fresh kernel of our own client, stopping at each cell's `idle`. */
@@ -226,17 +234,17 @@ async function executeWithKernel(
     kernel = await KernelClient.start(spec, dirname(path));
   } catch (e) {
     fail(`the kernel of ${kernelDir} did not start: ${(e as Error).message}`);
-    return { outputs: [], counts: [], checks: 0 };
+    return { outputs: [], counts: [], numbers: 0, passed: 0 };
   }
   print(`  kernel: ${spec.display_name} from ${kernelDir}, started in ${secs(t1)}`);
-  const run: Execution = { outputs: [], counts: [], checks: 0 };
+  const run: Execution = { outputs: [], counts: [], numbers: 0, passed: 0 };
   try {
     for (const [i, cell] of cells.entries()) {
       const r = await kernel.execute(cell.source, { timeoutMs });
       run.outputs.push(r.outputs);
       run.counts.push(r.executionCount);
       const timing = `${(r.elapsedMs / 1000).toFixed(1).padStart(5)} s  ${r.status.padEnd(7)} `;
-      run.checks += reportCell(print, fail, i, cells.length, cell, r.outputs, timing);
+      reportCell(print, fail, i, cells.length, cell, r.outputs, timing, run);
       if (r.status === "timeout") {
         fail(`code cell ${i} (${cell.id}) ran past the ${timeoutMs / 1000} s timeout`);
         break;
@@ -311,15 +319,15 @@ async function executeWithNbconvert(
     print(`  ${jupyter} ${args.slice(0, 5).join(" ")} … : exit ${out.code} after ${secs(t1)}`);
     if (!out.success) {
       fail(`nbconvert failed:\n${log.split("\n").slice(-15).join("\n")}`);
-      return { outputs: [], counts: [], checks: 0 };
+      return { outputs: [], counts: [], numbers: 0, passed: 0 };
     }
     const executed = await loadNotebook(`${dir}/executed.ipynb`);
-    const run: Execution = { outputs: [], counts: [], checks: 0 };
+    const run: Execution = { outputs: [], counts: [], numbers: 0, passed: 0 };
     for (const [i, cell] of codeCells(executed.nb).entries()) {
       const outputs = joinStreams(cell.outputs);
       run.outputs.push(outputs);
       run.counts.push(cell.execution_count);
-      run.checks += reportCell(print, fail, i, cells.length, cells[i] ?? cell, outputs, "");
+      reportCell(print, fail, i, cells.length, cells[i] ?? cell, outputs, "", run);
     }
     return run;
   } finally {
@@ -409,14 +417,19 @@ async function check(args: readonly string[], print: Print): Promise<number> {
     ? await executeWithKernel(nb, path, kernelDir, spec, timeoutMs, print, fail)
     : await executeWithNbconvert(nb, path, kernelDir, timeoutMs, jupyter, print, fail);
   if (failures.length > 0) return report(print, failures, started);
-  const { outputs: fresh, counts, checks } = run;
+  const { outputs: fresh, counts } = run;
 
-  const judged = await replayJudgedCount();
-  if (checks !== judged) {
+  const replayed = await replayCounts();
+  if (run.passed !== replayed.checks || run.numbers !== replayed.numbers) {
     fail(
-      `${checks} ✓ in the notebook but the replay (deno task notebook) judges ${judged} numbers`,
+      `the notebook shows ${run.passed} checks ✓ and ${run.numbers} numbers ✓ but the replay ` +
+        `(deno task notebook) has ${replayed.checks} checks judging ${replayed.numbers} numbers`,
     );
-  } else print(`  ${checks} ✓, as many as the replay judges; 0 ✗`);
+  } else {
+    print(
+      `  ${run.passed} checks ✓ and ${run.numbers} numbers ✓, as many as the replay judges; 0 ✗`,
+    );
+  }
 
   if (write) {
     const updated: Notebook = {
