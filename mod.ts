@@ -100,15 +100,14 @@ export {
   sgdMomentum,
   type UpdateResult,
   type UpdateRule,
+  type UpdateRuleName,
 } from "./lib/optim.ts";
 export {
-  formatPercentF,
   Solver,
   type SolverData,
   type SolverModel,
   type SolverOptions,
   type SolverProgress,
-  type UpdateRuleName,
 } from "./lib/solver.ts";
 export * from "./lib/data/mod.ts";
 export {

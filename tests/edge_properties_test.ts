@@ -311,7 +311,6 @@ const CATALOGUE: Record<string, { args: Case; call?: (...a: unknown[]) => unknow
   sgdMomentum: { args: fc.tuple(x43, x43, optionish({ learningRate: 1e-2, momentum: 0.9 })) },
   rmsprop: { args: fc.tuple(x43, x43, optionish({ learningRate: 1e-2, decayRate: 0.99 })) },
   adam: { args: fc.tuple(x43, x43, optionish({ learningRate: 1e-3, beta1: 0.9, t: 2 })) },
-  formatPercentF: { args: fc.tuple(fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -0))) },
   describeData: {
     args: fc.tuple(fc.constant({ X_train: t64([2, 3]), y_train: new Int32Array(2) })),
   },

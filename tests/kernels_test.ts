@@ -304,8 +304,8 @@ describe("The kernels: WebAssembly SIMD against the TypeScript reference", () =>
         const [m1, v1] = mv(), [m2, v2] = mv();
         for (let t = 1; t <= 3; t++) {
           const c1 = 1 - 0.9 ** t, c2 = 1 - 0.999 ** t;
-          R.adam(len, w1, g, m1, v1, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
-          W!.adam(len, w2, g, m2, v2, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
+          R.adam(len, w1, g, m1, v1, 1e-3, 0.9, 1 - 0.9, 0.999, 1 - 0.999, 1e-8, c1, c2);
+          W!.adam(len, w2, g, m2, v2, 1e-3, 0.9, 1 - 0.9, 0.999, 1 - 0.999, 1e-8, c1, c2);
         }
         close("adam m", m2, m1, kFor(dtype, 16, true), dtype, 4);
         close("adam w", w2, w1, kFor(dtype, 16, true), dtype, 8);

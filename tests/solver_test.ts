@@ -21,11 +21,11 @@ import {
   assertLess,
   assertThrows,
 } from "@std/assert";
+import { formatPercentF } from "../lib/format.ts";
 import { allocationCount, growMemory, memoryStats, useKernelBackend } from "../lib/kernels/mod.ts";
 import {
   affineForward,
   BnlabError,
-  formatPercentF,
   FullyConnectedNet,
   type FullyConnectedNetOptions,
   RandomState,
@@ -451,7 +451,7 @@ describe("Bad input to the Solver", () => {
     assertThrows(
       make({ X_val: zeros([50, 47]) }),
       ShapeError,
-      "Solver: data.X_val must have 48 features per example (the model's inputDim) but has shape (50, 47)",
+      "Solver: data.X_val must have 48 features per example (the model's inputDim; build the model with inputDim: 47 for this data) but got 47 (shape (50, 47))",
     );
     assertThrows(
       make({ y_train: new Int32Array(99) }),
