@@ -55,16 +55,14 @@ export {
   softmaxLoss,
 } from "./lib/layers.ts";
 export {
-  type BackwardOptions,
-  batchnormBackward,
-  batchnormBackwardAlt,
   type BatchnormCache,
   batchnormForward,
   type BatchnormParam,
   BN_EPS,
   BN_MOMENTUM,
-  type NormGradients,
 } from "./lib/batchnorm.ts";
+export { batchnormBackward, batchnormBackwardAlt } from "./lib/batchnorm_backward.ts";
+export type { BackwardOptions, NormGradients } from "./lib/norm.ts";
 export {
   evalNumericalGradient,
   evalNumericalGradientArray,
