@@ -6,9 +6,9 @@
  * @module
  */
 
-import { checkOptionKeys, describeValue, ShapeError, ValueError } from "./errors.ts";
+import { describeValue, ShapeError, ValueError } from "./errors.ts";
 import type { FloatArray } from "./kernels/mod.ts";
-import { outputOption } from "./layers.ts";
+import { outputOptions } from "./layers.ts";
 import { checkSameDType, checkTensor, fmtShape, type Tensor } from "./tensor.ts";
 
 /** Default ε added to the variance. */
@@ -36,8 +36,6 @@ export interface BackwardOptions {
   dbeta?: Tensor;
 }
 
-const BACKWARD_OPTION_KEYS = new Set(["dx", "dgamma", "dbeta"]);
-
 /**
  * Checks a backward pass's preallocated outputs against `(N, D)` and `(D,)`.
  *
@@ -55,13 +53,7 @@ export function backwardOutputs(
   d: number,
   like: FloatArray,
 ): { dx?: FloatArray; dgamma?: FloatArray; dbeta?: FloatArray } {
-  if (options === undefined) return {};
-  checkOptionKeys(fn, options, BACKWARD_OPTION_KEYS, "{ dx?, dgamma?, dbeta? }");
-  return {
-    dx: outputOption(fn, { out: options.dx }, [n, d], like, "options.dx"),
-    dgamma: outputOption(fn, { out: options.dgamma }, [d], like, "options.dgamma"),
-    dbeta: outputOption(fn, { out: options.dbeta }, [d], like, "options.dbeta"),
-  };
+  return outputOptions(fn, options, { dx: [n, d], dgamma: [d], dbeta: [d] }, like);
 }
 
 /**

@@ -31,7 +31,7 @@ import {
   type SolverProgress,
 } from "./solver_options.ts";
 import { ParamUpdates } from "./solver_updates.ts";
-import type { Tensor } from "./tensor.ts";
+import { checkLive, type Tensor } from "./tensor.ts";
 
 export type { SolverData, SolverModel, SolverOptions, SolverProgress };
 
@@ -324,6 +324,7 @@ export class Solver {
     const fn = "Solver.step";
     if (this.#disposed) throw new BnlabError(fn, "the solver was disposed; make a new Solver");
     const { X_train } = this.data;
+    checkLive(fn, "data.X_train", X_train.data);
     const numTrain = X_train.shape[0];
     const d = X_train.data.length / numTrain;
     if (this.#batch === null) {
@@ -393,6 +394,7 @@ export class Solver {
     // The solver's own splits were checked by the constructor; anything else is checked here.
     const own = (X === this.data.X_train && y === this.#yTrain) ||
       (X === this.data.X_val && y === this.#yVal);
+    if (own) checkLive(fn, "X", X.data);
     const ys0 = own ? y as ArrayLike<number> : checkSplit(fn, "X", "y", X, y, this.model);
     if (numSamples !== null) checkCount(fn, "numSamples", numSamples, 1);
     checkCount(fn, "batchSize", batchSize, 1);
