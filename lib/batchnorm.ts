@@ -127,20 +127,17 @@ export function batchnormForward(
   const fn = "batchnormForward";
   const { n, d } = checkNormInputs(fn, x, gamma, beta);
   const dt = dtypeOf(x.data);
-  const { mode, eps, momentum, runningMean: rm, runningVar: rv } = checkBatchnormParam(
-    fn,
-    "bnParam",
-    bnParam,
-    { d, dtype: dt, of: "x", n },
-  );
+  const settings = checkBatchnormParam(fn, "bnParam", bnParam, { d, dtype: dt, of: "x", n });
+  const { mode, eps, momentum, runningMean: rm, runningVar: rv } = settings;
   const into = outputOption(fn, options, [n, d], x.data);
   const s = new Scratch();
   try {
     const k = s.k;
     const xs = s.input(x.data);
-    const hi = s.temp(dt, d), lo = s.temp(dt, d), variance = s.temp(dt, d), ivar = s.temp(dt, d);
+    const stats = [s.temp(dt, d), s.temp(dt, d), s.temp(dt, d), s.temp(dt, d)] as const;
+    const [hi, lo, variance, ivar] = stats;
     if (mode === "train") {
-      const bad = batchStatistics(k, n, d, xs, eps, hi, lo, variance, ivar);
+      const bad = batchStatistics(k, n, d, xs, eps, stats);
       if (bad >= 0) {
         throw new ValueError(
           fn,
@@ -151,7 +148,7 @@ export function batchnormForward(
           }); x holds NaN or infinite values, and the running statistics were left unchanged`,
         );
       }
-    } else runningStatistics(d, eps, rm, rv, hi, lo, variance, ivar);
+    } else runningStatistics(d, eps, settings, stats);
     // 2, 7–9: x̂ = (x − μ) · ivar, out = γ x̂ + β.
     const out = s.output(dt, n * d, into);
     k.bnNormalize(n, d, xs, hi, lo, ivar, s.input(gamma.data), s.input(beta.data), out, false);
@@ -213,20 +210,25 @@ export function runningUpdate(
   return { mean, variance: next };
 }
 
+/** Batchnorm's per-feature statistics, each `(D,)`: the mean `hi + lo`, the variance, `1/√(σ² + ε)`. */
+export type BatchnormStats = readonly [
+  hi: FloatArray,
+  lo: FloatArray,
+  variance: FloatArray,
+  ivar: FloatArray,
+];
+
 /**
- * Batchnorm's train-mode statistics of x `(n×d)` (nodes 1–6: the two
- * reductions, μ and then σ² from centred values, and 1/√(σ² + ε)), then the
- * O(D) check made before any running statistic is committed.
+ * Batchnorm's train-mode statistics of x `(n×d)` into `stats` (nodes 1–6:
+ * the two reductions, μ and then σ² from centred values, and 1/√(σ² + ε)),
+ * then the O(D) check made before any running statistic is committed.
  *
  * @param k the kernels
  * @param n rows
  * @param d features
  * @param x `(n×d)` as the kernels read it
  * @param eps ε
- * @param hi `(d,)` out: the mean's high part
- * @param lo `(d,)` out: the mean's low part
- * @param variance `(d,)` out: the biased variance
- * @param ivar `(d,)` out: `1/√(σ² + ε)`
+ * @param stats the statistics, written
  * @returns the first feature whose mean `hi + lo` or variance is not finite, or −1
  */
 export function batchStatistics(
@@ -235,11 +237,9 @@ export function batchStatistics(
   d: number,
   x: FloatArray,
   eps: number,
-  hi: FloatArray,
-  lo: FloatArray,
-  variance: FloatArray,
-  ivar: FloatArray,
+  stats: BatchnormStats,
 ): number {
+  const [hi, lo, variance, ivar] = stats;
   k.bnStats(n, d, x, eps, hi, lo, variance, ivar);
   for (let j = 0; j < d; j++) {
     if (!Number.isFinite(hi[j] + lo[j]) || !Number.isFinite(variance[j])) return j;
@@ -248,28 +248,21 @@ export function batchStatistics(
 }
 
 /**
- * The statistics a test-mode pass normalizes with: the running ones (zeros
- * when absent), the mean with no low part, and `ivar = 1/√(σ² + ε)`.
+ * The statistics a test-mode pass normalizes with, into `stats`: the running
+ * ones (zeros when absent), the mean with no low part, `ivar = 1/√(σ² + ε)`.
  *
  * @param d features
  * @param eps ε
- * @param rm `(d,)` the running mean, or undefined
- * @param rv `(d,)` the running variance, or undefined
- * @param hi `(d,)` out: the mean
- * @param lo `(d,)` out: zeros
- * @param variance `(d,)` out: the running variance
- * @param ivar `(d,)` out
+ * @param running the running mean and variance, `(d,)` each, or undefined
+ * @param stats the statistics, written
  */
 export function runningStatistics(
   d: number,
   eps: number,
-  rm: FloatArray | undefined,
-  rv: FloatArray | undefined,
-  hi: FloatArray,
-  lo: FloatArray,
-  variance: FloatArray,
-  ivar: FloatArray,
+  running: Pick<BatchnormSettings, "runningMean" | "runningVar">,
+  stats: BatchnormStats,
 ): void {
+  const [hi, lo, variance, ivar] = stats, { runningMean: rm, runningVar: rv } = running;
   if (rm) hi.set(rm);
   else hi.fill(0);
   if (rv) variance.set(rv);

@@ -54,26 +54,14 @@ export function batchnormBackward(
   cache: BatchnormCache,
   options?: BackwardOptions,
 ): NormGradients {
-  return backwardPass("batchnormBackward", dout, cache, options, (s, k, o) =>
-    k.bnBackwardGraph(
-      o.n,
-      o.d,
-      o.dout,
-      o.x,
-      o.hi,
-      o.lo,
-      o.ivar,
-      s.input(cache.variance),
-      o.gamma,
-      cache.eps,
-      o.train,
-      o.dx,
-      o.dgamma,
-      o.dbeta,
-      s.temp(o.dtype, 3 * o.d),
-    ));
+  return backwardPass("batchnormBackward", dout, cache, options, (s, k, a) => {
+    const { n, d, dout, x, hi, lo, ivar, gamma, train, dx, dgamma, dbeta } = a;
+    const v = s.input(cache.variance), eps = cache.eps, work = s.temp(a.dtype, 3 * d);
+    k.bnBackwardGraph(n, d, dout, x, hi, lo, ivar, v, gamma, eps, train, dx, dgamma, dbeta, work);
+  });
 }
 
+// Intended repetition: both passes have one signature and one edge (backwardPass), side by side.
 /**
  * Batchnorm backward pass from the closed form simplified on paper:
  *
@@ -99,23 +87,11 @@ export function batchnormBackwardAlt(
   cache: BatchnormCache,
   options?: BackwardOptions,
 ): NormGradients {
-  return backwardPass("batchnormBackwardAlt", dout, cache, options, (s, k, o) =>
-    k.bnBackwardAlt(
-      o.n,
-      o.d,
-      o.dout,
-      o.x,
-      o.hi,
-      o.lo,
-      o.ivar,
-      o.gamma,
-      null,
-      o.train,
-      o.dx,
-      o.dgamma,
-      o.dbeta,
-      s.temp(o.dtype, o.d),
-    ));
+  return backwardPass("batchnormBackwardAlt", dout, cache, options, (s, k, a) => {
+    const { n, d, dout, x, hi, lo, ivar, gamma, train, dx, dgamma, dbeta } = a;
+    const scale = s.temp(a.dtype, d);
+    k.bnBackwardAlt(n, d, dout, x, hi, lo, ivar, gamma, null, train, dx, dgamma, dbeta, scale);
+  });
 }
 
 /** The arrays both backward passes hand their kernel, staged for it. */

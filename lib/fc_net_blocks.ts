@@ -8,7 +8,12 @@
  * @module
  */
 
-import { batchStatistics, runningStatistics, runningUpdate } from "./batchnorm.ts";
+import {
+  type BatchnormStats,
+  batchStatistics,
+  runningStatistics,
+  runningUpdate,
+} from "./batchnorm.ts";
 import type { DType, FloatArray, Kernels } from "./kernels/mod.ts";
 import type { LayerBuffers, Workspace } from "./fc_net_workspace.ts";
 
@@ -105,25 +110,14 @@ export const BLOCKS: Readonly<Record<"none" | "batchnorm" | "layernorm", Block>>
     stats: (l) => [l.dout, l.dout, l.dout, l.dout],
     forward(s, l, p, buf, hin) {
       affine(s, l, p, hin, buf.a, false);
-      const [hi, lo, variance, ivar] = buf.stats;
+      const stats = buf.stats as BatchnormStats, [hi, lo, variance, ivar] = stats;
       const st = s.norm[l.i - 1];
       if (s.mode === "train") {
         // The batch's statistics; the running ones move, staged until the loss is known finite.
-        if (batchStatistics(s.k, s.n, l.dout, buf.a, st.eps, hi, lo, variance, ivar) >= 0) {
-          s.statsOk = false;
-        }
+        if (batchStatistics(s.k, s.n, l.dout, buf.a, st.eps, stats) >= 0) s.statsOk = false;
         const { runningMean: rm, runningVar: rv } = st, staged = s.staged[l.i - 1];
         runningUpdate(s.dtype, l.dout, st.momentum, rm, rv, hi, lo, variance, staged);
-      } else {runningStatistics(
-          l.dout,
-          st.eps,
-          st.runningMean,
-          st.runningVar,
-          hi,
-          lo,
-          variance,
-          ivar,
-        );}
+      } else runningStatistics(l.dout, st.eps, st, stats);
       s.k.bnNormalize(s.n, l.dout, buf.a, hi, lo, ivar, p.gamma!, p.beta!, buf.h, true);
     },
     backward(s, l, p, g, buf) {

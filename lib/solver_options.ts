@@ -103,21 +103,20 @@ export interface SolverOptions {
   onProgress?: (progress: SolverProgress) => void;
 }
 
+/** The options that take a default, as a run uses them. */
+type Defaulted = Omit<SolverOptions, "updateRule" | "optimConfig" | "numValSamples" | "onProgress">;
+
 /** A run's settings, every default filled in and every value checked. */
-export interface SolverSettings {
+export interface SolverSettings extends Readonly<Required<Defaulted>> {
+  /** The rule's function (a built-in's pure form when given by name). */
   readonly updateRule: UpdateRule;
   /** The built-in rule run in place, or null for a rule given as a function. */
   readonly builtIn: RuleName | null;
+  /** A copy of the hyperparameters every parameter starts from. */
   readonly optimConfig: OptimConfig;
-  readonly lrDecay: number;
-  readonly batchSize: number;
-  readonly numEpochs: number;
-  readonly numTrainSamples: number;
+  /** The validation subsample, or null for all. */
   readonly numValSamples: number | null;
-  readonly printEvery: number;
-  readonly verbose: boolean;
-  readonly rng: RandomState;
-  readonly log: (line: string) => void;
+  /** Called after every iteration, when given. */
   readonly onProgress?: (progress: SolverProgress) => void;
   /** The labels of each split as arrays (an IntTensor's data). */
   readonly yTrain: ArrayLike<number>;

@@ -123,6 +123,8 @@ export function row<F extends (...args: never[]) => void>(
 
 type B = Bindings;
 
+// Intended repetition: kernels that share leading arguments (N, D, dout, x, hi, lo, …) each
+// list them in their row, as each export takes them.
 /** The table: one row per export, in the order the module exports them. */
 export const SIGNATURES: { readonly [K in keyof Bindings]: Signature } = {
   packB: row<B["packB"]>("gemm", "K:int", "N:int", "b:array", "rsb:int", "csb:int", "dst:array"),

@@ -239,6 +239,7 @@ export interface Kernels {
     scale: FloatArray,
   ): void;
 
+  // Intended repetition: the two batchnorm backward kernels share most arguments, each documented.
   /**
    * Batchnorm's backward pass through the computational graph, node by node
    * (see `batchnormBackward`), with no `(n×d)` intermediate.

@@ -3,19 +3,7 @@
 // from x and the forward's statistics (see batchnorm_forward.ts) and walk the
 // batch four rows at a time, each feature's constants loaded once per block.
 
-import {
-  at,
-  lanes,
-  vadd,
-  vdiv,
-  vloadn,
-  vmul,
-  vsplat,
-  vsqrt,
-  vstoren,
-  vsub,
-  vzero,
-} from "./simd";
+import { at, lanes, vadd, vdiv, vloadn, vmul, vsplat, vsqrt, vstoren, vsub, vzero } from "./simd";
 import { feat, upstream, xhatOf } from "./norm_common";
 
 /** The closed form's two sums, dβ += g and dγ += g · x̂, over rows i … i + R − 1. */
@@ -51,6 +39,8 @@ import { feat, upstream, xhatOf } from "./norm_common";
   vstoren<T>(at<T>(dgamma, j), sg, w);
 }
 
+// Intended repetition (SIMD blocks): every blocked pass takes the row-block arguments and
+// reloads the per-feature constants it needs; x̂ is recomputed, never stored between passes.
 /** The closed form's output pass over rows i … i + R − 1. */
 // @ts-ignore: decorator
 @inline function altDxBlock<T>(
@@ -155,6 +145,7 @@ export function bnBackwardAlt<T>(
   }
 }
 
+// Intended repetition (SIMD blocks): the graph pass loads its constants as the closed form does.
 /** dxμ = dx̂ · ivar + 2 · xμ · dsq (nodes 7 and 3), dx̂ = g · γ. */
 // @ts-ignore: decorator
 @inline function dxmuOf<T>(g: v128, xmu: v128, gv: v128, iv: v128, dsq: v128): v128 {

@@ -14,19 +14,8 @@
 // ivar with the forward's own operations, so it has the forward's exact value.
 
 import {
-  at,
-  lanes,
-  vadd,
-  vdiv,
-  vloadn,
-  vmax0,
-  vmul,
-  vrelu,
-  vsplat,
-  vsqrt,
-  vstoren,
-  vsub,
-  vzero,
+  at, lanes, vadd, vdiv, vloadn, vmax0,
+  vmul, vrelu, vsplat, vsqrt, vstoren, vsub, vzero,
 } from "./simd";
 import { xhatOf } from "./norm_common";
 
@@ -140,6 +129,7 @@ export function bnStats<T>(
 // sums are loaded once per block, not once per row. `R` (4, or 1 for the last
 // rows) is a constant at every call, so the unused rows compile away.
 
+// Intended repetition (SIMD blocks): the same row-block arguments as the backward passes' blocks.
 /** y = γ · x̂ + β (ReLU when asked) for row r of a block. */
 // @ts-ignore: decorator
 @inline function normRow<T>(

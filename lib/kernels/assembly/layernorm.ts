@@ -2,18 +2,7 @@
 // statistics run along a row (vector lanes, then the lanes in order, then the
 // tail), γ and β are per feature.
 
-import {
-  at,
-  lanes,
-  vadd,
-  vloadn,
-  vmul,
-  vrelu,
-  vsplat,
-  vstoren,
-  vsub,
-  vzero,
-} from "./simd";
+import { at, lanes, vadd, vloadn, vmul, vrelu, vsplat, vstoren, vsub, vzero } from "./simd";
 import { upstream } from "./norm_common";
 
 /** Σ of a row's D elements: vector lanes, then the lanes in order, then the tail. */
@@ -158,6 +147,8 @@ export function lnBackward<T>(
     }
     const sv = vsplat<T>(hsum<T>(sum)), sxv = vsplat<T>(hsum<T>(sumX));
     const scale = vsplat<T>(iv / <T>D);
+    // Intended repetition: the output pass recomputes x̂ and the masked gradient (nothing
+    // (N, D) is stored), with the reduction pass's very operations so the values agree.
     for (let j = 0; j < D; j += L) {
       const w = D - j;
       const gv = vloadn<T>(at<T>(gamma, j), w);

@@ -2,14 +2,7 @@
 // operations, the upstream gradient masked by a fused ReLU, and one vector of
 // per-feature constants.
 
-import {
-  at,
-  vadd,
-  vloadn,
-  vmul,
-  vsub,
-  vwherePositive,
-} from "./simd";
+import { at, vadd, vloadn, vmul, vsub, vwherePositive } from "./simd";
 
 /** x̂ = ((x − hi) − lo) · ivar, the forward's node 7. */
 // @ts-ignore: decorator
