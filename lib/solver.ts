@@ -74,7 +74,9 @@ function allFinite(params: Record<string, Tensor>): boolean {
  * and `numIterations = numEpochs · iterationsPerEpoch`. Each iteration draws
  * `rng.choice(N_train, batchSize)` (with replacement), computes
  * `model.loss(X_batch, y_batch)`, appends the loss to `lossHistory` and
- * updates every parameter with its own copy of `optimConfig`. After the first
+ * updates every parameter with its own copy of `optimConfig` — all or
+ * nothing: every gradient is checked, and a rule function's every result
+ * computed, before any parameter changes. After the first
  * iteration, every epoch's last and the final one it measures the training
  * accuracy (on `rng.choice(N, numTrainSamples)` when N is larger) and the
  * validation accuracy, logs `(Epoch e / E) train acc: …; val_acc: …` and

@@ -8,7 +8,7 @@
 
 import { checkOptionKeys, checkWritable, describeValue, ShapeError, ValueError } from "./errors.ts";
 import { checkAllocation, DTYPE_BYTES, dtypeOf } from "./kernels/mod.ts";
-import { labelArray } from "./layers.ts";
+import { labelArray, type Labels } from "./layers.ts";
 import {
   OPTIM_CONFIG_KEYS,
   type OptimConfig,
@@ -45,22 +45,16 @@ export interface SolverModel {
   readonly inputDim?: number;
 }
 
-/** Integer labels: `number[]`, `Int32Array` or `IntTensor`. */
-type LabelsLike = ArrayLike<number> | {
-  readonly shape: readonly number[];
-  readonly data: Int32Array;
-};
-
 /** Training and validation data, the notebook's `small_data` dictionary. */
 export interface SolverData {
   /** `(N_train, d1, …)` training examples. */
   X_train: Tensor;
   /** `(N_train,)` integer training labels (`number[]`, `Int32Array` or `IntTensor`). */
-  y_train: LabelsLike;
+  y_train: Labels;
   /** `(N_val, d1, …)` validation examples. */
   X_val: Tensor;
   /** `(N_val,)` integer validation labels (`number[]`, `Int32Array` or `IntTensor`). */
-  y_val: LabelsLike;
+  y_val: Labels;
 }
 
 /** What `onProgress` receives after every iteration. */
