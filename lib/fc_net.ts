@@ -27,7 +27,6 @@ import {
   affineBackward,
   type Block,
   BLOCKS,
-  type Layer,
   type NormSettings,
   type Pass,
 } from "./fc_net_blocks.ts";
@@ -36,7 +35,7 @@ import {
   type FullyConnectedNetOptions,
   type Normalization,
 } from "./fc_net_options.ts";
-import { NetMemory, type Workspace } from "./fc_net_workspace.ts";
+import { type Layer, NetMemory, type Workspace } from "./fc_net_workspace.ts";
 import { activeKernels, copyOf, dtypeOf, type FloatArray, needsStaging } from "./kernels/mod.ts";
 import { checkLabels, type Labels, softmaxKernel } from "./layers.ts";
 import type { LayernormParam } from "./layernorm.ts";
@@ -156,7 +155,7 @@ export class FullyConnectedNet {
     this.params = this.#drawParams(o.rng, o.weightScale);
     this.#memory = new NetMemory(this, {
       layers: this.#layers,
-      block: this.#block,
+      stats: this.#block.stats,
       normalized: o.normalization !== null,
       batchnorm: o.normalization === "batchnorm",
       dropout: o.dropout !== 1,

@@ -15,29 +15,7 @@ import {
   runningUpdate,
 } from "./batchnorm.ts";
 import type { DType, FloatArray, Kernels } from "./kernels/mod.ts";
-import type { LayerBuffers, Workspace } from "./fc_net_workspace.ts";
-
-/** One affine layer: its 1-based index (as in `W1`) and widths. */
-export interface Layer {
-  /** 1-based index, as in `W1`. */
-  readonly i: number;
-  /** Input width. */
-  readonly din: number;
-  /** Output width. */
-  readonly dout: number;
-}
-
-/** A layer's parameters (or their gradients) as arrays, by their names in `params`. */
-export interface LayerParams {
-  /** `(din, dout)` weights. */
-  readonly W: FloatArray;
-  /** `(dout,)` biases. */
-  readonly b: FloatArray;
-  /** `(dout,)` the normalization's scale, with normalization. */
-  readonly gamma?: FloatArray;
-  /** `(dout,)` the normalization's shift, with normalization. */
-  readonly beta?: FloatArray;
-}
+import type { Layer, LayerBuffers, LayerParams, Workspace } from "./fc_net_workspace.ts";
 
 /** One normalized layer's settings for one pass. */
 export interface NormSettings {

@@ -8,7 +8,6 @@
  * @module
  */
 
-import type { Block, Layer, LayerParams } from "./fc_net_blocks.ts";
 import {
   allocate,
   checkAllocation,
@@ -19,6 +18,28 @@ import {
   ResidentPool,
 } from "./kernels/mod.ts";
 import type { Tensor } from "./tensor.ts";
+
+/** One affine layer: its 1-based index (as in `W1`) and widths. */
+export interface Layer {
+  /** 1-based index, as in `W1`. */
+  readonly i: number;
+  /** Input width. */
+  readonly din: number;
+  /** Output width. */
+  readonly dout: number;
+}
+
+/** A layer's parameters (or their gradients) as arrays, by their names in `params`. */
+export interface LayerParams {
+  /** `(din, dout)` weights. */
+  readonly W: FloatArray;
+  /** `(dout,)` biases. */
+  readonly b: FloatArray;
+  /** `(dout,)` the normalization's scale, with normalization. */
+  readonly gamma?: FloatArray;
+  /** `(dout,)` the normalization's shift, with normalization. */
+  readonly beta?: FloatArray;
+}
 
 /** One hidden layer's buffers for one batch size. */
 export interface LayerBuffers {
@@ -54,8 +75,8 @@ export interface Workspace {
 export interface NetShape {
   /** Every affine layer, the last included. */
   readonly layers: readonly Layer[];
-  /** The hidden blocks' kind. */
-  readonly block: Block;
+  /** The lengths of a hidden layer's statistics buffers at batch size n (its block's). */
+  stats(layer: Layer, n: number): number[];
   /** True for normalized blocks (they keep the affine output). */
   readonly normalized: boolean;
   /** Batchnorm: each hidden layer stages its running statistics. */
@@ -148,7 +169,7 @@ export class NetMemory {
         a: this.#alloc(net.normalized ? n * l.dout : 0),
         h: this.#alloc(n * l.dout),
         dh: this.#alloc(n * l.dout),
-        stats: net.block.stats(l, n).map((len) => this.#alloc(len)),
+        stats: net.stats(l, n).map((len) => this.#alloc(len)),
         mask: net.dropout ? allocate("float64", n * l.dout) as Float64Array : null,
       })),
       scores: this.#alloc(n * net.numClasses),
