@@ -130,7 +130,7 @@ export class StagingBuffer {
     if (!needsStaging(a)) return a;
     let b = this.#buf;
     if (b === null || b.length !== a.length || dtypeOf(b) !== dtypeOf(a)) {
-      b = this.#buf = this.#pool.alloc(dtypeOf(a), a.length);
+      b = this.#buf = this.#pool.alloc(dtypeOf(a), a.length, false);
     }
     b.set(a);
     return b as A;
