@@ -161,6 +161,8 @@ export interface RuleKind {
   readonly hyper: readonly (readonly [key: HyperKey, domain: Domain])[];
   /** Its state's config keys: arrays, and `t` when it counts its updates. */
   readonly state: readonly (StateKey | "t")[];
+  /** True when its step runs in the kernels (a pure call then steps on a copy in their memory). */
+  readonly kernels: boolean;
   /** A rule for one parameter, keeping `hyper` (the object itself) as its hyperparameters. */
   create(hyper: Hyper, setup: RuleSetup): InPlaceRule;
 }
@@ -182,7 +184,7 @@ const snapshot = (shape: readonly number[], a: FloatArray): Tensor => ({
 
 /** A state array in the setup's memory: a copy of the initial one, or zeros. */
 function stateArray(setup: RuleSetup, key: StateKey): FloatArray {
-  const a = setup.memory.alloc(setup.dtype, setup.length), from = setup[key];
+  const from = setup[key], a = setup.memory.alloc(setup.dtype, setup.length, from === undefined);
   if (from !== undefined) a.set(from);
   return a;
 }
@@ -286,6 +288,7 @@ export const UPDATE_RULES: Readonly<Record<RuleName, RuleKind>> = {
     fn: sgd,
     hyper: [["learningRate", "positive"]],
     state: [],
+    kernels: false,
     create: (hyper) => new Sgd(hyper),
   },
   sgdMomentum: {
@@ -293,6 +296,7 @@ export const UPDATE_RULES: Readonly<Record<RuleName, RuleKind>> = {
     fn: sgdMomentum,
     hyper: [["learningRate", "positive"], ["momentum", "unit"]],
     state: ["velocity"],
+    kernels: false,
     create: (hyper, setup) => new SgdMomentum(hyper, stateArray(setup, "velocity")),
   },
   rmsprop: {
@@ -300,6 +304,7 @@ export const UPDATE_RULES: Readonly<Record<RuleName, RuleKind>> = {
     fn: rmsprop,
     hyper: [["learningRate", "positive"], ["decayRate", "unit"], ["epsilon", "nonnegative"]],
     state: ["cache"],
+    kernels: false,
     create: (hyper, setup) => new RmsProp(hyper, stateArray(setup, "cache")),
   },
   adam: {
@@ -310,6 +315,7 @@ export const UPDATE_RULES: Readonly<Record<RuleName, RuleKind>> = {
       "nonnegative",
     ]],
     state: ["m", "v", "t"],
+    kernels: true,
     create: (hyper, s) =>
       new Adam(hyper, stateArray(s, "m"), stateArray(s, "v"), s.t ?? 0, s.memory),
   },
@@ -393,10 +399,15 @@ function pureUpdate(rule: RuleName, w: Tensor, dw: Tensor, config?: OptimConfig)
   try {
     const setup = { ...arrays, dtype: dtypeOf(w.data), length: w.data.length, memory, t };
     const r = kind.create(hyper, setup);
-    const next = copyOf(w.data);
-    r.step(next, dw.data);
-    const nextConfig = { ...c, ...hyper, ...r.state(w.shape) };
-    return { next: { shape: [...w.shape], data: next }, config: nextConfig };
+    // A step in the kernels runs on a copy of w in the rule's memory, which they use in place.
+    const work = kind.kernels ? memory.alloc(setup.dtype, setup.length, false) : copyOf(w.data);
+    if (kind.kernels) work.set(w.data);
+    r.step(work, dw.data);
+    const next = kind.kernels ? copyOf(work) : work;
+    return {
+      next: { shape: [...w.shape], data: next },
+      config: { ...c, ...hyper, ...r.state(w.shape) },
+    };
   } finally {
     memory.free();
   }
