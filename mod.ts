@@ -8,10 +8,30 @@
  * `RandomState`, bit-compatible with numpy's legacy generator, so the
  * notebook's printed numbers come out digit for digit.
  *
- * Tensors are plain `{ shape, data }` objects over `Float32Array` or
- * `Float64Array`, row-major; the dtype travels with the data. The layers
- * compute in WebAssembly SIMD kernels (a TypeScript reference where SIMD is
- * missing; {@linkcode kernelBackend} tells which).
+ * What this module exports, by group:
+ *
+ * - **tensors** — `{ shape, data }` objects over `Float32Array` or
+ *   `Float64Array`, row-major; the dtype travels with the data
+ *   ({@linkcode tensor}, {@linkcode zeros}, {@linkcode clone}), and tensors in
+ *   the kernels' own memory that every layer uses in place
+ *   ({@linkcode residentZeros}, {@linkcode freeResident});
+ * - **layers** — `*Forward` / `*Backward` pairs: affine, ReLU, softmax loss,
+ *   batchnorm (both backward passes), layernorm, dropout, and the notebook's
+ *   sandwich layers (`affineBatchnormReluForward`, …);
+ * - **gradient checks** — {@linkcode evalNumericalGradient},
+ *   {@linkcode evalNumericalGradientArray}, {@linkcode relError};
+ * - **training** — {@linkcode FullyConnectedNet}, the update rules
+ *   ({@linkcode sgd}, {@linkcode sgdMomentum}, {@linkcode rmsprop},
+ *   {@linkcode adam}) and the {@linkcode Solver};
+ * - **data** — Fashion-MNIST (a real sample ships with the library) and
+ *   CIFAR-10 loaders ({@linkcode loadSample}, {@linkcode getFashionMnistData},
+ *   {@linkcode getCifar10Data});
+ * - **errors** — every bad input is a {@linkcode BnlabError} subclass naming
+ *   the function, what it expected and what came;
+ * - **engine** — the layers compute in WebAssembly SIMD kernels (a TypeScript
+ *   reference where SIMD is missing): {@linkcode kernelBackend} tells which,
+ *   {@linkcode useKernelBackend} switches, {@linkcode allocationCount} and
+ *   {@linkcode memoryStats} count what was allocated.
  *
  * @example
  * ```ts
@@ -36,6 +56,8 @@ export {
   dtypeOf,
   type FloatArray,
   fmtShape,
+  freeResident,
+  residentZeros,
   sizeOf,
   type Tensor,
   tensor,
@@ -45,6 +67,7 @@ export { BnlabError, describeValue, DTypeError, ShapeError, ValueError } from ".
 export { type IntTensor, RandomState } from "./lib/random.ts";
 export {
   affineBackward,
+  type AffineBackwardOptions,
   type AffineCache,
   affineForward,
   type ForwardOptions,
@@ -55,16 +78,14 @@ export {
   softmaxLoss,
 } from "./lib/layers.ts";
 export {
-  type BackwardOptions,
-  batchnormBackward,
-  batchnormBackwardAlt,
   type BatchnormCache,
   batchnormForward,
   type BatchnormParam,
   BN_EPS,
   BN_MOMENTUM,
-  type NormGradients,
 } from "./lib/batchnorm.ts";
+export { batchnormBackward, batchnormBackwardAlt } from "./lib/batchnorm_backward.ts";
+export type { BackwardOptions, NormGradients } from "./lib/norm.ts";
 export {
   evalNumericalGradient,
   evalNumericalGradientArray,
@@ -83,7 +104,19 @@ export {
   dropoutForward,
   type DropoutParam,
 } from "./lib/dropout.ts";
-export * from "./lib/layer_utils.ts";
+export {
+  affineBatchnormReluBackward,
+  type AffineBatchnormReluCache,
+  affineBatchnormReluForward,
+  type AffineGradients,
+  affineLayernormReluBackward,
+  type AffineLayernormReluCache,
+  affineLayernormReluForward,
+  type AffineNormGradients,
+  affineReluBackward,
+  type AffineReluCache,
+  affineReluForward,
+} from "./lib/layer_utils.ts";
 export {
   FullyConnectedNet,
   type FullyConnectedNetOptions,
@@ -100,17 +133,37 @@ export {
   sgdMomentum,
   type UpdateResult,
   type UpdateRule,
+  type UpdateRuleName,
 } from "./lib/optim.ts";
 export {
-  formatPercentF,
   Solver,
   type SolverData,
   type SolverModel,
   type SolverOptions,
   type SolverProgress,
-  type UpdateRuleName,
 } from "./lib/solver.ts";
-export * from "./lib/data/mod.ts";
+export {
+  CIFAR10_CLASSES,
+  type Cifar10Format,
+  DataFormatError,
+  type DataSplits,
+  describeData,
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_DEBIAN_DIR,
+  FASHION_MNIST_FILES,
+  FASHION_MNIST_SAMPLE_DIR,
+  getCifar10Data,
+  getFashionMnistData,
+  loadCifar10,
+  loadFashionMnist,
+  type LoadOptions,
+  loadSample,
+  PermissionError,
+  type ResolvedSplitOptions,
+  SPLIT_DEFAULTS,
+  type SplitOptions,
+  type TrainTest,
+} from "./lib/data/mod.ts";
 export {
   allocationCount,
   type KernelBackend,

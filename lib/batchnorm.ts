@@ -24,7 +24,7 @@
  * @module
  */
 
-import { checkOptionKeys, checkWritable, describeValue, ShapeError, ValueError } from "./errors.ts";
+import { checkWritable, describeValue, DTypeError, ShapeError, ValueError } from "./errors.ts";
 import {
   allocate,
   copyOf,
@@ -34,13 +34,11 @@ import {
   type Kernels,
   Scratch,
 } from "./kernels/mod.ts";
-import { checkCache, checkDoutShape, type ForwardOptions, outputOption } from "./layers.ts";
-import { checkSameDType, checkTensor, fmtShape, type Tensor } from "./tensor.ts";
+import { type ForwardOptions, outputOption } from "./layers.ts";
+import { BN_EPS, BN_MOMENTUM, checkNormInputs, checkNormParam } from "./norm.ts";
+import { checkTensor, type Tensor } from "./tensor.ts";
 
-/** Default ε added to the variance. */
-export const BN_EPS = 1e-5;
-/** Default weight of the running statistic in its moving average. */
-export const BN_MOMENTUM = 0.9;
+export { BN_EPS, BN_MOMENTUM };
 
 /**
  * Settings and state of one batchnorm layer, the notebook's `bn_param`.
@@ -85,54 +83,6 @@ export interface BatchnormCache {
   readonly eps: number;
 }
 
-/** Gradients of a normalization layer. */
-export interface NormGradients {
-  /** `(N, D)` gradient with respect to the input. */
-  dx: Tensor;
-  /** `(D,)` gradient with respect to γ. */
-  dgamma: Tensor;
-  /** `(D,)` gradient with respect to β. */
-  dbeta: Tensor;
-}
-
-/** Preallocated outputs a backward pass may write into instead of allocating. */
-export interface BackwardOptions {
-  /** `(N, D)` for dx, in x's dtype. */
-  dx?: Tensor;
-  /** `(D,)` for dγ. */
-  dgamma?: Tensor;
-  /** `(D,)` for dβ. */
-  dbeta?: Tensor;
-}
-
-const BACKWARD_OPTION_KEYS = new Set(["dx", "dgamma", "dbeta"]);
-
-/**
- * Checks a backward pass's preallocated outputs against `(N, D)` and `(D,)`.
- *
- * @param fn the public function
- * @param options the options argument (may be undefined)
- * @param n rows
- * @param d features
- * @param like an array of the outputs' dtype
- * @returns the arrays given, by name
- */
-export function backwardOutputs(
-  fn: string,
-  options: BackwardOptions | undefined,
-  n: number,
-  d: number,
-  like: FloatArray,
-): { dx?: FloatArray; dgamma?: FloatArray; dbeta?: FloatArray } {
-  if (options === undefined) return {};
-  checkOptionKeys(fn, options, BACKWARD_OPTION_KEYS, "{ dx?, dgamma?, dbeta? }");
-  return {
-    dx: outputOption(fn, { out: options.dx }, [n, d], like, "options.dx"),
-    dgamma: outputOption(fn, { out: options.dgamma }, [d], like, "options.dgamma"),
-    dbeta: outputOption(fn, { out: options.dbeta }, [d], like, "options.dbeta"),
-  };
-}
-
 /**
  * Batchnorm forward pass.
  *
@@ -175,28 +125,19 @@ export function batchnormForward(
   options?: ForwardOptions,
 ): { out: Tensor; cache: BatchnormCache } {
   const fn = "batchnormForward";
-  const { n, d, mode, eps, momentum } = checkNormArgs(fn, x, gamma, beta, bnParam);
-  const rm = checkRunning(fn, bnParam, "runningMean", x, d);
-  const rv = checkRunning(fn, bnParam, "runningVar", x, d);
-  if (mode === "train" && n < 2) {
-    throw new ShapeError(
-      fn,
-      `train mode needs a batch of at least 2 rows (the variance of 1 row is 0) but got N=${n}`,
-    );
-  }
-  if (mode === "train") checkWritable(fn, "bnParam", bnParam, ["runningMean", "runningVar"]);
-  if (mode === "test" && rv !== undefined) checkVariance(fn, rv.data);
-  const into = outputOption(fn, options, [n, d], x.data);
+  const { n, d } = checkNormInputs(fn, x, gamma, beta);
   const dt = dtypeOf(x.data);
+  const settings = checkBatchnormParam(fn, "bnParam", bnParam, { d, dtype: dt, of: "x", n });
+  const { mode, eps, momentum, runningMean: rm, runningVar: rv } = settings;
+  const into = outputOption(fn, options, [n, d], x.data);
   const s = new Scratch();
   try {
     const k = s.k;
     const xs = s.input(x.data);
-    const hi = s.temp(dt, d), lo = s.temp(dt, d), variance = s.temp(dt, d), ivar = s.temp(dt, d);
+    const stats = [s.temp(dt, d), s.temp(dt, d), s.temp(dt, d), s.temp(dt, d)] as const;
+    const [hi, lo, variance, ivar] = stats;
     if (mode === "train") {
-      // 1–6: the two reductions (μ, then σ² from centred values) and 1/√(σ² + ε).
-      k.bnStats(n, d, xs, eps, hi, lo, variance, ivar);
-      const bad = firstNonFinite(hi, lo, variance);
+      const bad = batchStatistics(k, n, d, xs, eps, stats);
       if (bad >= 0) {
         throw new ValueError(
           fn,
@@ -207,21 +148,13 @@ export function batchnormForward(
           }); x holds NaN or infinite values, and the running statistics were left unchanged`,
         );
       }
-    } else {
-      // The running statistics (zeros when absent); the mean has no low part.
-      if (rm) hi.set(rm.data);
-      else hi.fill(0);
-      if (rv) variance.set(rv.data);
-      else variance.fill(0);
-      lo.fill(0);
-      for (let j = 0; j < d; j++) ivar[j] = 1 / Math.sqrt(variance[j] + eps);
-    }
+    } else runningStatistics(d, eps, settings, stats);
     // 2, 7–9: x̂ = (x − μ) · ivar, out = γ x̂ + β.
     const out = s.output(dt, n * d, into);
     k.bnNormalize(n, d, xs, hi, lo, ivar, s.input(gamma.data), s.input(beta.data), out, false);
 
     if (mode === "train") {
-      const next = runningUpdate(dt, d, momentum, rm?.data, rv?.data, hi, lo, variance);
+      const next = runningUpdate(dt, d, momentum, rm, rv, hi, lo, variance);
       bnParam.runningMean = { shape: [d], data: next.mean };
       bnParam.runningVar = { shape: [d], data: next.variance };
     }
@@ -277,277 +210,155 @@ export function runningUpdate(
   return { mean, variance: next };
 }
 
+/** Batchnorm's per-feature statistics, each `(D,)`: the mean `hi + lo`, the variance, `1/√(σ² + ε)`. */
+export type BatchnormStats = readonly [
+  hi: FloatArray,
+  lo: FloatArray,
+  variance: FloatArray,
+  ivar: FloatArray,
+];
+
 /**
- * The first feature whose batch mean `hi + lo` or variance is not finite, or
- * −1 — the O(D) check made before running statistics are committed.
+ * Batchnorm's train-mode statistics of x `(n×d)` into `stats` (nodes 1–6:
+ * the two reductions, μ and then σ² from centred values, and 1/√(σ² + ε)),
+ * then the O(D) check made before any running statistic is committed.
  *
- * @param hi the mean's high part
- * @param lo the mean's low part
- * @param variance the variance
+ * @param k the kernels
+ * @param n rows
+ * @param d features
+ * @param x `(n×d)` as the kernels read it
+ * @param eps ε
+ * @param stats the statistics, written
+ * @returns the first feature whose mean `hi + lo` or variance is not finite, or −1
  */
-export function firstNonFinite(hi: FloatArray, lo: FloatArray, variance: FloatArray): number {
-  for (let j = 0; j < hi.length; j++) {
+export function batchStatistics(
+  k: Kernels,
+  n: number,
+  d: number,
+  x: FloatArray,
+  eps: number,
+  stats: BatchnormStats,
+): number {
+  const [hi, lo, variance, ivar] = stats;
+  k.bnStats(n, d, x, eps, hi, lo, variance, ivar);
+  for (let j = 0; j < d; j++) {
     if (!Number.isFinite(hi[j] + lo[j]) || !Number.isFinite(variance[j])) return j;
   }
   return -1;
 }
 
-function checkRunning(
-  fn: string,
-  bnParam: BatchnormParam,
-  name: "runningMean" | "runningVar",
-  x: Tensor,
+/**
+ * The statistics a test-mode pass normalizes with, into `stats`: the running
+ * ones (zeros when absent), the mean with no low part, `ivar = 1/√(σ² + ε)`.
+ *
+ * @param d features
+ * @param eps ε
+ * @param running the running mean and variance, `(d,)` each, or undefined
+ * @param stats the statistics, written
+ */
+export function runningStatistics(
   d: number,
-): Tensor | undefined {
-  const t = bnParam[name];
-  if (t === undefined) return undefined;
-  checkTensor(fn, `bnParam.${name}`, t, 1);
-  if (t.shape[0] !== d) {
-    throw new ShapeError(fn, `bnParam.${name} must have length D=${d} but got ${t.shape[0]}`);
-  }
-  checkSameDType(fn, ["x", x], [`bnParam.${name}`, t]);
-  return t;
+  eps: number,
+  running: Pick<BatchnormSettings, "runningMean" | "runningVar">,
+  stats: BatchnormStats,
+): void {
+  const [hi, lo, variance, ivar] = stats, { runningMean: rm, runningVar: rv } = running;
+  if (rm) hi.set(rm);
+  else hi.fill(0);
+  if (rv) variance.set(rv);
+  else variance.fill(0);
+  lo.fill(0);
+  for (let j = 0; j < d; j++) ivar[j] = 1 / Math.sqrt(variance[j] + eps);
 }
 
-function checkVariance(fn: string, v: FloatArray): void {
-  for (let j = 0; j < v.length; j++) {
-    if (!(v[j] >= 0)) {
-      throw new ValueError(
-        fn,
-        `bnParam.runningVar[${j}] must be a variance (>= 0) but got ${v[j]}`,
-      );
-    }
-  }
+/** One batchnorm layer's settings and state, checked for one pass. */
+export interface BatchnormSettings {
+  /** The pass's mode. */
+  readonly mode: "train" | "test";
+  /** ε. */
+  readonly eps: number;
+  /** The running statistics' momentum. */
+  readonly momentum: number;
+  /** `(D,)` the running mean, when present. */
+  readonly runningMean?: FloatArray;
+  /** `(D,)` the running variance, when present. */
+  readonly runningVar?: FloatArray;
+}
+
+/** The layer a batchnorm parameter object is checked against. */
+export interface BatchnormLayer {
+  /** Features D. */
+  readonly d: number;
+  /** The dtype the running statistics must have. */
+  readonly dtype: DType;
+  /** What has that dtype, in messages: `"x"`, `"the model"`. */
+  readonly of: string;
+  /** Rows of the batch, when known (train mode refuses N < 2). */
+  readonly n?: number;
+  /** The pass's mode, when it is not the object's to say. */
+  readonly mode?: "train" | "test";
 }
 
 /**
- * Validates the arguments shared by the normalization layers and resolves
- * the defaults. Used by batchnorm and layernorm; throws before anything is
- * written.
+ * Checks one batchnorm layer's settings and state (`bn_param`) before a pass
+ * writes anything: mode, ε > 0, momentum in [0, 1], running statistics of
+ * length D and the layer's dtype, N ≥ 2 and a writable object in train mode,
+ * running variances ≥ 0 in test mode.
  *
- * @param fn name of the public function, for messages
- * @param x `(N, D)` input
- * @param gamma `(D,)` scale
- * @param beta `(D,)` shift
- * @param param `{ mode?, eps?, momentum? }`
- * @returns N, D and the resolved mode, eps and momentum
+ * @param fn the public function, for messages
+ * @param name the object's name in messages: `"bnParam"`, `"normParams[0]"`
+ * @param param the object
+ * @param layer the layer it belongs to
+ * @returns the settings, every default filled in
  */
-export function checkNormArgs(
+export function checkBatchnormParam(
   fn: string,
-  x: Tensor,
-  gamma: Tensor,
-  beta: Tensor,
-  param: { mode?: unknown; eps?: unknown; momentum?: unknown },
-): { n: number; d: number; mode: "train" | "test"; eps: number; momentum: number } {
-  checkTensor(fn, "x", x, 2);
-  const [n, d] = x.shape;
-  for (const [name, t] of [["gamma", gamma], ["beta", beta]] as const) {
-    checkTensor(fn, name, t, 1);
-    if (t.shape[0] !== d) {
-      throw new ShapeError(
-        fn,
-        `${name} must have length D=${d} (x is ${fmtShape(x.shape)}) but got ${t.shape[0]}`,
-      );
-    }
-  }
-  checkSameDType(fn, ["x", x], ["gamma", gamma], ["beta", beta]);
-  if (param === null || typeof param !== "object") {
+  name: string,
+  param: unknown,
+  layer: BatchnormLayer,
+): BatchnormSettings {
+  const { mode, eps } = checkNormParam(fn, name, param, layer.mode);
+  const p = param as BatchnormParam;
+  const momentum = p.momentum ?? BN_MOMENTUM;
+  if (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1)) {
     throw new ValueError(
       fn,
-      `expected a parameter object { mode, eps?, momentum? } but got ${describeValue(param)}`,
+      `${name}.momentum must be in [0, 1] but got ${describeValue(momentum)}`,
     );
   }
-  const mode = param.mode;
-  if (mode !== "train" && mode !== "test") {
-    throw new ValueError(fn, `mode must be "train" or "test" but got ${describeValue(mode)}`);
-  }
-  const eps = param.eps ?? BN_EPS;
-  if (typeof eps !== "number" || !(eps > 0) || !Number.isFinite(eps)) {
-    throw new ValueError(fn, `eps must be a positive finite number but got ${describeValue(eps)}`);
-  }
-  const momentum = param.momentum ?? BN_MOMENTUM;
-  if (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1)) {
-    throw new ValueError(fn, `momentum must be in [0, 1] but got ${describeValue(momentum)}`);
-  }
-  return { n, d, mode, eps, momentum };
-}
-
-function checkBackward(fn: string, dout: Tensor, cache: BatchnormCache): [number, number] {
-  checkCache(fn, cache, "batchnorm", "batchnormForward");
-  checkDoutShape(fn, dout, cache.x.shape);
-  checkSameDType(fn, ["dout", dout], ["x", cache.x]);
-  return [cache.x.shape[0], cache.x.shape[1]];
-}
-
-/**
- * Batchnorm backward pass through the computational graph, node by node,
- * summing the gradients where a node branches. The forward graph (train mode):
- *
- * ```text
- * 1. μ = (1/N) Σₙ x          4. σ² = (1/N) Σₙ sq        7. x̂ = xμ · ivar
- * 2. xμ = x − μ               5. s = √(σ² + ε)           8. γx̂ = γ · x̂
- * 3. sq = xμ²                 6. ivar = 1 / s            9. out = γx̂ + β
- * ```
- *
- * x feeds nodes 1 and 2, and xμ feeds nodes 3 and 7: their gradients are sums.
- * In test mode the statistics are constants and `dx = dout · γ · ivar`. The
- * kernel walks the nodes in order in three passes over the batch (see
- * `kernels/reference.ts`), keeping no `(N, D)` intermediate.
- *
- * @param dout `(N, D)` upstream gradient
- * @param cache from `batchnormForward`
- * @param options `{ dx?, dgamma?, dbeta? }`: preallocated outputs
- * @returns `dx (N, D)`, `dgamma (D,)`, `dbeta (D,)` in x's dtype
- * @throws {ShapeError} when dout's shape is not the forward output's
- * @throws {ValueError} when cache is not from `batchnormForward`
- */
-export function batchnormBackward(
-  dout: Tensor,
-  cache: BatchnormCache,
-  options?: BackwardOptions,
-): NormGradients {
-  return backwardPass("batchnormBackward", dout, cache, options, (s, k, o) =>
-    k.bnBackwardGraph(
-      o.n,
-      o.d,
-      o.dout,
-      o.x,
-      o.hi,
-      o.lo,
-      o.ivar,
-      s.input(cache.variance),
-      o.gamma,
-      cache.eps,
-      o.train,
-      o.dx,
-      o.dgamma,
-      o.dbeta,
-      s.temp(o.dtype, 3 * o.d),
-    ));
-}
-
-/**
- * Batchnorm backward pass from the closed form simplified on paper:
- *
- * ```text
- * dx = (γ · ivar / N) · ( N · dout  −  Σₙ dout  −  x̂ · Σₙ (dout · x̂) )
- *                         ╰─ (a) ─╯   ╰─ (b) ─╯   ╰──────── (c) ───────╯
- * ```
- *
- * (a) the direct path through x̂, (b) the path through the mean μ, (c) the
- * path through the variance σ². Σₙ dout is dβ and Σₙ dout · x̂ is dγ, so the
- * pass is two reductions, then one elementwise pass. In test mode the
- * statistics are constants: `dx = dout · γ · ivar`.
- *
- * @param dout `(N, D)` upstream gradient
- * @param cache from `batchnormForward`
- * @param options `{ dx?, dgamma?, dbeta? }`: preallocated outputs
- * @returns `dx (N, D)`, `dgamma (D,)`, `dbeta (D,)` in x's dtype
- * @throws {ShapeError} when dout's shape is not the forward output's
- * @throws {ValueError} when cache is not from `batchnormForward`
- */
-export function batchnormBackwardAlt(
-  dout: Tensor,
-  cache: BatchnormCache,
-  options?: BackwardOptions,
-): NormGradients {
-  return backwardPass("batchnormBackwardAlt", dout, cache, options, (s, k, o) =>
-    k.bnBackwardAlt(
-      o.n,
-      o.d,
-      o.dout,
-      o.x,
-      o.hi,
-      o.lo,
-      o.ivar,
-      o.gamma,
-      null,
-      o.train,
-      o.dx,
-      o.dgamma,
-      o.dbeta,
-      s.temp(o.dtype, o.d),
-    ));
-}
-
-/** The arrays both backward passes hand their kernel, staged for it. */
-interface BackwardArrays {
-  readonly n: number;
-  readonly d: number;
-  readonly dtype: DType;
-  readonly train: boolean;
-  readonly dout: FloatArray;
-  readonly x: FloatArray;
-  readonly hi: FloatArray;
-  readonly lo: FloatArray;
-  readonly ivar: FloatArray;
-  readonly gamma: FloatArray;
-  readonly dx: FloatArray;
-  readonly dgamma: FloatArray;
-  readonly dbeta: FloatArray;
-}
-
-/** The edge of both backward passes: checks, staging and the results; `kernel` does the math. */
-function backwardPass(
-  fn: string,
-  dout: Tensor,
-  cache: BatchnormCache,
-  options: BackwardOptions | undefined,
-  kernel: (s: Scratch, k: Kernels, arrays: BackwardArrays) => void,
-): NormGradients {
-  const [n, d] = checkBackward(fn, dout, cache);
-  const dtype = dtypeOf(cache.x.data);
-  const into = backwardOutputs(fn, options, n, d, cache.x.data);
-  const s = new Scratch();
-  try {
-    const dx = s.output(dtype, n * d, into.dx), dgamma = s.output(dtype, d, into.dgamma);
-    const dbeta = s.output(dtype, d, into.dbeta);
-    kernel(s, s.k, {
-      n,
-      d,
-      dtype,
-      train: cache.mode === "train",
-      dout: s.input(dout.data),
-      x: s.input(cache.x.data),
-      hi: s.input(cache.meanHi),
-      lo: s.input(cache.meanLo),
-      ivar: s.input(cache.ivar),
-      gamma: s.input(cache.gamma.data),
-      dx,
-      dgamma,
-      dbeta,
-    });
-    return normGradients(
-      s.result(dx, into.dx),
-      s.result(dgamma, into.dgamma),
-      s.result(dbeta, into.dbeta),
-      n,
-      d,
-    );
-  } finally {
-    s.end();
-  }
-}
-
-/**
- * A normalization layer's gradients as tensors.
- *
- * @param dx `(N·D)` gradient with respect to the input
- * @param dgamma `(D,)` gradient with respect to γ
- * @param dbeta `(D,)` gradient with respect to β
- * @param n rows N
- * @param d features D
- */
-export function normGradients(
-  dx: FloatArray,
-  dgamma: FloatArray,
-  dbeta: FloatArray,
-  n: number,
-  d: number,
-): NormGradients {
-  return {
-    dx: { shape: [n, d], data: dx },
-    dgamma: { shape: [d], data: dgamma },
-    dbeta: { shape: [d], data: dbeta },
+  const running = (key: "runningMean" | "runningVar"): FloatArray | undefined => {
+    const t = p[key];
+    if (t === undefined) return undefined;
+    checkTensor(fn, `${name}.${key}`, t, 1);
+    if (t.shape[0] !== layer.d) {
+      throw new ShapeError(
+        fn,
+        `${name}.${key} must have length D=${layer.d} but got ${t.shape[0]}`,
+      );
+    }
+    if (dtypeOf(t.data) !== layer.dtype) {
+      throw new DTypeError(
+        fn,
+        `${name}.${key} is ${dtypeOf(t.data)} but ${layer.of} is ${layer.dtype}; dtypes must match`,
+      );
+    }
+    return t.data;
   };
+  const runningMean = running("runningMean"), runningVar = running("runningVar");
+  if (mode === "train" && layer.n !== undefined && layer.n < 2) {
+    throw new ShapeError(
+      fn,
+      `train mode needs a batch of at least 2 rows (the variance of 1 row is 0) but got N=${layer.n}`,
+    );
+  }
+  if (mode === "train") checkWritable(fn, name, p, ["runningMean", "runningVar"]);
+  for (let j = 0; mode === "test" && runningVar !== undefined && j < layer.d; j++) {
+    if (!(runningVar[j] >= 0)) {
+      throw new ValueError(
+        fn,
+        `${name}.runningVar[${j}] must be a variance (>= 0) but got ${runningVar[j]}`,
+      );
+    }
+  }
+  return { mode, eps, momentum, runningMean, runningVar };
 }

@@ -8,7 +8,7 @@
 
 import { describeValue, ValueError } from "./errors.ts";
 import { allocate } from "./kernels/mod.ts";
-import { checkTensor, type Tensor } from "./tensor.ts";
+import { checkLive, checkTensor, type Tensor } from "./tensor.ts";
 
 /** Default step of the centred differences. */
 export const GRAD_CHECK_H = 1e-5;
@@ -163,8 +163,13 @@ export function relError(
 
 function asNumbers(name: string, v: unknown): ArrayLike<number> {
   if (typeof v === "number") return [v];
-  if (Array.isArray(v) || ArrayBuffer.isView(v)) return v as unknown as ArrayLike<number>;
+  if (Array.isArray(v)) return v;
+  if (ArrayBuffer.isView(v)) {
+    checkLive("relError", name, v);
+    return v as unknown as ArrayLike<number>;
+  }
   if (v !== null && typeof v === "object" && ArrayBuffer.isView((v as Tensor).data)) {
+    checkLive("relError", `${name}.data`, (v as Tensor).data);
     return (v as Tensor).data;
   }
   throw new ValueError(

@@ -15,12 +15,8 @@
  * @module
  */
 
-import {
-  batchnormBackwardAlt,
-  type BatchnormCache,
-  batchnormForward,
-  type BatchnormParam,
-} from "./batchnorm.ts";
+import { type BatchnormCache, batchnormForward, type BatchnormParam } from "./batchnorm.ts";
+import { batchnormBackwardAlt } from "./batchnorm_backward.ts";
 import {
   affineBackward,
   type AffineCache,

@@ -12,10 +12,10 @@
  * @module
  */
 
-import { checkNormArgs, type NormGradients, normGradients } from "./batchnorm.ts";
 import { describeValue, ValueError } from "./errors.ts";
 import { copyOf, dtypeOf, type FloatArray, Scratch } from "./kernels/mod.ts";
 import { checkCache, checkDoutShape, type ForwardOptions, outputOption } from "./layers.ts";
+import { checkNormInputs, checkNormParam, type NormGradients, normGradients } from "./norm.ts";
 import { checkSameDType, type Tensor } from "./tensor.ts";
 
 /** Settings of one layernorm layer, the notebook's `ln_param`. */
@@ -79,10 +79,8 @@ export function layernormForward(
       `lnParam must be an object { eps? } but got ${describeValue(lnParam)}`,
     );
   }
-  const { n, d, eps } = checkNormArgs(fn, x, gamma, beta, {
-    mode: lnParam.mode ?? "train",
-    eps: lnParam.eps,
-  });
+  const { n, d } = checkNormInputs(fn, x, gamma, beta);
+  const { eps } = checkNormParam(fn, "lnParam", lnParam, lnParam.mode ?? "train");
   const into = outputOption(fn, options, [n, d], x.data);
   const dt = dtypeOf(x.data);
   const s = new Scratch();

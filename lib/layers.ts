@@ -20,6 +20,7 @@ import { checkOptionKeys, describeValue, DTypeError, ShapeError, ValueError } fr
 import { dtypeOf, Scratch } from "./kernels/mod.ts";
 import {
   allocLike,
+  checkLive,
   checkSameDType,
   checkTensor,
   type FloatArray,
@@ -92,6 +93,34 @@ export function outputOption(
 }
 
 /**
+ * Checks a pass's preallocated outputs — `{ name?: tensor }`, each of its
+ * output's shape and `like`'s dtype — and returns the arrays given, by name.
+ *
+ * @param fn the public function
+ * @param options the options argument (may be undefined)
+ * @param shapes every output's shape, by name
+ * @param like an array of the outputs' dtype
+ */
+export function outputOptions<K extends string>(
+  fn: string,
+  options: Partial<Record<K, Tensor>> | undefined,
+  shapes: Readonly<Record<K, readonly number[]>>,
+  like: FloatArray,
+): Partial<Record<K, FloatArray>> {
+  if (options === undefined) return {};
+  const keys = Object.keys(shapes) as K[];
+  checkOptionKeys(fn, options, new Set(keys), `{ ${keys.map((k) => `${k}?`).join(", ")} }`);
+  const out: Partial<Record<K, FloatArray>> = {};
+  for (const k of keys) {
+    out[k] = outputOption(fn, { out: options[k] }, shapes[k], like, `options.${k}`);
+  }
+  return out;
+}
+
+/** The inputs a forward pass's cache refers to: x, the weights w, the scale γ. */
+const CACHED_TENSORS = ["x", "w", "gamma"] as const;
+
+/**
  * Checks that `cache` is a cache of the expected kind, made by the forward pass
  * that matches this backward pass.
  *
@@ -114,6 +143,11 @@ export function checkCache(fn: string, cache: unknown, kind: string, forward: st
       }`,
     );
   }
+  // The tensors a cache refers to (its forward's inputs) may have been freed since.
+  for (const key of CACHED_TENSORS) {
+    const t = (cache as Record<string, { data?: unknown } | undefined>)[key];
+    if (ArrayBuffer.isView(t?.data)) checkLive(fn, `cache.${key}`, t.data);
+  }
 }
 
 /** Checks that `dout` has exactly `shape`. */
@@ -134,7 +168,8 @@ export function checkDoutShape(fn: string, dout: unknown, shape: readonly number
  * @param x `(N, d1, …, dk)` inputs; each example is flattened to `D = d1·…·dk`
  * @param w `(D, M)` weights
  * @param b `(M,)` biases
- * @param options `{ out? }`: a preallocated `(N, M)` output
+ * @param options `{ out? }`: a preallocated `(N, M)` output, written in place
+ *   when it is in the kernels' memory (see `residentZeros`)
  * @returns `out (N, M)` in x's dtype, and the cache for `affineBackward`
  * @throws {ShapeError} when `w` is not `(D, M)` or `b` not `(M,)`
  * @throws {DTypeError} when the dtypes differ
@@ -201,19 +236,32 @@ export function affineForward(
   }
 }
 
+/** Preallocated outputs of `affineBackward`. */
+export interface AffineBackwardOptions {
+  /** For dx, x's shape `(N, d1, …, dk)`. */
+  dx?: Tensor;
+  /** For dw, `(D, M)`. */
+  dw?: Tensor;
+  /** For db, `(M,)`. */
+  db?: Tensor;
+}
+
 /**
  * Affine backward pass: `dx = dout · wᵀ`, `dw = xᵀ · dout`, `db = Σₙ dout`,
  * each a matrix product read through strides (no transpose is formed).
  *
  * @param dout `(N, M)` upstream gradient
  * @param cache from `affineForward`
+ * @param options `{ dx?, dw?, db? }`: preallocated outputs, written in place
+ *   when they are in the kernels' memory (see `residentZeros`)
  * @returns `dx` in x's shape `(N, d1, …, dk)`, `dw (D, M)`, `db (M,)`, in x's dtype
- * @throws {ShapeError} when `dout` is not `(N, M)`
+ * @throws {ShapeError} when `dout` is not `(N, M)` or an output has the wrong shape
  * @throws {ValueError} when cache is not from `affineForward`
  */
 export function affineBackward(
   dout: Tensor,
   cache: AffineCache,
+  options?: AffineBackwardOptions,
 ): { dx: Tensor; dw: Tensor; db: Tensor } {
   const fn = "affineBackward";
   checkCache(fn, cache, "affine", "affineForward");
@@ -222,12 +270,14 @@ export function affineBackward(
   const [d, m] = w.shape;
   checkDoutShape(fn, dout, [n, m]);
   checkSameDType(fn, ["dout", dout], ["x", x]);
+  const into = outputOptions(fn, options, { dx: x.shape, dw: [d, m], db: [m] }, x.data);
   const dt = dtypeOf(x.data);
   const s = new Scratch();
   try {
     const k = s.k;
     const g = s.input(dout.data), xs = s.input(x.data), ws = s.input(w.data);
-    const dx = s.output(dt, n * d), dw = s.output(dt, d * m), db = s.output(dt, m);
+    const dx = s.output(dt, n * d, into.dx), dw = s.output(dt, d * m, into.dw);
+    const db = s.output(dt, m, into.db);
     const pack = s.temp(dt, Math.max(k.packLength(m, d), k.packLength(n, m)));
     // dx (N×D) = dout (N×M) · wᵀ: B(p, j) = w[j, p], read with strides (1, M).
     k.matmul(n, d, m, g, m, 1, ws, 1, m, dx, null, false, pack);
@@ -235,9 +285,9 @@ export function affineBackward(
     k.matmul(d, m, n, xs, 1, d, g, m, 1, dw, null, false, pack);
     k.colSum(n, m, g, db);
     return {
-      dx: { shape: [...x.shape], data: s.result(dx) },
-      dw: { shape: [d, m], data: s.result(dw) },
-      db: { shape: [m], data: s.result(db) },
+      dx: { shape: [...x.shape], data: s.result(dx, into.dx) },
+      dw: { shape: [d, m], data: s.result(dw, into.dw) },
+      db: { shape: [m], data: s.result(db, into.db) },
     };
   } finally {
     s.end();

@@ -10,9 +10,14 @@
  * holding every hyperparameter (defaults filled in) and the rule's state for
  * the next call. Neither `w` nor `config` nor any tensor inside it is
  * written. State tensors are w's dtype and arithmetic runs in it (float32 in
- * float32, as numpy 2 does with Python-float hyperparameters). Adam runs in
- * the SIMD kernels; a `Solver` updates its parameters in place with the same
- * kernel and allocates nothing per step.
+ * float32, as numpy 2 does with Python-float hyperparameters).
+ *
+ * Each rule is also an object that owns one parameter's state by name
+ * (`velocity`, `cache`, `m`, `v`, `t`) and updates the parameter in place
+ * ({@linkcode InPlaceRule}); {@linkcode UPDATE_RULES} is the table of them by
+ * name. A `Solver` asks such a rule to step and allocates nothing per step;
+ * the pure functions are thin calls of the same objects, on copies. Adam runs
+ * in the SIMD kernels, staging what they cannot use in place.
  *
  * Defaults, named once (the keys are the notebook's, in camelCase):
  *
@@ -31,15 +36,16 @@
  */
 
 import { checkOptionKeys, describeValue, ShapeError, ValueError } from "./errors.ts";
-import { copyOf, dtypeOf, Scratch } from "./kernels/mod.ts";
 import {
-  allocLike,
-  checkSameDType,
-  checkTensor,
+  activeKernels,
+  copyOf,
+  type DType,
+  dtypeOf,
   type FloatArray,
-  fmtShape,
-  type Tensor,
-} from "./tensor.ts";
+  ResidentPool,
+  StagingBuffer,
+} from "./kernels/mod.ts";
+import { checkSameDType, checkTensor, fmtShape, type Tensor } from "./tensor.ts";
 
 /** Hyperparameters and state of an update rule; every key is optional on input. */
 export interface OptimConfig {
@@ -80,19 +86,10 @@ export type UpdateRule = (w: Tensor, dw: Tensor, config?: OptimConfig) => Update
 
 /** The defaults of every rule, as the table in the module documentation. */
 export const OPTIM_DEFAULTS: {
-  readonly sgd: { readonly learningRate: number };
-  readonly sgdMomentum: { readonly learningRate: number; readonly momentum: number };
-  readonly rmsprop: {
-    readonly learningRate: number;
-    readonly decayRate: number;
-    readonly epsilon: number;
-  };
-  readonly adam: {
-    readonly learningRate: number;
-    readonly beta1: number;
-    readonly beta2: number;
-    readonly epsilon: number;
-  };
+  readonly sgd: Readonly<{ learningRate: number }>;
+  readonly sgdMomentum: Readonly<{ learningRate: number; momentum: number }>;
+  readonly rmsprop: Readonly<{ learningRate: number; decayRate: number; epsilon: number }>;
+  readonly adam: Readonly<{ learningRate: number; beta1: number; beta2: number; epsilon: number }>;
 } = {
   sgd: { learningRate: 1e-2 },
   sgdMomentum: { learningRate: 1e-2, momentum: 0.9 },
@@ -100,105 +97,264 @@ export const OPTIM_DEFAULTS: {
   adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
 };
 
-/** Every key an update rule's config may hold. */
-export const OPTIM_CONFIG_KEYS: ReadonlySet<string> = new Set([
-  "learningRate",
-  "momentum",
-  "decayRate",
-  "beta1",
-  "beta2",
-  "epsilon",
-  "velocity",
-  "cache",
-  "m",
-  "v",
-  "t",
-]);
+/** The built-in rules by their camelCase names. */
+export type RuleName = keyof typeof OPTIM_DEFAULTS;
 
-/** Checks w and dw, and that config is an object of known keys; returns the config (or `{}`). */
-function checkArgs(
-  fn: string,
-  w: Tensor,
-  dw: Tensor,
-  config: OptimConfig | undefined,
-): OptimConfig {
-  checkTensor(fn, "w", w);
-  checkTensor(fn, "dw", dw);
-  if (dw.shape.length !== w.shape.length || dw.shape.some((d, i) => d !== w.shape[i])) {
-    throw new ShapeError(
-      fn,
-      `dw must have w's shape ${fmtShape(w.shape)} but got ${fmtShape(dw.shape)}`,
-    );
-  }
-  checkSameDType(fn, ["w", w], ["dw", dw]);
-  if (config === undefined) return {};
-  checkOptionKeys(fn, config, OPTIM_CONFIG_KEYS, "{ learningRate? }", "config");
-  return config;
+/** The names a `Solver` takes for the built-in rules: the notebook's, and the camelCase alias. */
+export type UpdateRuleName = "sgd" | "sgd_momentum" | "sgdMomentum" | "rmsprop" | "adam";
+
+/** A hyperparameter's key. */
+type HyperKey = "learningRate" | "momentum" | "decayRate" | "beta1" | "beta2" | "epsilon";
+
+/** Where a hyperparameter may lie. */
+type Domain = "positive" | "nonnegative" | "unit";
+
+/** A state array's key. */
+type StateKey = "velocity" | "cache" | "m" | "v";
+
+/** A rule's hyperparameters, every one present; the learning rate may change between steps. */
+export type Hyper = { learningRate: number; readonly [key: string]: number };
+
+/**
+ * One parameter's update rule with its state: each step updates the parameter
+ * in place. Made by {@linkcode RuleKind.create}; the state lives in the
+ * owner's memory (a solver's, or a plain call's temporaries).
+ */
+export interface InPlaceRule {
+  /** The hyperparameters; a solver decays `learningRate` at epoch ends. */
+  readonly hyper: Hyper;
+  /**
+   * One update: `w` moves in place and the state advances. Trusted: `g` has
+   * w's length and dtype.
+   *
+   * @param w the parameter, updated
+   * @param g its gradient
+   */
+  step(w: FloatArray, g: FloatArray): void;
+  /**
+   * The state under the notebook's config keys, as new tensors of `shape`.
+   *
+   * @param shape the parameter's shape
+   */
+  state(shape: readonly number[]): OptimConfig;
 }
 
+/** What a rule for one parameter is made from: its shape of storage, memory and initial state. */
+export interface RuleSetup extends Readonly<Partial<Record<StateKey, FloatArray>>> {
+  /** The parameter's dtype. */
+  readonly dtype: DType;
+  /** The parameter's elements. */
+  readonly length: number;
+  /** Where the state and any staging buffers live. */
+  readonly memory: ResidentPool;
+  /** Updates done before (Adam's `t`); 0 when absent, as absent state arrays are zeros. */
+  readonly t?: number;
+}
+
+/** A row of {@linkcode UPDATE_RULES}: one kind of rule. */
+export interface RuleKind {
+  /** The names a `Solver` accepts for it, in the order its error message lists them. */
+  readonly names: readonly UpdateRuleName[];
+  /** The notebook's pure function. */
+  readonly fn: UpdateRule;
+  /** Every hyperparameter the rule reads, with its domain. */
+  readonly hyper: readonly (readonly [key: HyperKey, domain: Domain])[];
+  /** Its state's config keys: arrays, and `t` when it counts its updates. */
+  readonly state: readonly (StateKey | "t")[];
+  /** True when its step runs in the kernels (a pure call then steps on a copy in their memory). */
+  readonly kernels: boolean;
+  /** A rule for one parameter, keeping `hyper` (the object itself) as its hyperparameters. */
+  create(hyper: Hyper, setup: RuleSetup): InPlaceRule;
+}
+
+/** The config keys that hold a rule's state rather than a hyperparameter. */
+export const STATE_KEYS: readonly string[] = ["velocity", "cache", "m", "v", "t"];
+
+/** Every key an update rule's config may hold. */
+export const OPTIM_CONFIG_KEYS: ReadonlySet<string> = new Set([
+  ...["learningRate", "momentum", "decayRate", "beta1", "beta2", "epsilon"],
+  ...STATE_KEYS,
+]);
+
+/** A state array as a new tensor of `shape`. */
+const snapshot = (shape: readonly number[], a: FloatArray): Tensor => ({
+  shape: [...shape],
+  data: copyOf(a),
+});
+
+/** A state array in the setup's memory: a copy of the initial one, or zeros. */
+function stateArray(setup: RuleSetup, key: StateKey): FloatArray {
+  const from = setup[key], a = setup.memory.alloc(setup.dtype, setup.length, from === undefined);
+  if (from !== undefined) a.set(from);
+  return a;
+}
+
+/** SGD: `w = w − learningRate · dw`. No state. */
+class Sgd implements InPlaceRule {
+  constructor(readonly hyper: Hyper) {}
+
+  step(w: FloatArray, g: FloatArray): void {
+    const lr = this.hyper.learningRate;
+    for (let i = 0; i < w.length; i++) w[i] = w[i] - lr * g[i];
+  }
+
+  state(): OptimConfig {
+    return {};
+  }
+}
+
+/** SGD with momentum: `velocity = momentum · velocity − learningRate · dw`, `w = w + velocity`. */
+class SgdMomentum implements InPlaceRule {
+  constructor(readonly hyper: Hyper, readonly velocity: FloatArray) {}
+
+  step(w: FloatArray, g: FloatArray): void {
+    const { learningRate: lr, momentum: mu } = this.hyper, v = this.velocity;
+    for (let i = 0; i < w.length; i++) {
+      v[i] = mu * v[i] - lr * g[i];
+      w[i] = w[i] + v[i];
+    }
+  }
+
+  state(shape: readonly number[]): OptimConfig {
+    return { velocity: snapshot(shape, this.velocity) };
+  }
+}
+
+/**
+ * RMSProp: `cache = decayRate · cache + (1 − decayRate) · dw²`,
+ * `w = w − learningRate · dw / (√cache + epsilon)`.
+ */
+class RmsProp implements InPlaceRule {
+  constructor(readonly hyper: Hyper, readonly cache: FloatArray) {}
+
+  step(w: FloatArray, g: FloatArray): void {
+    const { learningRate: lr, decayRate: rho, epsilon: eps } = this.hyper, c = this.cache;
+    for (let i = 0; i < w.length; i++) {
+      c[i] = rho * c[i] + (1 - rho) * (g[i] * g[i]);
+      w[i] = w[i] - (lr * g[i]) / (Math.sqrt(c[i]) + eps);
+    }
+  }
+
+  state(shape: readonly number[]): OptimConfig {
+    return { cache: snapshot(shape, this.cache) };
+  }
+}
+
+/**
+ * Adam with bias correction, in the SIMD kernels: `t += 1` first, then
+ * `m = β₁m + (1−β₁)dw`, `v = β₂v + (1−β₂)dw²`, `w = w − lr · m̂ / (√v̂ + ε)`
+ * with `m̂ = m / (1 − β₁ᵗ)`, `v̂ = v / (1 − β₂ᵗ)`. m and v live where the
+ * kernels compute; w and dw are staged when the kernels cannot use them in place.
+ */
+class Adam implements InPlaceRule {
+  readonly #w: StagingBuffer;
+  readonly #g: StagingBuffer;
+
+  constructor(
+    readonly hyper: Hyper,
+    readonly m: FloatArray,
+    readonly v: FloatArray,
+    public t: number,
+    memory: ResidentPool,
+  ) {
+    this.#w = new StagingBuffer(memory);
+    this.#g = new StagingBuffer(memory);
+  }
+
+  step(w: FloatArray, g: FloatArray): void {
+    const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = this.hyper;
+    const t = ++this.t;
+    // The bias corrections, 1 − βᵗ, with t counted before use (the first update has t = 1).
+    const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
+    const wk = this.#w.view(w), gk = this.#g.view(g);
+    activeKernels().adam(w.length, wk, gk, this.m, this.v, lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
+    this.#w.commit(w, wk);
+  }
+
+  state(shape: readonly number[]): OptimConfig {
+    return { m: snapshot(shape, this.m), v: snapshot(shape, this.v), t: this.t };
+  }
+}
+
+/**
+ * The built-in update rules by name: how each is called, what it reads and
+ * keeps, and how to make one for a parameter. A new rule is a class above, a
+ * row here, its defaults in {@linkcode OPTIM_DEFAULTS} and its names in
+ * {@linkcode UpdateRuleName}.
+ */
+export const UPDATE_RULES: Readonly<Record<RuleName, RuleKind>> = {
+  sgd: {
+    names: ["sgd"],
+    fn: sgd,
+    hyper: [["learningRate", "positive"]],
+    state: [],
+    kernels: false,
+    create: (hyper) => new Sgd(hyper),
+  },
+  sgdMomentum: {
+    names: ["sgd_momentum", "sgdMomentum"],
+    fn: sgdMomentum,
+    hyper: [["learningRate", "positive"], ["momentum", "unit"]],
+    state: ["velocity"],
+    kernels: false,
+    create: (hyper, setup) => new SgdMomentum(hyper, stateArray(setup, "velocity")),
+  },
+  rmsprop: {
+    names: ["rmsprop"],
+    fn: rmsprop,
+    hyper: [["learningRate", "positive"], ["decayRate", "unit"], ["epsilon", "nonnegative"]],
+    state: ["cache"],
+    kernels: false,
+    create: (hyper, setup) => new RmsProp(hyper, stateArray(setup, "cache")),
+  },
+  adam: {
+    names: ["adam"],
+    fn: adam,
+    hyper: [["learningRate", "positive"], ["beta1", "unit"], ["beta2", "unit"], [
+      "epsilon",
+      "nonnegative",
+    ]],
+    state: ["m", "v", "t"],
+    kernels: true,
+    create: (hyper, s) =>
+      new Adam(hyper, stateArray(s, "m"), stateArray(s, "v"), s.t ?? 0, s.memory),
+  },
+};
+
+/** Checks that `t`, named `name`, is a tensor of w's shape and dtype. */
+function checkLikeW(fn: string, name: string, t: unknown, w: Tensor): asserts t is Tensor {
+  checkTensor(fn, name, t);
+  if (t.shape.length !== w.shape.length || t.shape.some((d, i) => d !== w.shape[i])) {
+    throw new ShapeError(
+      fn,
+      `${name} must have w's shape ${fmtShape(w.shape)} but got ${fmtShape(t.shape)}`,
+    );
+  }
+  checkSameDType(fn, ["w", w], [name, t]);
+}
+
+/** Each domain: its test and how a message names it. */
+const DOMAINS: Readonly<Record<Domain, readonly [(v: number) => boolean, string]>> = {
+  positive: [(v) => v > 0, "a positive finite number"],
+  nonnegative: [(v) => v >= 0, "a finite number >= 0"],
+  unit: [(v) => v >= 0 && v < 1, "a number in [0, 1)"],
+};
+
 /** A hyperparameter with its default, checked to lie in its domain. */
-function hyper(
+function hyperparameter(
   fn: string,
   config: OptimConfig,
-  key: "learningRate" | "momentum" | "decayRate" | "beta1" | "beta2" | "epsilon",
+  key: HyperKey,
   fallback: number,
-  domain: "positive" | "nonnegative" | "unit",
+  domain: Domain,
 ): number {
   const v = config[key] ?? fallback;
-  const ok = typeof v === "number" && Number.isFinite(v) &&
-    (domain === "positive" ? v > 0 : domain === "nonnegative" ? v >= 0 : v >= 0 && v < 1);
-  if (!ok) {
-    const want = domain === "positive"
-      ? "a positive finite number"
-      : domain === "nonnegative"
-      ? "a finite number >= 0"
-      : "a number in [0, 1)";
+  const [test, want] = DOMAINS[domain];
+  if (typeof v !== "number" || !Number.isFinite(v) || !test(v)) {
     throw new ValueError(fn, `config.${key} must be ${want} but got ${describeValue(v)}`);
   }
   return v;
 }
-
-/** A state tensor of w's shape and dtype, or `null` when absent (zeros). */
-function state(
-  fn: string,
-  config: OptimConfig,
-  key: "velocity" | "cache" | "m" | "v",
-  w: Tensor,
-): FloatArray | null {
-  const s = config[key];
-  if (s === undefined) return null;
-  checkTensor(fn, `config.${key}`, s);
-  if (s.shape.length !== w.shape.length || s.shape.some((d, i) => d !== w.shape[i])) {
-    throw new ShapeError(
-      fn,
-      `config.${key} must have w's shape ${fmtShape(w.shape)} but got ${fmtShape(s.shape)}`,
-    );
-  }
-  checkSameDType(fn, ["w", w], [`config.${key}`, s]);
-  return s.data;
-}
-
-const like = (w: Tensor, data: FloatArray): Tensor => ({ shape: [...w.shape], data });
-
-/** The built-in rules by their camelCase names. */
-export type RuleName = keyof typeof OPTIM_DEFAULTS;
-
-/** Every hyperparameter a rule reads, with its domain. */
-const HYPER: Record<
-  RuleName,
-  readonly [
-    key: "learningRate" | "momentum" | "decayRate" | "beta1" | "beta2" | "epsilon",
-    domain: "positive" | "nonnegative" | "unit",
-  ][]
-> = {
-  sgd: [["learningRate", "positive"]],
-  sgdMomentum: [["learningRate", "positive"], ["momentum", "unit"]],
-  rmsprop: [["learningRate", "positive"], ["decayRate", "unit"], ["epsilon", "nonnegative"]],
-  adam: [["learningRate", "positive"], ["beta1", "unit"], ["beta2", "unit"], [
-    "epsilon",
-    "nonnegative",
-  ]],
-};
 
 /**
  * A rule's hyperparameters from `config`, each defaulted and checked to lie in
@@ -208,75 +364,52 @@ const HYPER: Record<
  * @param fn the public function, for messages
  * @param rule the rule
  * @param config the config (its state keys are ignored here)
- * @returns the rule's hyperparameters, every one present
+ * @returns the rule's hyperparameters, every one present, as a new object
  * @throws {ValueError} for a hyperparameter outside its domain
  */
-export function resolveHyper<R extends RuleName>(
-  fn: string,
-  rule: R,
-  config: OptimConfig,
-): { -readonly [K in keyof (typeof OPTIM_DEFAULTS)[R]]: number } {
-  const defaults = OPTIM_DEFAULTS[rule] as Record<string, number>;
+export function resolveHyper(fn: string, rule: RuleName, config: OptimConfig): Hyper {
+  const defaults = OPTIM_DEFAULTS[rule] as Readonly<Record<string, number>>;
   const out: Record<string, number> = {};
-  for (const [key, domain] of HYPER[rule]) out[key] = hyper(fn, config, key, defaults[key], domain);
-  return out as { -readonly [K in keyof (typeof OPTIM_DEFAULTS)[R]]: number };
-}
-
-/**
- * SGD in place: `w = w − learningRate · dw`.
- *
- * @param w weights, updated
- * @param dw gradient
- * @param lr learning rate
- */
-export function sgdStep(w: FloatArray, dw: ArrayLike<number>, lr: number): void {
-  for (let i = 0; i < w.length; i++) w[i] = w[i] - lr * dw[i];
-}
-
-/**
- * SGD with momentum in place: `v = momentum · v − learningRate · dw`, `w = w + v`.
- *
- * @param w weights, updated
- * @param dw gradient
- * @param v velocity, updated
- * @param lr learning rate
- * @param mu momentum
- */
-export function sgdMomentumStep(
-  w: FloatArray,
-  dw: ArrayLike<number>,
-  v: FloatArray,
-  lr: number,
-  mu: number,
-): void {
-  for (let i = 0; i < w.length; i++) {
-    v[i] = mu * v[i] - lr * dw[i];
-    w[i] = w[i] + v[i];
+  for (const [key, domain] of UPDATE_RULES[rule].hyper) {
+    out[key] = hyperparameter(fn, config, key, defaults[key], domain);
   }
+  return out as Hyper;
 }
 
-/**
- * RMSProp in place: `cache = decayRate · cache + (1 − decayRate) · dw²`,
- * `w = w − learningRate · dw / (√cache + epsilon)`.
- *
- * @param w weights, updated
- * @param dw gradient
- * @param cache moving average of dw², updated
- * @param lr learning rate
- * @param rho decay rate
- * @param eps epsilon
- */
-export function rmspropStep(
-  w: FloatArray,
-  dw: ArrayLike<number>,
-  cache: FloatArray,
-  lr: number,
-  rho: number,
-  eps: number,
-): void {
-  for (let i = 0; i < w.length; i++) {
-    cache[i] = rho * cache[i] + (1 - rho) * (dw[i] * dw[i]);
-    w[i] = w[i] - (lr * dw[i]) / (Math.sqrt(cache[i]) + eps);
+/** The notebook's pure call of a rule: checks, then one in-place step on copies. */
+function pureUpdate(rule: RuleName, w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
+  const fn = rule, kind = UPDATE_RULES[rule];
+  checkTensor(fn, "w", w);
+  checkLikeW(fn, "dw", dw, w);
+  const c = config === undefined ? {} : config;
+  checkOptionKeys(fn, c, OPTIM_CONFIG_KEYS, "{ learningRate? }", "config");
+  const hyper = resolveHyper(fn, rule, c);
+  const t = kind.state.includes("t") ? c.t ?? 0 : 0;
+  if (typeof t !== "number" || !Number.isInteger(t) || t < 0) {
+    throw new ValueError(fn, `config.t must be an integer >= 0 but got ${describeValue(t)}`);
+  }
+  const arrays: Partial<Record<StateKey, FloatArray>> = {};
+  for (const key of kind.state) {
+    const s = c[key];
+    if (key === "t" || s === undefined) continue;
+    checkLikeW(fn, `config.${key}`, s, w);
+    arrays[key] = s.data;
+  }
+  const memory = new ResidentPool(arrays, fn);
+  try {
+    const setup = { ...arrays, dtype: dtypeOf(w.data), length: w.data.length, memory, t };
+    const r = kind.create(hyper, setup);
+    // A step in the kernels runs on a copy of w in the rule's memory, which they use in place.
+    const work = kind.kernels ? memory.alloc(setup.dtype, setup.length, false) : copyOf(w.data);
+    if (kind.kernels) work.set(w.data);
+    r.step(work, dw.data);
+    const next = kind.kernels ? copyOf(work) : work;
+    return {
+      next: { shape: [...w.shape], data: next },
+      config: { ...c, ...hyper, ...r.state(w.shape) },
+    };
+  } finally {
+    memory.free();
   }
 }
 
@@ -300,12 +433,7 @@ export function rmspropStep(
  * ```
  */
 export function sgd(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
-  const fn = "sgd";
-  const c = checkArgs(fn, w, dw, config);
-  const { learningRate: lr } = resolveHyper(fn, "sgd", c);
-  const next = copyOf(w.data);
-  sgdStep(next, dw.data, lr);
-  return { next: like(w, next), config: { ...c, learningRate: lr } };
+  return pureUpdate("sgd", w, dw, config);
 }
 
 /**
@@ -319,16 +447,7 @@ export function sgd(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
  * @throws {ValueError} on a hyperparameter outside its domain
  */
 export function sgdMomentum(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
-  const fn = "sgdMomentum";
-  const c = checkArgs(fn, w, dw, config);
-  const { learningRate: lr, momentum: mu } = resolveHyper(fn, "sgdMomentum", c);
-  const v0 = state(fn, c, "velocity", w);
-  const next = copyOf(w.data), v = v0 === null ? allocLike(w.data, w.data.length) : copyOf(v0);
-  sgdMomentumStep(next, dw.data, v, lr, mu);
-  return {
-    next: like(w, next),
-    config: { ...c, learningRate: lr, momentum: mu, velocity: like(w, v) },
-  };
+  return pureUpdate("sgdMomentum", w, dw, config);
 }
 
 /**
@@ -343,16 +462,7 @@ export function sgdMomentum(w: Tensor, dw: Tensor, config?: OptimConfig): Update
  * @throws {ValueError} on a hyperparameter outside its domain
  */
 export function rmsprop(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
-  const fn = "rmsprop";
-  const c = checkArgs(fn, w, dw, config);
-  const { learningRate: lr, decayRate: rho, epsilon: eps } = resolveHyper(fn, "rmsprop", c);
-  const c0 = state(fn, c, "cache", w);
-  const next = copyOf(w.data), cache = c0 === null ? allocLike(w.data, w.data.length) : copyOf(c0);
-  rmspropStep(next, dw.data, cache, lr, rho, eps);
-  return {
-    next: like(w, next),
-    config: { ...c, learningRate: lr, decayRate: rho, epsilon: eps, cache: like(w, cache) },
-  };
+  return pureUpdate("rmsprop", w, dw, config);
 }
 
 /**
@@ -381,43 +491,5 @@ export function rmsprop(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResu
  * ```
  */
 export function adam(w: Tensor, dw: Tensor, config?: OptimConfig): UpdateResult {
-  const fn = "adam";
-  const c = checkArgs(fn, w, dw, config);
-  const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = resolveHyper(fn, "adam", c);
-  const t0 = c.t ?? 0;
-  if (typeof t0 !== "number" || !Number.isInteger(t0) || t0 < 0) {
-    throw new ValueError(fn, `config.t must be an integer >= 0 but got ${describeValue(t0)}`);
-  }
-  const m0 = state(fn, c, "m", w), v0 = state(fn, c, "v", w);
-  const t = t0 + 1;
-  const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
-  const dt = dtypeOf(w.data), len = w.data.length;
-  const sc = new Scratch();
-  let next: FloatArray, m: FloatArray, v: FloatArray;
-  try {
-    // The kernel updates in place: start from copies of w and the state.
-    const nw = sc.output(dt, len), nm = sc.output(dt, len), nv = sc.output(dt, len);
-    nw.set(w.data);
-    if (m0 !== null) nm.set(m0);
-    else nm.fill(0);
-    if (v0 !== null) nv.set(v0);
-    else nv.fill(0);
-    sc.k.adam(len, nw, sc.input(dw.data), nm, nv, lr, b1, b2, eps, c1, c2);
-    [next, m, v] = [sc.result(nw), sc.result(nm), sc.result(nv)];
-  } finally {
-    sc.end();
-  }
-  return {
-    next: like(w, next),
-    config: {
-      ...c,
-      learningRate: lr,
-      beta1: b1,
-      beta2: b2,
-      epsilon: eps,
-      m: like(w, m),
-      v: like(w, v),
-      t,
-    },
-  };
+  return pureUpdate("adam", w, dw, config);
 }

@@ -16,143 +16,24 @@
  * @module
  */
 
+import { BnlabError } from "./errors.ts";
+import { formatPercentF as fmtF } from "./format.ts";
+import { allocateInt32, copyOf, dtypeOf, type FloatArray, ResidentPool } from "./kernels/mod.ts";
+import type { OptimConfig, UpdateRule } from "./optim.ts";
+import type { RandomState } from "./random.ts";
 import {
-  BnlabError,
-  checkOptionKeys,
-  checkWritable,
-  describeValue,
-  ShapeError,
-  ValueError,
-} from "./errors.ts";
-import {
-  activeKernels,
-  allocateInt32,
-  checkAllocation,
-  copyOf,
-  DTYPE_BYTES,
-  dtypeOf,
-  type FloatArray,
-  isResident,
-  type Kernels,
-  ResidentPool,
-} from "./kernels/mod.ts";
-import { labelArray } from "./layers.ts";
-import {
-  adam,
-  OPTIM_CONFIG_KEYS,
-  type OptimConfig,
-  resolveHyper,
-  rmsprop,
-  rmspropStep,
-  type RuleName,
-  sgd,
-  sgdMomentum,
-  sgdMomentumStep,
-  sgdStep,
-  type UpdateRule,
-} from "./optim.ts";
-import { RandomState } from "./random.ts";
-import { checkTensor, fmtShape, sizeOf, type Tensor } from "./tensor.ts";
+  checkCount,
+  checkSolverArgs,
+  checkSplit,
+  type SolverData,
+  type SolverModel,
+  type SolverOptions,
+  type SolverProgress,
+} from "./solver_options.ts";
+import { ParamUpdates } from "./solver_updates.ts";
+import { checkLive, type Tensor } from "./tensor.ts";
 
-/** What a solver needs of a model (the notebook's model interface). */
-export interface SolverModel {
-  /** Parameters by name; the solver updates them in place. */
-  params: Record<string, Tensor>;
-  /**
-   * Train mode: the loss and a gradient for every entry of `params`. The
-   * solver passes `{ reuse: true }`: a model may then return buffers it
-   * reuses on the next call (as `FullyConnectedNet` does); others ignore it.
-   */
-  loss(
-    X: Tensor,
-    y: ArrayLike<number>,
-    options?: { reuse?: boolean },
-  ): { loss: number; grads: Record<string, Tensor> };
-  /** Test mode: `(N, C)` class scores (valid until the next call when `reuse`). */
-  loss(X: Tensor, y?: undefined, options?: { reuse?: boolean }): Tensor;
-  /** Number of classes, when the model knows it (labels are checked against it). */
-  readonly numClasses?: number;
-  /** Features per example, when the model knows it (the data is checked against it). */
-  readonly inputDim?: number;
-}
-
-/** Training and validation data, the notebook's `small_data` dictionary. */
-export interface SolverData {
-  /** `(N_train, d1, …)` training examples. */
-  X_train: Tensor;
-  /** `(N_train,)` integer training labels (`number[]`, `Int32Array` or `IntTensor`). */
-  y_train: ArrayLike<number> | { readonly shape: readonly number[]; readonly data: Int32Array };
-  /** `(N_val, d1, …)` validation examples. */
-  X_val: Tensor;
-  /** `(N_val,)` integer validation labels (`number[]`, `Int32Array` or `IntTensor`). */
-  y_val: ArrayLike<number> | { readonly shape: readonly number[]; readonly data: Int32Array };
-}
-
-/** The notebook's names of the update rules, and the camelCase alias. */
-export type UpdateRuleName = "sgd" | "sgd_momentum" | "sgdMomentum" | "rmsprop" | "adam";
-
-/** What `onProgress` receives after every iteration. */
-export interface SolverProgress {
-  /** 1-based iteration just done. */
-  iteration: number;
-  /** Total iterations of the run. */
-  numIterations: number;
-  /** Epochs completed so far. */
-  epoch: number;
-  /** This iteration's minibatch loss. */
-  loss: number;
-}
-
-/** Options of {@linkcode Solver}, the notebook's keyword arguments in camelCase. */
-export interface SolverOptions {
-  /** Update rule: a name (`"sgd"` default, `"sgd_momentum"`, `"rmsprop"`, `"adam"`) or a function. */
-  updateRule?: UpdateRuleName | UpdateRule;
-  /** Hyperparameters for the update rule, copied for every parameter (e.g. `{ learningRate: 1e-3 }`). */
-  optimConfig?: OptimConfig;
-  /** Every parameter's learning rate is multiplied by this after each epoch; default 1. */
-  lrDecay?: number;
-  /** Minibatch size; default 100. */
-  batchSize?: number;
-  /** Epochs to train; default 10. */
-  numEpochs?: number;
-  /** Training accuracy is measured on a subsample of this many examples; default 1000. */
-  numTrainSamples?: number;
-  /** Validation accuracy subsample; default `null` (the whole validation set). */
-  numValSamples?: number | null;
-  /** Log the loss every this many iterations (when verbose); default 10. */
-  printEvery?: number;
-  /** Log progress; default true. */
-  verbose?: boolean;
-  /** The generator of minibatch indices and accuracy subsamples. Required. */
-  rng: RandomState;
-  /** Where log lines go; default `console.log`. */
-  log?: (line: string) => void;
-  /** Called after every iteration. */
-  onProgress?: (progress: SolverProgress) => void;
-}
-
-const OPTION_KEYS = new Set([
-  "updateRule",
-  "optimConfig",
-  "lrDecay",
-  "batchSize",
-  "numEpochs",
-  "numTrainSamples",
-  "numValSamples",
-  "printEvery",
-  "verbose",
-  "rng",
-  "log",
-  "onProgress",
-]);
-
-const RULES: Record<UpdateRuleName, UpdateRule> = {
-  sgd,
-  sgd_momentum: sgdMomentum,
-  sgdMomentum,
-  rmsprop,
-  adam,
-};
+export type { SolverData, SolverModel, SolverOptions, SolverProgress };
 
 /**
  * Examples per forward pass when `train()` measures accuracy. The notebook's
@@ -161,93 +42,6 @@ const RULES: Record<UpdateRuleName, UpdateRule> = {
  * batches make fewer, faster matrix products (about 5 % of a sweep run).
  */
 const ACCURACY_BATCH = 1000;
-
-/** The built-in rules the solver runs in place, by their functions. */
-const BUILT_IN = new Map<UpdateRule, RuleName>([
-  [sgd, "sgd"],
-  [sgdMomentum, "sgdMomentum"],
-  [rmsprop, "rmsprop"],
-  [adam, "adam"],
-]);
-
-/** The state keys of a rule's config: the solver's own, never in the template. */
-const STATE_KEYS = ["velocity", "cache", "m", "v", "t"] as const;
-
-/**
- * Python's `'%f' % v`: six decimals rounded half to even on the exact binary
- * value, every integer digit written out (no exponent), `nan` / `inf` as
- * Python spells them.
- */
-export function formatPercentF(v: number): string {
-  if (Number.isNaN(v)) return "nan";
-  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-  const sign = v < 0 || Object.is(v, -0) ? "-" : "";
-  const a = Math.abs(v);
-  // Doubles from 1e21 up are integers; BigInt gives their exact digits.
-  if (a >= 1e21) return `${sign}${BigInt(a)}.000000`;
-  let s = a.toFixed(6); // rounds a tie away from zero
-  // An exact tie at six decimals is 2·10⁶·a odd, i.e. a = odd / 2⁷ (10⁶ = 2⁶·5⁶); its seven
-  // decimals are then exact, and the truncation is kept when its last digit is even.
-  const t = a * 128;
-  if (Number.isInteger(t) && t % 2 === 1) {
-    const truncated = a.toFixed(7).slice(0, -1);
-    if (Number(truncated.at(-1)) % 2 === 0) s = truncated;
-  }
-  return sign + s;
-}
-
-const fmtF = formatPercentF;
-
-function checkCount(fn: string, name: string, v: unknown, min: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-    throw new ValueError(fn, `${name} must be an integer >= ${min} but got ${describeValue(v)}`);
-  }
-  return v;
-}
-
-function checkSplit(
-  fn: string,
-  xName: string,
-  yName: string,
-  X: unknown,
-  y: unknown,
-  model: SolverModel,
-): ArrayLike<number> {
-  const numClasses = typeof model.numClasses === "number" ? model.numClasses : undefined;
-  checkTensor(fn, `${xName}`, X);
-  if (X.shape.length < 2 || X.shape[0] < 1) {
-    throw new ShapeError(
-      fn,
-      `${xName} must be (N, d1, …) with N >= 1 but got shape ${fmtShape(X.shape)}`,
-    );
-  }
-  const d = X.data.length / X.shape[0];
-  if (typeof model.inputDim === "number" && d !== model.inputDim) {
-    throw new ShapeError(
-      fn,
-      `${xName} must have ${model.inputDim} features per example (the model's inputDim) but has shape ${
-        fmtShape(X.shape)
-      }`,
-    );
-  }
-  const ys = labelArray(fn, yName, y);
-  if (ys.length !== X.shape[0]) {
-    throw new ShapeError(
-      fn,
-      `${yName} must have one label per example of ${xName} (N=${X.shape[0]}) but has ${ys.length}`,
-    );
-  }
-  for (let i = 0; i < ys.length; i++) {
-    const v = ys[i];
-    if (!Number.isInteger(v) || v < 0 || (numClasses !== undefined && v >= numClasses)) {
-      const range = numClasses === undefined
-        ? "an integer >= 0"
-        : `an integer in [0, ${numClasses})`;
-      throw new ValueError(fn, `${yName}[${i}] must be ${range} but got ${describeValue(v)}`);
-    }
-  }
-  return ys;
-}
 
 /** Rows `idx` of X (n × d) into `out`, and their labels into `yOut`. */
 function gather(
@@ -274,32 +68,15 @@ function allFinite(params: Record<string, Tensor>): boolean {
 }
 
 /**
- * One parameter's built-in update, in place, with its state (owned by the
- * solver): momentum's velocity, RMSProp's cache, Adam's m, v and t.
- */
-interface ParamUpdate {
-  readonly rule: RuleName;
-  /** The hyperparameters (the learning rate decays at each epoch's end). */
-  readonly hyper: Record<string, number>;
-  /** velocity | cache | m. */
-  readonly s1: FloatArray | null;
-  /** v (Adam). */
-  readonly s2: FloatArray | null;
-  /** Resident copies of the parameter and its gradient, for the WebAssembly Adam (made when needed). */
-  wr: FloatArray | null;
-  gr: FloatArray | null;
-  /** Updates done. */
-  t: number;
-}
-
-/**
  * Trains a model by minibatch gradient descent, as the notebook's `Solver`.
  *
  * The loop (`train()`): `iterationsPerEpoch = max(⌊N_train / batchSize⌋, 1)`
  * and `numIterations = numEpochs · iterationsPerEpoch`. Each iteration draws
  * `rng.choice(N_train, batchSize)` (with replacement), computes
  * `model.loss(X_batch, y_batch)`, appends the loss to `lossHistory` and
- * updates every parameter with its own copy of `optimConfig`. After the first
+ * updates every parameter with its own copy of `optimConfig` — all or
+ * nothing: every gradient is checked, and a rule function's every result
+ * computed, before any parameter changes. After the first
  * iteration, every epoch's last and the final one it measures the training
  * accuracy (on `rng.choice(N, numTrainSamples)` when N is larger) and the
  * validation accuracy, logs `(Epoch e / E) train acc: …; val_acc: …` and
@@ -376,16 +153,12 @@ export class Solver {
   readonly #rng: RandomState;
   readonly #log: (line: string) => void;
   readonly #onProgress?: (progress: SolverProgress) => void;
-  /** The built-in rule run in place, or null for a rule given as a function. */
-  readonly #builtIn: RuleName | null;
   /** The labels of each split as arrays (an IntTensor's data). */
   readonly #yTrain: ArrayLike<number>;
   readonly #yVal: ArrayLike<number>;
-  /** Per parameter: the in-place update's state (built-in rules) … */
-  readonly #updates = new Map<string, ParamUpdate>();
-  /** … or the config a rule function returned last. */
-  readonly #configs: Record<string, OptimConfig> = {};
-  /** Resident arrays this solver allocated, freed by dispose() or when it is collected. */
+  /** Every parameter's update rule and state. */
+  readonly #updates: ParamUpdates;
+  /** Resident arrays this solver allocated (the minibatch), freed by dispose() or when it is collected. */
   readonly #memory = new ResidentPool(this, "Solver");
   /** Buffers for accuracy subsamples, by split. */
   readonly #samples = new Map<Tensor, { idx: Int32Array; X: FloatArray; y: Int32Array }>();
@@ -407,123 +180,31 @@ export class Solver {
    * @throws {ShapeError} when a split's X and y lengths differ
    */
   constructor(model: SolverModel, data: SolverData, options: SolverOptions) {
-    const fn = "Solver";
-    if (
-      model === null || typeof model !== "object" || typeof model.loss !== "function" ||
-      model.params === null || typeof model.params !== "object"
-    ) {
-      throw new ValueError(
-        fn,
-        `model must have params and a loss(X, y?) method but got ${describeValue(model)}`,
-      );
-    }
-    if (data === null || typeof data !== "object") {
-      throw new ValueError(
-        fn,
-        `data must be { X_train, y_train, X_val, y_val } but got ${describeValue(data)}`,
-      );
-    }
-    checkOptionKeys(fn, options, OPTION_KEYS, "{ rng }");
-    this.#yTrain = checkSplit(
-      fn,
-      "data.X_train",
-      "data.y_train",
-      data.X_train,
-      data.y_train,
-      model,
-    );
-    this.#yVal = checkSplit(fn, "data.X_val", "data.y_val", data.X_val, data.y_val, model);
-
-    const rule = options.updateRule ?? "sgd";
-    if (typeof rule === "function") this.updateRule = rule;
-    else if (typeof rule === "string" && Object.hasOwn(RULES, rule)) {
-      this.updateRule = RULES[rule as UpdateRuleName];
-    } else {
-      throw new ValueError(
-        fn,
-        `invalid updateRule ${describeValue(rule)}; expected one of ${
-          Object.keys(RULES).map((k) => `"${k}"`).join(", ")
-        } or a function`,
-      );
-    }
-    this.#builtIn = BUILT_IN.get(this.updateRule) ?? null;
-    // A rule given as a function returns new tensors, which replace model.params' entries.
-    if (this.#builtIn === null) {
-      checkWritable(fn, "model.params", model.params, Object.keys(model.params));
-    }
-    const optimConfig = options.optimConfig ?? {};
-    if (this.#builtIn !== null) {
-      // The template holds hyperparameters only; each is checked now, not at the first step.
-      checkOptionKeys(fn, optimConfig, OPTIM_CONFIG_KEYS, "hyperparameters", "optimConfig");
-      for (const key of STATE_KEYS) {
-        if ((optimConfig as Record<string, unknown>)[key] !== undefined) {
-          throw new ValueError(
-            fn,
-            `optimConfig.${key} is the update rule's state, which the solver keeps per parameter; give hyperparameters only`,
-          );
-        }
-      }
-      resolveHyper(`${fn}: optimConfig`, this.#builtIn, optimConfig);
-    } else if (optimConfig === null || typeof optimConfig !== "object") {
-      throw new ValueError(
-        fn,
-        `optimConfig must be an object but got ${describeValue(optimConfig)}`,
-      );
-    }
-    const lrDecay = options.lrDecay ?? 1;
-    if (typeof lrDecay !== "number" || !(lrDecay > 0) || !Number.isFinite(lrDecay)) {
-      throw new ValueError(
-        fn,
-        `lrDecay must be a positive finite number but got ${describeValue(lrDecay)}`,
-      );
-    }
-    const numValSamples = options.numValSamples ?? null;
-    if (!(options.rng instanceof RandomState)) {
-      throw new ValueError(
-        fn,
-        `options.rng must be a RandomState (minibatches are drawn from it) but got ${
-          describeValue(options.rng)
-        }`,
-      );
-    }
-    const log = options.log ?? console.log;
-    if (typeof log !== "function") {
-      throw new ValueError(fn, `log must be a function but got ${describeValue(log)}`);
-    }
-    if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
-      throw new ValueError(
-        fn,
-        `onProgress must be a function but got ${describeValue(options.onProgress)}`,
-      );
-    }
-    this.batchSize = checkCount(fn, "batchSize", options.batchSize ?? 100, 1);
-    this.numEpochs = checkCount(fn, "numEpochs", options.numEpochs ?? 10, 1);
-    this.numTrainSamples = checkCount(fn, "numTrainSamples", options.numTrainSamples ?? 1000, 1);
-    this.numValSamples = numValSamples === null
-      ? null
-      : checkCount(fn, "numValSamples", numValSamples, 1);
-    this.printEvery = checkCount(fn, "printEvery", options.printEvery ?? 10, 1);
-    const verbose = options.verbose ?? true;
-    if (typeof verbose !== "boolean") {
-      throw new ValueError(fn, `verbose must be a boolean but got ${describeValue(verbose)}`);
-    }
-    // The minibatch buffer must fit: refuse an oversized batch now, not after training started.
-    const d = sizeOf(data.X_train.shape.slice(1));
-    checkAllocation(
-      fn,
-      this.batchSize * d,
-      DTYPE_BYTES[dtypeOf(data.X_train.data)],
-      `a minibatch of batchSize ${this.batchSize} × ${d} features`,
-    );
+    const settings = checkSolverArgs("Solver", model, data, options);
     this.model = model;
     this.data = data;
-    this.optimConfig = { ...optimConfig };
-    this.lrDecay = lrDecay;
-    this.verbose = verbose;
-    this.#rng = options.rng;
-    this.#log = log;
-    this.#onProgress = options.onProgress;
-    for (const name of Object.keys(model.params)) this.#configs[name] = { ...optimConfig };
+    this.updateRule = settings.updateRule;
+    this.optimConfig = settings.optimConfig;
+    this.lrDecay = settings.lrDecay;
+    this.batchSize = settings.batchSize;
+    this.numEpochs = settings.numEpochs;
+    this.numTrainSamples = settings.numTrainSamples;
+    this.numValSamples = settings.numValSamples;
+    this.printEvery = settings.printEvery;
+    this.verbose = settings.verbose;
+    this.#rng = settings.rng;
+    this.#log = settings.log;
+    this.#onProgress = settings.onProgress;
+    this.#yTrain = settings.yTrain;
+    this.#yVal = settings.yVal;
+    const { builtIn, updateRule, optimConfig } = settings;
+    this.#updates = new ParamUpdates(
+      this,
+      builtIn,
+      updateRule,
+      Object.keys(model.params),
+      optimConfig,
+    );
   }
 
   /**
@@ -534,25 +215,7 @@ export class Solver {
    * in memory it owns.
    */
   get optimConfigs(): Record<string, OptimConfig> {
-    if (this.#builtIn === null) return this.#configs;
-    const out: Record<string, OptimConfig> = {};
-    for (const [name, c] of Object.entries(this.#configs)) {
-      const u = this.#updates.get(name);
-      if (u === undefined) {
-        out[name] = { ...c };
-        continue;
-      }
-      const shape = this.model.params[name]?.shape ?? [u.s1?.length ?? 0];
-      const snap = (
-        a: FloatArray | null,
-      ) => (a === null ? undefined : { shape: [...shape], data: copyOf(a) });
-      const st: OptimConfig = { ...u.hyper };
-      if (u.rule === "sgdMomentum") st.velocity = snap(u.s1);
-      if (u.rule === "rmsprop") st.cache = snap(u.s1);
-      if (u.rule === "adam") Object.assign(st, { m: snap(u.s1), v: snap(u.s2), t: u.t });
-      out[name] = st;
-    }
-    return out;
+    return this.#updates.snapshot(this.model.params);
   }
 
   /**
@@ -598,11 +261,7 @@ export class Solver {
       const epochEnd = (t + 1) % iterationsPerEpoch === 0;
       if (epochEnd) {
         this.epoch++;
-        for (const [name, c] of Object.entries(this.#configs)) {
-          if (c.learningRate !== undefined) c.learningRate *= this.lrDecay;
-          const u = this.#updates.get(name);
-          if (u !== undefined) u.hyper.learningRate *= this.lrDecay;
-        }
+        this.#updates.decay(this.lrDecay);
       }
       if (t === 0 || t === numIterations - 1 || epochEnd) {
         const trainAcc = this.checkAccuracy(
@@ -667,10 +326,11 @@ export class Solver {
     const fn = "Solver.step";
     if (this.#disposed) throw new BnlabError(fn, "the solver was disposed; make a new Solver");
     const { X_train } = this.data;
+    checkLive(fn, "data.X_train", X_train.data);
     const numTrain = X_train.shape[0];
     const d = X_train.data.length / numTrain;
     if (this.#batch === null) {
-      const xb = this.#resident(dtypeOf(X_train.data), this.batchSize * d);
+      const xb = this.#memory.alloc(dtypeOf(X_train.data), this.batchSize * d);
       this.#batch = {
         idx: allocateInt32(this.batchSize, fn),
         X: { shape: [this.batchSize, ...X_train.shape.slice(1)], data: xb },
@@ -683,14 +343,7 @@ export class Solver {
     const { loss, grads } = this.model.loss(X, y, { reuse: true });
     this.lossHistory.push(loss);
     if (!Number.isFinite(loss)) return loss;
-    const k = activeKernels();
-    for (const [name, w] of Object.entries(this.model.params)) {
-      const dw = grads[name];
-      if (dw === undefined) {
-        throw new BnlabError(fn, `the model returned no gradient for parameter ${name}`);
-      }
-      this.#update(k, name, w, dw);
-    }
+    this.#updates.step(fn, this.model.params, grads);
     return loss;
   }
 
@@ -703,7 +356,7 @@ export class Solver {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#memory.free();
-    this.#updates.clear();
+    this.#updates.free();
     this.#batch = null;
   }
 
@@ -717,86 +370,6 @@ export class Solver {
         b.data.set(w.data);
       } else this.bestParams[name] = { shape: [...w.shape], data: copyOf(w.data) };
     }
-  }
-
-  /** A resident array this solver owns for its life. */
-  #resident(dtype: "float32" | "float64", length: number): FloatArray {
-    return this.#memory.alloc(dtype, length);
-  }
-
-  /** Updates parameter `name` in place (built-in rule) or through the rule function. */
-  #update(k: Kernels, name: string, w: Tensor, dw: Tensor): void {
-    if (this.#builtIn === null) {
-      const { next, config } = this.updateRule(w, dw, this.#configs[name]);
-      this.model.params[name] = next;
-      this.#configs[name] = config;
-      return;
-    }
-    checkTensor("Solver.train", `grads.${name}`, dw);
-    if (dw.data.length !== w.data.length || dtypeOf(dw.data) !== dtypeOf(w.data)) {
-      throw new ShapeError(
-        "Solver.train",
-        `grads.${name} must match params.${name} ${fmtShape(w.shape)} ${dtypeOf(w.data)} but is ${
-          describeValue(dw)
-        }`,
-      );
-    }
-    let u = this.#updates.get(name);
-    if (u === undefined || (u.s1 !== null && u.s1.length !== w.data.length)) {
-      u = this.#newUpdate(name, w);
-      this.#updates.set(name, u);
-    }
-    const h = u.hyper, wd = w.data, g = dw.data;
-    switch (u.rule) {
-      case "sgd":
-        return sgdStep(wd, g, h.learningRate);
-      case "sgdMomentum":
-        return sgdMomentumStep(wd, g, u.s1!, h.learningRate, h.momentum);
-      case "rmsprop":
-        return rmspropStep(wd, g, u.s1!, h.learningRate, h.decayRate, h.epsilon);
-      case "adam": {
-        u.t++;
-        const c1 = 1 - h.beta1 ** u.t, c2 = 1 - h.beta2 ** u.t;
-        // The WebAssembly kernel reads resident arrays: stage w and dw unless they already are.
-        const staged = k.backend !== "typescript";
-        if (staged && !isResident(wd)) u.wr ??= this.#resident(dtypeOf(wd), wd.length);
-        if (staged && !isResident(g)) u.gr ??= this.#resident(dtypeOf(wd), wd.length);
-        const wk = !staged || isResident(wd) ? wd : u.wr!;
-        const gk = !staged || isResident(g) ? g : u.gr!;
-        if (wk !== wd) wk.set(wd);
-        if (gk !== g) gk.set(g);
-        k.adam(
-          wd.length,
-          wk,
-          gk,
-          u.s1!,
-          u.s2!,
-          h.learningRate,
-          h.beta1,
-          h.beta2,
-          h.epsilon,
-          c1,
-          c2,
-        );
-        if (wk !== wd) wd.set(wk);
-      }
-    }
-  }
-
-  /** The state of a built-in update for parameter `name`, made on its first step. */
-  #newUpdate(name: string, w: Tensor): ParamUpdate {
-    const rule = this.#builtIn!;
-    const dt = dtypeOf(w.data), len = w.data.length;
-    const state = (on: boolean) => (on ? this.#resident(dt, len) : null);
-    return {
-      rule,
-      hyper: resolveHyper("Solver", rule, this.#configs[name]) as Record<string, number>,
-      s1: state(rule !== "sgd"),
-      s2: state(rule === "adam"),
-      wr: null,
-      gr: null,
-      t: 0,
-    };
   }
 
   /**
@@ -823,6 +396,7 @@ export class Solver {
     // The solver's own splits were checked by the constructor; anything else is checked here.
     const own = (X === this.data.X_train && y === this.#yTrain) ||
       (X === this.data.X_val && y === this.#yVal);
+    if (own) checkLive(fn, "X", X.data);
     const ys0 = own ? y as ArrayLike<number> : checkSplit(fn, "X", "y", X, y, this.model);
     if (numSamples !== null) checkCount(fn, "numSamples", numSamples, 1);
     checkCount(fn, "batchSize", batchSize, 1);

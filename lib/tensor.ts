@@ -13,16 +13,57 @@
 import { describeValue, DTypeError, ShapeError, ValueError } from "./errors.ts";
 import {
   allocate,
+  allocateResident,
   checkAllocation,
   copyOf,
   type DType,
   DTYPE_BYTES,
-  dtypeOf,
+  dtypeOf as storageOf,
   type FloatArray,
+  release,
 } from "./kernels/memory.ts";
 
 export type { DType, FloatArray };
-export { dtypeOf };
+
+/** Arrays `residentZeros` made and `freeResident` has not freed. */
+const residentMade = new WeakSet<ArrayBufferView>();
+/** Arrays `freeResident` freed: every public function refuses them. */
+const freedArrays = new WeakSet<ArrayBufferView>();
+
+/**
+ * Refuses an array `freeResident` freed (its memory may hold other arrays now).
+ *
+ * @param fn the public function
+ * @param name the argument's name
+ * @param a the array
+ * @throws {ValueError} when `a` was freed
+ */
+export function checkLive(fn: string, name: string, a: ArrayBufferView): void {
+  if (freedArrays.has(a)) {
+    throw new ValueError(
+      fn,
+      `${name} was freed by freeResident; its memory may hold other arrays now, so it cannot be used`,
+    );
+  }
+}
+
+/**
+ * The dtype of a float array.
+ *
+ * @param data a `Float32Array` or `Float64Array`
+ * @returns `"float32"` or `"float64"`
+ * @throws {DTypeError} for any other value, {ValueError} for a freed array
+ */
+export function dtypeOf(data: FloatArray): DType {
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+    throw new DTypeError(
+      "dtypeOf",
+      `data must be a Float32Array or Float64Array but got ${describeValue(data)}`,
+    );
+  }
+  checkLive("dtypeOf", "data", data);
+  return storageOf(data);
+}
 
 /** A row-major tensor: `data[i0 * s0 + i1 * s1 + …]` with strides from `shape`. */
 export interface Tensor<A extends FloatArray = FloatArray> {
@@ -47,7 +88,7 @@ export function sizeOf(shape: readonly number[]): number {
  * @param length elements
  */
 export function allocLike(data: FloatArray, length: number): FloatArray {
-  return allocate(dtypeOf(data), length);
+  return allocate(storageOf(data), length);
 }
 
 /**
@@ -143,8 +184,11 @@ export function tensor<A extends FloatArray>(
     }
     arr = allocate("float64", data.length, "tensor") as A;
     arr.set(data);
-  } else arr = data as A;
-  if (shape !== undefined) checkShape("tensor", "shape", shape, dtypeOf(arr));
+  } else {
+    checkLive("tensor", "data", data);
+    arr = data as A;
+  }
+  if (shape !== undefined) checkShape("tensor", "shape", shape, storageOf(arr));
   const s = shape === undefined ? [arr.length] : [...shape];
   if (sizeOf(s) !== arr.length) {
     throw new ShapeError(
@@ -173,6 +217,74 @@ export function zeros(shape: readonly number[], dtype: DType = "float64"): Tenso
   }
   const n = checkShape("zeros", "shape", shape, dtype);
   return { shape: [...shape], data: allocate(dtype, n, "zeros") };
+}
+
+/**
+ * A zero-filled tensor in the WebAssembly memory the kernels compute in (on
+ * the JavaScript heap where there is none): an output or input that every
+ * layer uses in place, with no copy in or out — a preallocated `out` for
+ * `affineForward` or `batchnormForward`, `{ dx, dgamma, dbeta }` for the
+ * backward passes. It lives until {@linkcode freeResident} returns its memory
+ * (the collector does not free it).
+ *
+ * @param shape dimensions
+ * @param dtype storage; default `"float64"`
+ * @returns the tensor
+ * @throws {ShapeError} when a dimension is not a non-negative integer
+ * @throws {ValueError} on an unknown dtype, a size above the limit (4 GiB per
+ *   array) or more than the WebAssembly memory can grow to
+ *
+ * @example
+ * ```ts
+ * import { affineForward, freeResident, residentZeros, tensor } from "../mod.ts";
+ * import { assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
+ * const out = residentZeros([1, 2]);
+ * const r = affineForward(tensor([1, 2], [1, 2]), tensor([1, 0, 0, 1], [2, 2]), tensor([0, 10]), {
+ *   out,
+ * });
+ * assertStrictEquals(r.out.data, out.data); // written in place
+ * assertEquals(Array.from(out.data), [1, 12]);
+ * freeResident(out);
+ * assertThrows(() => affineForward(out, tensor([1], [2, 1]), tensor([0]))); // freed: refused
+ * ```
+ */
+export function residentZeros(shape: readonly number[], dtype: DType = "float64"): Tensor {
+  const fn = "residentZeros";
+  if (dtype !== "float32" && dtype !== "float64") {
+    throw new ValueError(
+      fn,
+      `dtype must be "float32" or "float64" but got ${describeValue(dtype)}`,
+    );
+  }
+  const n = checkShape(fn, "shape", shape, dtype);
+  const data = allocateResident(dtype, n, fn);
+  residentMade.add(data);
+  return { shape: [...shape], data };
+}
+
+/**
+ * Returns the memory of a tensor {@linkcode residentZeros} made. Afterwards
+ * every library function given its array throws a `ValueError` (the memory
+ * may hold other arrays then); freeing it again does nothing.
+ *
+ * @param t a tensor from `residentZeros`
+ * @throws {ValueError} for any other tensor (its memory is not the caller's to free)
+ */
+export function freeResident(t: Tensor): void {
+  const fn = "freeResident";
+  if (t !== null && typeof t === "object" && freedArrays.has(t.data)) return;
+  checkTensor(fn, "t", t);
+  if (!residentMade.has(t.data)) {
+    throw new ValueError(
+      fn,
+      `t must be a tensor made by residentZeros but got ${
+        describeValue(t)
+      } whose memory is not the caller's to free`,
+    );
+  }
+  residentMade.delete(t.data);
+  freedArrays.add(t.data);
+  release(t.data);
 }
 
 /**
@@ -222,6 +334,7 @@ export function checkTensor(
       `${name}.data must be a Float32Array or Float64Array but got ${what}`,
     );
   }
+  checkLive(fn, name, data);
   if (!Array.isArray(shape)) {
     throw new ShapeError(
       fn,
@@ -263,9 +376,9 @@ export function checkTensor(
  */
 export function checkSameDType(fn: string, ...tensors: [string, Tensor][]): void {
   const [first, t0] = tensors[0];
-  const d0 = dtypeOf(t0.data);
+  const d0 = storageOf(t0.data);
   for (const [name, t] of tensors.slice(1)) {
-    const d = dtypeOf(t.data);
+    const d = storageOf(t.data);
     if (d !== d0) {
       throw new DTypeError(fn, `${name} is ${d} but ${first} is ${d0}; dtypes must match`);
     }

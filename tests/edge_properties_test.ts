@@ -213,6 +213,21 @@ const CATALOGUE: Record<string, { args: Case; call?: (...a: unknown[]) => unknow
       fc.oneof(fc.constant("float32"), anything),
     ),
   },
+  residentZeros: {
+    args: fc.tuple(
+      fc.oneof(fc.constant([2, 3]), anything),
+      fc.oneof(fc.constant("float32"), anything),
+    ),
+  },
+  freeResident: {
+    args: fc.tuple(
+      fc.oneof(
+        fc.constant(null).map(() => bnlab.residentZeros([2, 3])),
+        fc.constant(null).map(() => bnlab.zeros([2, 3])),
+        x43,
+      ),
+    ),
+  },
   clone: { args: fc.tuple(x43) },
   dtypeOf: { args: fc.tuple(fc.constantFrom(new Float32Array(1), new Float64Array(1))) },
   fmtShape: { args: fc.tuple(fc.constantFrom([2, 3], [4], [])) },
@@ -311,7 +326,6 @@ const CATALOGUE: Record<string, { args: Case; call?: (...a: unknown[]) => unknow
   sgdMomentum: { args: fc.tuple(x43, x43, optionish({ learningRate: 1e-2, momentum: 0.9 })) },
   rmsprop: { args: fc.tuple(x43, x43, optionish({ learningRate: 1e-2, decayRate: 0.99 })) },
   adam: { args: fc.tuple(x43, x43, optionish({ learningRate: 1e-3, beta1: 0.9, t: 2 })) },
-  formatPercentF: { args: fc.tuple(fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -0))) },
   describeData: {
     args: fc.tuple(fc.constant({ X_train: t64([2, 3]), y_train: new Int32Array(2) })),
   },

@@ -7,7 +7,8 @@
  */
 import { describe, it } from "node:test";
 import { assertEquals, assertThrows } from "@std/assert";
-import { formatPercentF, RandomState } from "../mod.ts";
+import { RandomState } from "../mod.ts";
+import { formatPercentF } from "../lib/format.ts";
 import { parseArgs, UsageError } from "../experiments/harness/mod.ts";
 import {
   DEEP_NET_CELL,

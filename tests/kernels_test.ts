@@ -25,6 +25,8 @@ import {
   useKernelBackend,
   wasmKernels,
 } from "../lib/kernels/mod.ts";
+import { RELAXED_SIMD_WASM, SIMD_WASM } from "../lib/kernels/bnlab_wasm.ts";
+import { type Bindings, row, SIGNATURES } from "../lib/kernels/signatures.ts";
 import {
   batchnormBackward,
   batchnormBackwardAlt,
@@ -304,8 +306,8 @@ describe("The kernels: WebAssembly SIMD against the TypeScript reference", () =>
         const [m1, v1] = mv(), [m2, v2] = mv();
         for (let t = 1; t <= 3; t++) {
           const c1 = 1 - 0.9 ** t, c2 = 1 - 0.999 ** t;
-          R.adam(len, w1, g, m1, v1, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
-          W!.adam(len, w2, g, m2, v2, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
+          R.adam(len, w1, g, m1, v1, 1e-3, 0.9, 1 - 0.9, 0.999, 1 - 0.999, 1e-8, c1, c2);
+          W!.adam(len, w2, g, m2, v2, 1e-3, 0.9, 1 - 0.9, 0.999, 1 - 0.999, 1e-8, c1, c2);
         }
         close("adam m", m2, m1, kFor(dtype, 16, true), dtype, 4);
         close("adam w", w2, w1, kFor(dtype, 16, true), dtype, 8);
@@ -374,3 +376,34 @@ describe("The public functions on either backend", () => {
 
 /** Keeps the Kernels type in this spec's vocabulary for readers. */
 export type { Kernels };
+
+describe("The signature table: one row per WebAssembly export, typed against the kernel", () => {
+  it("has a row for every export of both builds, and both dtypes for every row", () => {
+    for (const source of [RELAXED_SIMD_WASM, SIMD_WASM]) {
+      const bytes = Uint8Array.from(atob(source), (c) => c.charCodeAt(0));
+      const exported = WebAssembly.Module.exports(new WebAssembly.Module(bytes))
+        .filter((e) => e.kind === "function").map((e) => e.name).sort();
+      const rows = Object.keys(SIGNATURES).flatMap((k) => [`${k}_f32`, `${k}_f64`]).sort();
+      assertEquals(exported, rows);
+    }
+  });
+
+  it("makes a swapped or missing argument a type error (checked by deno check, never run)", () => {
+    // The bodies below are type-checked with this file; an `@ts-expect-error` that
+    // meets no error fails the check, so each line proves its mistake is refused.
+    const neverCalled = (k: Kernels, b: Bindings, w: FloatArray, g: FloatArray) => {
+      // @ts-expect-error — alpha (a float) and x (an array) swapped in a row
+      row<Bindings["axpy"]>("elementwise", "len:int", "x:array", "alpha:float", "y:array");
+      // @ts-expect-error — a row with an argument missing
+      row<Bindings["colSum"]>("gemm", "M:int", "N:int", "src:array");
+      type Masked = (n: number, dout: FloatArray, beta: FloatArray | null) => void;
+      // @ts-expect-error — beta may be null (no fused ReLU): its kind is array?, not array
+      row<Masked>("layernorm", "N:int", "dout:array", "beta:array");
+      // @ts-expect-error — the flag and ε swapped in a call of the generated wrapper
+      b.bnStats(4, 2, w, g, true, g, g, g);
+      // @ts-expect-error — the learning rate and the weights swapped in a kernel call
+      k.adam(4, 1e-3, g, g, g, w, 0.9, 0.1, 0.999, 0.001, 1e-8, 0.1, 0.001);
+    };
+    assertEquals(typeof neverCalled, "function");
+  });
+});

@@ -21,20 +21,23 @@ import {
   assertLess,
   assertThrows,
 } from "@std/assert";
+import { formatPercentF } from "../lib/format.ts";
 import { allocationCount, growMemory, memoryStats, useKernelBackend } from "../lib/kernels/mod.ts";
 import {
   affineForward,
   BnlabError,
-  formatPercentF,
   FullyConnectedNet,
   type FullyConnectedNetOptions,
   RandomState,
+  sgd,
   ShapeError,
   Solver,
   type SolverData,
+  type SolverModel,
   type SolverOptions,
   type SolverProgress,
   type Tensor,
+  type UpdateRule,
   ValueError,
   zeros,
 } from "../mod.ts";
@@ -451,7 +454,7 @@ describe("Bad input to the Solver", () => {
     assertThrows(
       make({ X_val: zeros([50, 47]) }),
       ShapeError,
-      "Solver: data.X_val must have 48 features per example (the model's inputDim) but has shape (50, 47)",
+      "Solver: data.X_val must have 48 features per example (the model's inputDim; build the model with inputDim: 47 for this data) but got 47 (shape (50, 47))",
     );
     assertThrows(
       make({ y_train: new Int32Array(99) }),
@@ -649,6 +652,36 @@ describe("Solver: refuses, never half-trains", () => {
       ValueError,
       "Solver: model.params must be a writable object (its W1 is updated) but it is frozen",
     );
+  });
+
+  it("makes a step all or nothing: a rule function that throws on b1 leaves W1 as it was", () => {
+    const { rng, model, data } = setup();
+    const rule: UpdateRule = (w, dw, config) => {
+      if (w === model.params.b1) throw new Error("this rule refuses b1");
+      return sgd(w, dw, config);
+    };
+    const s = new Solver(model, data, { updateRule: rule, batchSize: 5, verbose: false, rng });
+    const W1 = model.params.W1, w1 = W1.data.slice();
+    assertThrows(() => s.step(), Error, "this rule refuses b1");
+    assert(model.params.W1 === W1, "params.W1 was replaced");
+    assertEquals(model.params.W1.data, w1);
+  });
+
+  it("makes a step all or nothing: a gradient that does not fit b1 leaves W1 as it was (built-in rule)", () => {
+    const { rng, model, data } = setup();
+    // The net's loss, with a gradient for b1 of the wrong length.
+    const broken = {
+      params: model.params,
+      loss: (X: Tensor, y?: ArrayLike<number>, o?: { reuse?: boolean }) => {
+        if (y === undefined) return model.loss(X, undefined, o);
+        const { loss, grads } = model.loss(X, y, o);
+        return { loss, grads: { ...grads, b1: zeros([7], "float64") } };
+      },
+    } as SolverModel;
+    const s = new Solver(broken, data, { updateRule: "adam", batchSize: 5, verbose: false, rng });
+    const w1 = model.params.W1.data.slice();
+    assertThrows(() => s.step(), ShapeError, "grads.b1 must match params.b1 (4,) float64");
+    assertEquals(model.params.W1.data, w1);
   });
 
   it("refuses null options and null data with a named error", () => {

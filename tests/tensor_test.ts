@@ -4,13 +4,31 @@
  * before anything is allocated.
  */
 import { describe, it } from "node:test";
-import { assertEquals, assertLess, assertStringIncludes, assertThrows } from "@std/assert";
 import {
+  assert,
+  assertEquals,
+  assertLess,
+  assertStrictEquals,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
+import {
+  affineBackward,
   affineForward,
+  batchnormBackward,
+  batchnormForward,
   clone,
   describeValue,
+  dtypeOf,
+  freeResident,
+  kernelBackend,
+  memoryStats,
+  RandomState,
+  relError,
   reluForward,
+  residentZeros,
   ShapeError,
+  type Tensor,
   tensor,
   ValueError,
   zeros,
@@ -76,6 +94,75 @@ describe("Tensors: shapes are checked, never trusted", () => {
     c.data[0] = 9;
     assertEquals(Array.from(t.data), [1, 2, 3, 4]);
     assertEquals(c.shape, [2, 2]);
+  });
+});
+
+describe("Resident tensors: preallocated outputs in the kernels' memory", () => {
+  const rng = new RandomState(5);
+  const x = rng.randn(6, 4), w = rng.randn(4, 3), b = rng.randn(3), dout = rng.randn(6, 3);
+
+  it("are zero-filled tensors of the shape and dtype asked, float64 by default", () => {
+    const t = residentZeros([2, 3]), t32 = residentZeros([4], "float32");
+    assertEquals([t.shape, dtypeOf(t.data), Array.from(t.data)], [[2, 3], "float64", [
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+    ]]);
+    assertEquals([t32.shape, dtypeOf(t32.data)], [[4], "float32"]);
+    assertThrows(() => residentZeros([2, -1]), ShapeError, "residentZeros: shape must hold");
+    assertThrows(() => residentZeros([2], "int8" as never), ValueError, "residentZeros: dtype");
+    freeResident(t);
+    freeResident(t32);
+  });
+
+  it("are written in place by affineForward and affineBackward, with the numbers of a plain call", () => {
+    const plain = affineForward(x, w, b), grads = affineBackward(dout, plain.cache);
+    const out = residentZeros([6, 3]);
+    const dx = residentZeros([6, 4]), dw = residentZeros([4, 3]), db = residentZeros([3]);
+    const r = affineForward(x, w, b, { out });
+    const g = affineBackward(dout, r.cache, { dx, dw, db });
+    assertStrictEquals(r.out.data, out.data);
+    assertStrictEquals(g.dx.data, dx.data);
+    assertStrictEquals(g.dw.data, dw.data);
+    assertStrictEquals(g.db.data, db.data);
+    assertEquals(out.data, plain.out.data);
+    assertEquals([dx.data, dw.data, db.data], [grads.dx.data, grads.dw.data, grads.db.data]);
+    assertThrows(
+      () => affineBackward(dout, r.cache, { dx: residentZeros([4, 6]) }),
+      ShapeError,
+      "affineBackward: options.dx must have the output's shape (6, 4) but got (4, 6)",
+    );
+    for (const t of [out, dx, dw, db]) freeResident(t);
+  });
+
+  it("return their memory when freed; every function refuses a freed array, naming it", () => {
+    const before = memoryStats().bytesInUse;
+    const xr = residentZeros([6, 4]);
+    xr.data.set(x.data);
+    const { cache } = batchnormForward(xr, tensor([1, 1, 1, 1]), tensor([0, 0, 0, 0]), {
+      mode: "train",
+    });
+    if (kernelBackend() !== "typescript") assert(memoryStats().bytesInUse > before);
+    freeResident(xr);
+    assertEquals(memoryStats().bytesInUse, before);
+    const refusals: [string, () => unknown][] = [
+      ["reluForward: x was freed by freeResident", () => reluForward(xr)],
+      ["tensor: data was freed", () => tensor(xr.data as Float64Array, [6, 4])],
+      ["dtypeOf: data was freed", () => dtypeOf(xr.data)],
+      ["relError: a.data was freed", () => relError(xr, x)],
+      ["batchnormBackward: cache.x was freed", () => batchnormBackward(x, cache)],
+      ["clone: t was freed", () => clone(xr as Tensor)],
+    ];
+    for (const [message, f] of refusals) assertThrows(f, ValueError, message);
+    freeResident(xr); // a second free does nothing
+    assertThrows(
+      () => freeResident(zeros([2])),
+      ValueError,
+      "freeResident: t must be a tensor made by residentZeros",
+    );
   });
 });
 

@@ -367,13 +367,15 @@ export class ResidentPool {
   }
 
   /**
-   * A zero-filled resident array that lives as long as the pool.
+   * A resident array that lives as long as the pool, zero-filled unless `zero`
+   * is false (a buffer about to be overwritten whole).
    *
    * @param dtype storage
    * @param length elements
+   * @param zero fill with zeros (default)
    */
-  alloc(dtype: DType, length: number): FloatArray {
-    const a = allocateResident(dtype, length, this.#fn);
+  alloc(dtype: DType, length: number, zero = true): FloatArray {
+    const a = allocateResident(dtype, length, this.#fn, zero);
     this.#arrays.push(a);
     return a;
   }

@@ -28,6 +28,7 @@ import {
   type FloatArray,
   isResident,
   release,
+  type ResidentPool,
 } from "./memory.ts";
 import { referenceKernels } from "./reference.ts";
 import type { KernelBackend, Kernels } from "./types.ts";
@@ -78,9 +79,72 @@ export function useKernelBackend(backend: "wasm" | "typescript"): KernelBackend 
   return before;
 }
 
-/** True when the active kernels need resident arrays (the WebAssembly ones). */
-function needsResident(k: Kernels): boolean {
-  return k.backend !== "typescript";
+/**
+ * True when the active kernels cannot use `a` in place — it must be staged
+ * (copied into the memory they compute in) first. Owners ask this, never which
+ * backend runs.
+ *
+ * @param a an array a kernel is to read or write
+ */
+export function needsStaging(a: FloatArray): boolean {
+  return active.resident && !isResident(a);
+}
+
+/**
+ * The packing scratch a `k×n` matrix product needs under any backend — what an
+ * owner allocates for a workspace that outlives a switch of backend.
+ *
+ * @param k rows of the right-hand side
+ * @param n its columns
+ */
+export function packLength(k: number, n: number): number {
+  return Math.max(referenceKernels.packLength(k, n), wasmKernels?.packLength(k, n) ?? 0);
+}
+
+/**
+ * An owner's staging buffer for one array the kernels may not use in place
+ * (an optimizer's weights, say): made from the owner's pool on first need and
+ * reused while the array keeps its length and dtype.
+ */
+export class StagingBuffer {
+  readonly #pool: ResidentPool;
+  #buf: FloatArray | null = null;
+
+  /**
+   * A buffer whose memory `pool` owns.
+   *
+   * @param pool the owner's resident memory
+   */
+  constructor(pool: ResidentPool) {
+    this.#pool = pool;
+  }
+
+  /**
+   * What the kernels can use for `a`: `a` itself when they can use it in
+   * place, else this buffer holding a copy of it. After a kernel wrote the
+   * view, {@linkcode StagingBuffer.commit} copies it back.
+   *
+   * @param a the owner's array
+   */
+  view<A extends FloatArray>(a: A): A {
+    if (!needsStaging(a)) return a;
+    let b = this.#buf;
+    if (b === null || b.length !== a.length || dtypeOf(b) !== dtypeOf(a)) {
+      b = this.#buf = this.#pool.alloc(dtypeOf(a), a.length, false);
+    }
+    b.set(a);
+    return b as A;
+  }
+
+  /**
+   * Copies a view the kernels wrote back into `a` (nothing when the view is `a`).
+   *
+   * @param a the owner's array
+   * @param view what {@linkcode StagingBuffer.view} returned for it
+   */
+  commit(a: FloatArray, view: FloatArray): void {
+    if (view !== a) a.set(view);
+  }
 }
 
 /**
@@ -94,7 +158,7 @@ export class Scratch {
   /** The kernels this call runs. */
   readonly k: Kernels = active;
   readonly #temps: FloatArray[] = [];
-  readonly #resident = needsResident(this.k);
+  readonly #resident = this.k.resident;
 
   /**
    * An input as the kernels can read it: `a` itself when resident (or with the

@@ -19,6 +19,7 @@ const relu = (v: number): number => (v > 0 ? v : 0);
 /** The TypeScript reference implementation of {@linkcode Kernels}. */
 export const referenceKernels: Kernels = {
   backend: "typescript",
+  resident: false,
 
   packLength(): number {
     return 0; // the reference reads B in place
@@ -55,11 +56,11 @@ export const referenceKernels: Kernels = {
     for (let i = 0; i < len; i++) y[i] = y[i] + alpha * x[i];
   },
 
-  adam(len, w, g, m, v, lr, b1, b2, eps, c1, c2) {
+  adam(len, w, g, m, v, lr, b1, omb1, b2, omb2, eps, c1, c2) {
     for (let i = 0; i < len; i++) {
       const gi = g[i];
-      m[i] = b1 * m[i] + (1 - b1) * gi; // first moment
-      v[i] = b2 * v[i] + (1 - b2) * (gi * gi); // second moment
+      m[i] = b1 * m[i] + omb1 * gi; // first moment
+      v[i] = b2 * v[i] + omb2 * (gi * gi); // second moment
       const mb = m[i] / c1, vb = v[i] / c2; // bias corrections
       w[i] = w[i] - (lr * mb) / (Math.sqrt(vb) + eps);
     }

@@ -27,6 +27,12 @@ export interface Kernels {
   readonly backend: KernelBackend;
 
   /**
+   * True when every array passed must be resident (a view of the WebAssembly
+   * memory); owners ask `needsStaging` in `mod.ts` rather than reading this.
+   */
+  readonly resident: boolean;
+
+  /**
    * Elements of packing scratch `matmul` needs for a `k×n` right-hand side.
    *
    * @param k rows of B
@@ -111,7 +117,9 @@ export interface Kernels {
 
   /**
    * Adam, in place: `m = β₁m + (1−β₁)g`, `v = β₂v + (1−β₂)(g·g)`,
-   * `w = w − (lr · (m / c1)) / (√(v / c2) + ε)`.
+   * `w = w − (lr · (m / c1)) / (√(v / c2) + ε)`. The caller computes
+   * `1 − β₁`, `1 − β₂` and the bias corrections in float64, as numpy's Python
+   * scalars are.
    *
    * @param len elements
    * @param w weights, updated
@@ -120,7 +128,9 @@ export interface Kernels {
    * @param v second moment, updated
    * @param lr learning rate
    * @param b1 β₁
+   * @param omb1 `1 − β₁`
    * @param b2 β₂
+   * @param omb2 `1 − β₂`
    * @param eps ε
    * @param c1 `1 − β₁ᵗ`
    * @param c2 `1 − β₂ᵗ`
@@ -133,7 +143,9 @@ export interface Kernels {
     v: FloatArray,
     lr: number,
     b1: number,
+    omb1: number,
     b2: number,
+    omb2: number,
     eps: number,
     c1: number,
     c2: number,
@@ -227,6 +239,7 @@ export interface Kernels {
     scale: FloatArray,
   ): void;
 
+  // Intended repetition: the two batchnorm backward kernels share most arguments, each documented.
   /**
    * Batchnorm's backward pass through the computational graph, node by node
    * (see `batchnormBackward`), with no `(n×d)` intermediate.

@@ -183,6 +183,8 @@ export function packB<T>(K: i32, N: i32, b: usize, rsb: i32, csb: i32, dst: usiz
   finish<T>(c + 5 * lc, c50, c51, b0, b1, cols, relu);
 }
 
+// Intended repetition (SIMD tiles): tile2 is tile6's loop at height 2; one shared body would
+// keep its twelve accumulators out of registers.
 /** 2 rows × one panel (the tail of M). */
 // @ts-ignore: decorator
 @inline function tile2<T>(

@@ -1,0 +1,200 @@
+/**
+ * A {@linkcode FullyConnectedNet}'s memory, in the WebAssembly memory the
+ * kernels compute in: the copies of the parameters the kernels read and the
+ * gradients (made once, with the net), and for every batch size a workspace
+ * of activations, statistics and their gradients (made on that batch size's
+ * first call, reused by every later one).
+ *
+ * @module
+ */
+
+import {
+  allocate,
+  checkAllocation,
+  type DType,
+  DTYPE_BYTES,
+  type FloatArray,
+  packLength,
+  ResidentPool,
+} from "./kernels/mod.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** One affine layer: its 1-based index (as in `W1`) and widths. */
+export interface Layer {
+  /** 1-based index, as in `W1`. */
+  readonly i: number;
+  /** Input width. */
+  readonly din: number;
+  /** Output width. */
+  readonly dout: number;
+}
+
+/** A layer's parameters (or their gradients) as arrays, by their names in `params`. */
+export interface LayerParams {
+  /** `(din, dout)` weights. */
+  readonly W: FloatArray;
+  /** `(dout,)` biases. */
+  readonly b: FloatArray;
+  /** `(dout,)` the normalization's scale, with normalization. */
+  readonly gamma?: FloatArray;
+  /** `(dout,)` the normalization's shift, with normalization. */
+  readonly beta?: FloatArray;
+}
+
+/** One hidden layer's buffers for one batch size. */
+export interface LayerBuffers {
+  /** `(N, H)` the affine output before normalization (normalized blocks; empty otherwise). */
+  readonly a: FloatArray;
+  /** `(N, H)` the block's output: after ReLU and dropout. */
+  readonly h: FloatArray;
+  /** `(N, H)` the gradient reaching h, turned in place into the gradient at a. */
+  readonly dh: FloatArray;
+  /** Statistics: batchnorm `hi, lo, variance, ivar` (H each), layernorm `mean, ivar` (N each). */
+  readonly stats: readonly FloatArray[];
+  /** `(N·H)` the dropout mask, float64 as numpy's; `null` without dropout. */
+  readonly mask: Float64Array | null;
+}
+
+/** Everything one batch size needs. */
+export interface Workspace {
+  /** Batch size N. */
+  readonly n: number;
+  /** `(N, D)` the input, when X must be staged (not usable in place, or another dtype). */
+  readonly x: FloatArray;
+  /** The hidden layers' buffers. */
+  readonly layers: readonly LayerBuffers[];
+  /** `(N, C)` scores. */
+  readonly scores: FloatArray;
+  /** `(N, C)` the scores' gradient. */
+  readonly dscores: FloatArray;
+  /** Packing scratch for the matrix products, long enough under every backend. */
+  readonly pack: FloatArray;
+}
+
+/** The shape of the net a memory serves. */
+export interface NetShape {
+  /** Every affine layer, the last included. */
+  readonly layers: readonly Layer[];
+  /** The lengths of a hidden layer's statistics buffers at batch size n (its block's). */
+  stats(layer: Layer, n: number): number[];
+  /** True for normalized blocks (they keep the affine output). */
+  readonly normalized: boolean;
+  /** Batchnorm: each hidden layer stages its running statistics. */
+  readonly batchnorm: boolean;
+  /** Dropout after every hidden block. */
+  readonly dropout: boolean;
+  readonly dtype: DType;
+  readonly inputDim: number;
+  readonly numClasses: number;
+  /** Every parameter's shape, by name, in `params`' order. */
+  readonly shapes: ReadonlyMap<string, readonly number[]>;
+}
+
+const ROLES = ["W", "b", "gamma", "beta"] as const;
+
+/** A net's resident memory: all freed by `free()`, or when the net is collected. */
+export class NetMemory {
+  /** Per layer: resident copies of the parameters, what the kernels read. */
+  readonly mirrors: LayerParams[] = [];
+  /** Per layer: the gradients. */
+  readonly grads: LayerParams[] = [];
+  /** The gradients as tensors over `grads`, by parameter name. */
+  readonly gradTensors: Record<string, Tensor> = {};
+  /** Each batchnorm layer's new running statistics, staged until a finite loss commits them. */
+  readonly staged: { mean: FloatArray; variance: FloatArray }[] = [];
+  /** Scratch of batchnorm's backward pass, max H elements. */
+  readonly scale: FloatArray;
+  readonly #net: NetShape;
+  readonly #pool: ResidentPool;
+  readonly #workspaces = new Map<number, Workspace>();
+
+  /**
+   * Makes the memory every call shares.
+   *
+   * @param owner the net, whose collection frees the memory
+   * @param net the net's shape
+   */
+  constructor(owner: object, net: NetShape) {
+    this.#net = net;
+    this.#pool = new ResidentPool(owner, "FullyConnectedNet");
+    for (const { i } of net.layers) {
+      const make = () => {
+        const r: Partial<Record<(typeof ROLES)[number], FloatArray>> = {};
+        for (const role of ROLES) {
+          const shape = net.shapes.get(`${role}${i}`);
+          if (shape !== undefined) r[role] = this.#alloc(shape.reduce((a, b) => a * b, 1));
+        }
+        return r as LayerParams;
+      };
+      this.mirrors.push(make());
+      const g = make();
+      this.grads.push(g);
+      for (const role of ROLES) {
+        const name = `${role}${i}`;
+        if (g[role]) this.gradTensors[name] = { shape: net.shapes.get(name)!, data: g[role]! };
+      }
+    }
+    const hidden = net.layers.slice(0, -1).map((l) => l.dout);
+    this.scale = this.#alloc(Math.max(1, ...hidden));
+    if (net.batchnorm) {
+      for (const d of hidden) this.staged.push({ mean: this.#alloc(d), variance: this.#alloc(d) });
+    }
+  }
+
+  #alloc(length: number): FloatArray {
+    return this.#pool.alloc(this.#net.dtype, length);
+  }
+
+  /**
+   * The buffers for batch size n, made on first use.
+   *
+   * @param fn the public function, named when the batch is too large to allocate
+   * @param n the batch size
+   */
+  workspace(fn: string, n: number): Workspace {
+    let ws = this.#workspaces.get(n);
+    if (ws !== undefined) return ws;
+    const net = this.#net, hidden = net.layers.slice(0, -1);
+    const widest = Math.max(net.inputDim, ...hidden.map((l) => l.dout));
+    checkAllocation(fn, n * widest, DTYPE_BYTES[net.dtype], `a batch of ${n}`);
+    // Sized for every backend: the workspace outlives a switch of useKernelBackend.
+    let pack = 1;
+    for (const { din, dout } of net.layers) {
+      pack = Math.max(pack, packLength(din, dout), packLength(n, dout), packLength(dout, din));
+    }
+    ws = {
+      n,
+      x: this.#alloc(n * net.inputDim),
+      layers: hidden.map((l) => ({
+        a: this.#alloc(net.normalized ? n * l.dout : 0),
+        h: this.#alloc(n * l.dout),
+        dh: this.#alloc(n * l.dout),
+        stats: net.stats(l, n).map((len) => this.#alloc(len)),
+        mask: net.dropout ? allocate("float64", n * l.dout) as Float64Array : null,
+      })),
+      scores: this.#alloc(n * net.numClasses),
+      dscores: this.#alloc(n * net.numClasses),
+      pack: this.#alloc(pack),
+    };
+    this.#workspaces.set(n, ws);
+    return ws;
+  }
+
+  /**
+   * Copies the parameters into the resident arrays the kernels read.
+   *
+   * @param params the net's parameters, checked
+   */
+  sync(params: Record<string, Tensor>): void {
+    for (const { i } of this.#net.layers) {
+      const m = this.mirrors[i - 1];
+      for (const role of ROLES) m[role]?.set(params[`${role}${i}`].data);
+    }
+  }
+
+  /** Frees every array now; nothing of this memory may be used afterwards. */
+  free(): void {
+    this.#pool.free();
+    this.#workspaces.clear();
+  }
+}
