@@ -27,7 +27,14 @@ import {
   serializeNotebook,
 } from "../notebook/jupyter/mod.ts";
 import { main as notebookCheck } from "../notebook/verify/main.ts";
-import { CHECKS, SECTIONS } from "../notebook/checks/mod.ts";
+import {
+  CHECKS,
+  type Implementation,
+  renderResult,
+  sectionChecks,
+  SECTIONS,
+} from "../notebook/checks/mod.ts";
+import { checkSection, ChecksFailedError } from "../notebook/jupyter/mod.ts";
 import {
   cellProblems,
   countChecks,
@@ -436,5 +443,55 @@ describe("deno task notebook:check, called wrongly", () => {
       code: 2,
       lines: ["notebook:check: --executor must be kernel or nbconvert but got papermill"],
     });
+  });
+});
+
+describe("A cell of checks (checkSection), on bnlab and on a learner's module", () => {
+  it("prints the section as deno task notebook does, with bnlab's column, and returns the results", async () => {
+    const lines: string[] = [];
+    const results = await checkSection("Batch normalization: backward", undefined, {
+      print: (l) => lines.push(l),
+    });
+    assertEquals(
+      results.map((r) => r.name),
+      sectionChecks("Batch normalization: backward").map((c) => c.name),
+    );
+    assertEquals(lines, [
+      "── Batch normalization: backward",
+      ...results.flatMap((r) => renderResult(r, { column: "bnlab" })),
+    ]);
+  });
+
+  it("runs on the module the setup cell imports instead: a correct one passes, in the column 'yours'", async () => {
+    const lines: string[] = [];
+    // A learner's module, as the setup cell would import it (its net's types are its own).
+    const correct = await import("./fixtures/learners/correct.ts") as unknown as Implementation;
+    const results = await checkSection("Batch normalization: forward", correct, {
+      print: (l) => lines.push(l),
+    });
+    assertEquals(results.map((r) => r.status), ["passed", "passed"]);
+    assertMatch(lines[2], /notebook +yours +check$/);
+  });
+
+  it("stops the cell after printing when a check fails, as a failed assertion stops it", async () => {
+    const lines: string[] = [];
+    const buggy = await import(
+      "./fixtures/learners/variance_n_minus_1.ts"
+    ) as unknown as Implementation;
+    const e = await assertRejects(
+      () => checkSection("Batch normalization: forward", buggy, { print: (l) => lines.push(l) }),
+      ChecksFailedError,
+    );
+    assertEquals(
+      e.message,
+      "Batch normalization: forward: 2 checks: 0 passed, 2 failed, 0 not implemented " +
+        "(batchnorm-forward-train, batchnorm-forward-gamma-beta)",
+    );
+    assertStringIncludes(lines.join("\n"), "help: stds are √((N−1)/N) = 0.99750 of γ");
+    await assertRejects(
+      () => checkSection("Batch normalization: sideways"),
+      RangeError,
+      'sectionChecks: no section "Batch normalization: sideways"',
+    );
   });
 });
