@@ -477,7 +477,10 @@ describe("The notebook page in headless Chromium", () => {
     assertGreater(seen.summarized.length, 0);
     for (const t of seen.summarized) {
       assertGreater(t.rows, 24);
-      assertMatch(t.summary, new RegExp(`^${t.rows} numbers( in \\d+ checks)?: `));
+      assertMatch(
+        t.summary,
+        new RegExp(`^${t.rows} numbers( in (\\d+) checks \\(\\2 passed\\))?: `),
+      );
     }
   });
 

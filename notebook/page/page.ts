@@ -244,7 +244,8 @@ ${body}
   const ok = numbers.filter((n) => n.ok === true).length;
   const off = numbers.filter((n) => n.ok === false).length;
   const why = [...new Set(numbers.filter((n) => n.ok === null).map((n) => n.check))];
-  const checks = groups.filter((g) => g.check).length;
+  const checks = groups.filter((g) => g.check);
+  const passed = checks.filter((g) => g.check?.status === "passed").length;
   const parts = [
     ...(ok ? [`${ok} ✓`] : []),
     ...(off ? [`${off} ✗`] : []),
@@ -252,9 +253,8 @@ ${body}
       ? [`${numbers.length - ok - off} not judged (${why.map(esc).join("; ")})`]
       : []),
   ];
-  return `<p class="summary">${numbers.length} numbers${checks ? ` in ${checks} checks` : ""}: ${
-    parts.join(", ")
-  }.</p>
+  const inChecks = checks.length ? ` in ${checks.length} checks (${passed} passed)` : "";
+  return `<p class="summary">${numbers.length} numbers${inChecks}: ${parts.join(", ")}.</p>
 <details class="long"><summary>All ${numbers.length} numbers</summary>
 ${html}
 </details>`;

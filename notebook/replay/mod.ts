@@ -66,7 +66,9 @@ export function checkCell(title: string): CellFunction {
 export const CHECK_CELLS: readonly CellFunction[] = SECTIONS.map((s) => checkCell(s.title));
 
 /** The first section the 2019+ notebooks added (layernorm): it follows the training cells. */
-const LATER = SECTIONS.findIndex((s) => s.title.startsWith("Layer normalization"));
+const LATER = ((i) => i === -1 ? SECTIONS.length : i)(
+  SECTIONS.findIndex((s) => s.title.startsWith("Layer normalization")),
+);
 
 /**
  * Every replayed cell, in the order of the notebook (the 2019+ edition's
