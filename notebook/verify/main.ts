@@ -103,10 +103,12 @@ const SPECS: readonly OptionSpec[] = [
   { name: "help", kind: "flag", help: "show this help" },
 ];
 
-const ABOUT = `Type-checks the notebook's code cells, runs them in a fresh Deno kernel and
-fails on an error, a missing output, a damaged image or a ✗; then compares the
-outputs with the committed ones (timings masked). --write stores the fresh outputs
-instead. --executor nbconvert runs the cells with Jupyter's own nbconvert/nbclient.`;
+const ABOUT = `Verifies the Jupyter notebook (${DEFAULT_NOTEBOOK}): type-checks its
+code cells, runs them in a fresh Deno kernel and fails on an error, a missing output,
+a damaged image, a ✗, or not as many checks ✓ as the replay (deno task notebook); then
+compares the outputs with the committed ones (timings masked). --write stores the
+fresh outputs instead. --executor nbconvert runs the cells with Jupyter's own
+nbconvert/nbclient. (deno task check runs the notebook's checks on your module.)`;
 
 /** Where `print` goes. */
 export type Print = (line: string) => void;
