@@ -84,11 +84,14 @@ function allFinite(params: Record<string, Tensor>): boolean {
  * best so far. At epoch ends every learning rate is multiplied by `lrDecay`.
  * At the end the model gets the best parameters.
  *
- * A loss that turns NaN or infinite stops the run: `diverged` becomes true,
- * `divergedAt` holds the iteration, the loss is the last entry of
- * `lossHistory`, a message is logged (even when not verbose), no update is
- * applied, and the model gets the best parameters seen before. Parameters
- * that are not all finite are never recorded as the best.
+ * A loss or a gradient that turns NaN or infinite stops the run: `diverged`
+ * becomes true, `divergedAt` holds the iteration, the loss is the last entry
+ * of `lossHistory`, a message is logged (even when not verbose), no update is
+ * applied — a step is taken only when the loss and every gradient are finite
+ * (and, with an update rule given as a function, every new value) — and the
+ * model gets the best parameters seen before. Parameters that are not all
+ * finite are never recorded as the best. Non-finite training or validation
+ * data is refused by the constructor.
  *
  * Differences from `solver.py`: the first accuracy check always records the
  * best parameters (the notebook's strict `>` against 0 could leave
@@ -146,10 +149,12 @@ export class Solver {
   readonly trainAccHistory: number[] = [];
   /** Validation accuracy at every check. */
   readonly valAccHistory: number[] = [];
-  /** True when a non-finite loss stopped the run. */
+  /** True when a non-finite loss or gradient stopped the run. */
   diverged = false;
-  /** The 1-based iteration whose loss was not finite, or null. */
+  /** The 1-based iteration whose loss or gradient was not finite, or null. */
   divergedAt: number | null = null;
+  /** What was not finite at the last step (`"loss"`, `"grads.W1"`, …), or null. */
+  #nonFinite: string | null = null;
   readonly #rng: RandomState;
   readonly #log: (line: string) => void;
   readonly #onProgress?: (progress: SolverProgress) => void;
@@ -244,13 +249,13 @@ export class Solver {
 
     for (let t = 0; t < numIterations; t++) {
       const loss = this.step();
-      if (!Number.isFinite(loss)) {
-        this.diverged = true;
+      if (this.#nonFinite !== null) {
         this.divergedAt = t + 1;
+        const what = this.#nonFinite === "loss" ? "" : ` — ${this.#nonFinite} is not finite`;
         this.#log(
           `(Iteration ${t + 1} / ${numIterations}) loss: ${
             fmtF(loss)
-          } — diverged; training stopped, the best parameters so far are kept`,
+          }${what} — diverged; training stopped, the best parameters so far are kept`,
         );
         break;
       }
@@ -313,13 +318,14 @@ export class Solver {
   /**
    * One training iteration, the notebook's `_step()`: draws a minibatch of
    * `batchSize` examples with replacement, computes the loss and gradients,
-   * appends the loss to `lossHistory` and — when it is finite — updates every
-   * parameter. `train()` calls it once per iteration; it may also be called
+   * appends the loss to `lossHistory` and — when the loss and every gradient
+   * are finite — updates every parameter; otherwise nothing is updated and
+   * the run is marked `diverged` (at this iteration, when it was not
+   * already). `train()` calls it once per iteration; it may also be called
    * alone (to time one step, say). The first call makes the buffers every
    * later call reuses.
    *
-   * @returns the minibatch loss (NaN or infinite when the run diverged; then
-   *   nothing was updated)
+   * @returns the minibatch loss
    * @throws {BnlabError} when the model returns no gradient for a parameter
    */
   step(): number {
@@ -342,8 +348,13 @@ export class Solver {
     gather(X_train.data, d, this.#yTrain, idx, X.data, y);
     const { loss, grads } = this.model.loss(X, y, { reuse: true });
     this.lossHistory.push(loss);
-    if (!Number.isFinite(loss)) return loss;
-    this.#updates.step(fn, this.model.params, grads);
+    this.#nonFinite = Number.isFinite(loss)
+      ? this.#updates.step(fn, this.model.params, grads)
+      : "loss";
+    if (this.#nonFinite !== null && !this.diverged) {
+      this.diverged = true;
+      this.divergedAt = this.lossHistory.length;
+    }
     return loss;
   }
 

@@ -219,6 +219,30 @@ export function checkSplit(
   return ys;
 }
 
+/**
+ * Refuses data holding NaN or ±∞ — one pass, once per solver: a NaN in an
+ * example would reach the gradients and the parameters. Names the first.
+ *
+ * @param fn the public function
+ * @param name the split's name in messages
+ * @param X the examples, checked as a tensor
+ */
+function checkFiniteData(fn: string, name: string, X: Tensor): void {
+  const a = X.data;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isFinite(a[i])) continue;
+    const d = a.length / X.shape[0];
+    throw new ValueError(
+      fn,
+      `${name} must hold finite numbers but holds ${a[i]} at example ${
+        Math.floor(i / d)
+      }, feature ${
+        i % d
+      } (a NaN or infinity in the data would reach the gradients and the parameters)`,
+    );
+  }
+}
+
 /** The update rule: a built-in by name or function, or the caller's function. */
 function checkRule(fn: string, model: SolverModel, options: SolverOptions) {
   const rule = options.updateRule ?? "sgd";
@@ -353,5 +377,8 @@ export function checkSolverArgs(
     DTYPE_BYTES[dtypeOf(data.X_train.data)],
     `a minibatch of batchSize ${settings.batchSize} × ${d} features`,
   );
+  // Last, as the one check that reads the data (once per solver).
+  checkFiniteData(fn, "data.X_train", data.X_train);
+  checkFiniteData(fn, "data.X_val", data.X_val);
   return settings;
 }

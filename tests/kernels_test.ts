@@ -70,7 +70,8 @@ function close(
     const scale = typeof bound === "number" ? bound : bound[i];
     const tol = k * EPS[dtype] * scale;
     const diff = Math.abs(a[i] - b[i]);
-    if (!(diff <= tol) && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) {
+    if (a[i] === b[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i]))) continue; // ±∞ too
+    if (!(diff <= tol)) {
       throw new Error(
         `${what}[${i}]: wasm ${a[i]} vs reference ${b[i]} (|Δ| ${diff.toExponential(2)} > ${
           tol.toExponential(2)
@@ -311,6 +312,104 @@ describe("The kernels: WebAssembly SIMD against the TypeScript reference", () =>
         }
         close("adam m", m2, m1, kFor(dtype, 16, true), dtype, 4);
         close("adam w", w2, w1, kFor(dtype, 16, true), dtype, 8);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+/**
+ * Values that are not ordinary numbers, for the cross-checks on extremes: NaN,
+ * ±∞, −0, the smallest subnormal; in float64 also ±1e308 (near the largest
+ * double), in float32 ±3e38 (near the largest float).
+ */
+function specials(dtype: DType): number[] {
+  const big = dtype === "float64" ? 1e308 : 3e38;
+  return [NaN, Infinity, -Infinity, -0, dtype === "float64" ? 5e-324 : 1e-45, big, -big];
+}
+
+/** A resident array of ordinary draws with a special value at every `every`-th place. */
+function sprinkled(rng: RandomState, dtype: DType, len: number, pool: number[], every = 3) {
+  const a = filled(rng, dtype, len);
+  for (let i = 0; i < len; i += every) a[i] = pool[(i / every) % pool.length];
+  return a;
+}
+
+describe("The kernels on NaN, infinities and extreme magnitudes: the same answer on both backends", () => {
+  it("agree bit for bit on the ReLU (NaN propagated, as np.maximum(0, x)), its mask and the finiteness test", () => {
+    fc.assert(
+      fc.property(shapeArb, fc.integer({ min: 1, max: 7 }), ({ n, d, dtype, seed }, every) => {
+        const rng = new RandomState(seed), len = n * d;
+        const x = sprinkled(rng, dtype, len, specials(dtype), every), g = filled(rng, dtype, len);
+        const r1 = fresh(dtype, len), r2 = fresh(dtype, len);
+        R.relu(len, x, r1);
+        W!.relu(len, x, r2);
+        close("relu", r2, r1, 0, dtype, 1);
+        for (let i = 0; i < len; i++) {
+          const v = x[i], want = Number.isNaN(v) ? NaN : Math.max(0, v);
+          assert(Object.is(r1[i], want), `relu(${v}) = ${r1[i]}, numpy gives ${want}`);
+        }
+        R.reluMask(len, g, x, r1);
+        W!.reluMask(len, g, x, r2);
+        close("reluMask", r2, r1, 0, dtype, 1);
+        const f1 = fresh(dtype, 1), f2 = fresh(dtype, 1);
+        for (const a of [x, g]) {
+          R.finiteCheck(len, a, f1);
+          W!.finiteCheck(len, a, f2);
+          const finite = Array.from(a).every(Number.isFinite);
+          assertEquals([f1[0] === 0, f2[0] === 0], [finite, finite]);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("agree on the matrix product with its fused ReLU when A holds NaN and infinities", () => {
+    fc.assert(
+      fc.property(shapeArb, ({ n: m, d: n, k, dtype, seed }) => {
+        const rng = new RandomState(seed);
+        const a = sprinkled(rng, dtype, m * k, [NaN, Infinity, -Infinity], 5);
+        const b = filled(rng, dtype, k * n), bias = filled(rng, dtype, n);
+        const pack = fresh(dtype, W!.packLength(k, n));
+        const c1 = fresh(dtype, m * n), c2 = fresh(dtype, m * n);
+        R.matmul(m, n, k, a, k, 1, b, n, 1, c1, bias, true, pack);
+        W!.matmul(m, n, k, a, k, 1, b, n, 1, c2, bias, true, pack);
+        for (let i = 0; i < m * n; i++) {
+          // A row holding NaN gives NaN in every column after the ReLU; an infinity, ±∞ or NaN.
+          const finite = Number.isFinite(c1[i]);
+          assertEquals(Number.isFinite(c2[i]), finite, `[${i}]: wasm ${c2[i]}, reference ${c1[i]}`);
+          if (!finite) assert(Object.is(c1[i], c2[i]), `[${i}]: wasm ${c2[i]}, reference ${c1[i]}`);
+        }
+        const rowNaN = (i: number) => Array.from(a.subarray(i * k, i * k + k)).some(Number.isNaN);
+        for (let i = 0; i < m; i++) {
+          if (rowNaN(i)) assert(Number.isNaN(c2[i * n]), `row ${i} holds NaN; out ${c2[i * n]}`);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("agree bit for bit in float64 on batchnorm's normalization with its fused ReLU at extreme inputs", () => {
+    fc.assert(
+      fc.property(shapeArb, ({ n, d, seed }) => {
+        const dtype = "float64", rng = new RandomState(seed);
+        const x = filled(rng, dtype, n * d), gamma = filled(rng, dtype, d);
+        const beta = filled(rng, dtype, d);
+        const [hi, lo, v, iv] = [
+          fresh(dtype, d),
+          fresh(dtype, d),
+          fresh(dtype, d),
+          fresh(dtype, d),
+        ];
+        R.bnStats(n, d, x, 1e-5, hi, lo, v, iv);
+        const pool = specials(dtype);
+        for (let i = 0; i < n * d; i += 4) x[i] = pool[(i / 4) % pool.length];
+        const o1 = fresh(dtype, n * d), o2 = fresh(dtype, n * d);
+        for (const relu of [false, true]) {
+          R.bnNormalize(n, d, x, hi, lo, iv, gamma, beta, o1, relu);
+          W!.bnNormalize(n, d, x, hi, lo, iv, gamma, beta, o2, relu);
+          close(`normalize relu=${relu}`, o2, o1, 0, dtype, 1);
+        }
       }),
       { numRuns: 60 },
     );

@@ -4,10 +4,12 @@
  * differences on seeded random inputs (float64), plus their bad-input errors.
  */
 import { describe, it } from "node:test";
-import { assertEquals, assertInstanceOf, assertLess, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertInstanceOf, assertLess, assertThrows } from "@std/assert";
 import {
   affineBackward,
   affineForward,
+  affineLayernormReluForward,
+  affineReluForward,
   DTypeError,
   evalNumericalGradient,
   evalNumericalGradientArray,
@@ -19,6 +21,7 @@ import {
   softmaxLoss,
   type Tensor,
   tensor,
+  useKernelBackend,
   ValueError,
 } from "../mod.ts";
 
@@ -92,6 +95,36 @@ describe("ReLU layer", () => {
     assertEquals(Array.from(out.data), [0, 0, 2, 0, 4, 0.5]);
     const { dx } = reluBackward(tensor([1, 1, 1, 1, 1, 1], [2, 3]), cache);
     assertEquals(Array.from(dx.data), [0, 0, 1, 0, 1, 1]);
+  });
+
+  it("propagates NaN as numpy's np.maximum(0, x) does, on both backends (NaN is not laundered into 0)", () => {
+    // np.maximum(0, [nan, -1, 2, -0., inf, -inf, 5e-324]) = [nan, 0, 2, 0, inf, 0, 5e-324]
+    const x = [NaN, -1, 2, -0, Infinity, -Infinity, 5e-324];
+    const want = [NaN, 0, 2, 0, Infinity, 0, 5e-324];
+    for (const backend of ["typescript", "wasm"] as const) {
+      const before = useKernelBackend(backend);
+      try {
+        for (const dtype of ["float64", "float32"] as const) {
+          const t = (v: number[], shape = [v.length]) => ({
+            shape,
+            data: dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v),
+          });
+          const got = Array.from(reluForward(t(x)).out.data);
+          // float32 rounds 5e-324 to 0, as numpy's float32 does
+          assertEquals(got, dtype === "float64" ? want : [...want.slice(0, -1), 0], backend);
+          // The ReLUs fused into the matrix product and layernorm: a NaN in x reaches the output.
+          const xs = t([NaN, 1, 2, 3], [2, 2]), w = t([1, 0, 0, 1], [2, 2]);
+          const one = t([1, 1]), zero = t([0, 0]);
+          const fused = [
+            affineReluForward(xs, w, zero).out.data,
+            affineLayernormReluForward(xs, w, zero, one, zero).out.data,
+          ];
+          for (const out of fused) assert(Number.isNaN(out[0]), `${backend} ${dtype}: ${out}`);
+        }
+      } finally {
+        useKernelBackend(before === "typescript" ? "typescript" : "wasm");
+      }
+    }
   });
 
   it("matches the numerical gradient away from the kink (< 1e-9)", () => {

@@ -13,8 +13,8 @@
 import type { FloatArray } from "./memory.ts";
 import type { Kernels } from "./types.ts";
 
-/** `x > 0 ? x : 0` (NaN gives 0). */
-const relu = (v: number): number => (v > 0 ? v : 0);
+/** max(0, x) as numpy's `np.maximum(0, x)`: NaN stays NaN, −0 gives +0. */
+const relu = (v: number): number => (v > 0 || v !== v ? v : 0);
 
 /** The TypeScript reference implementation of {@linkcode Kernels}. */
 export const referenceKernels: Kernels = {
@@ -46,6 +46,13 @@ export const referenceKernels: Kernels = {
 
   relu(len, x, out) {
     for (let i = 0; i < len; i++) out[i] = relu(x[i]);
+  },
+
+  finiteCheck(len, x, flag) {
+    // x − x is 0 for a finite x and NaN for NaN or ±∞: the sum is 0 or NaN.
+    let s = 0;
+    for (let i = 0; i < len; i++) s += x[i] - x[i];
+    flag[0] = s;
   },
 
   reluMask(len, dout, y, dx) {

@@ -144,6 +144,7 @@ export const SIGNATURES: { readonly [K in keyof Bindings]: Signature } = {
   ),
   colSum: row<B["colSum"]>("gemm", "M:int", "N:int", "src:array", "dst:array"),
   relu: row<B["relu"]>("elementwise", "len:int", "x:array", "out:array"),
+  finiteCheck: row<B["finiteCheck"]>("elementwise", "len:int", "x:array", "flag:array"),
   reluMask: row<B["reluMask"]>("elementwise", "len:int", "dout:array", "y:array", "dx:array"),
   axpy: row<B["axpy"]>("elementwise", "len:int", "alpha:float", "x:array", "y:array"),
   adam: row<B["adam"]>(

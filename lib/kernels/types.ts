@@ -57,7 +57,7 @@ export interface Kernels {
    * @param csb column stride of B
    * @param c output `(m×n)`
    * @param bias `(n,)` added to every row, or null
-   * @param relu apply `max(0, ·)` (NaN → 0) after the bias
+   * @param relu apply `max(0, ·)` after the bias (NaN stays NaN, as numpy's `np.maximum`)
    * @param pack scratch of {@linkcode Kernels.packLength} elements
    */
   matmul(
@@ -87,13 +87,23 @@ export interface Kernels {
   colSum(m: number, n: number, src: FloatArray, dst: FloatArray): void;
 
   /**
-   * `out = x > 0 ? x : 0`.
+   * `out = max(0, x)`, as numpy's `np.maximum(0, x)`: NaN stays NaN, −0 gives +0.
    *
    * @param len elements
    * @param x input
    * @param out output (may be x)
    */
   relu(len: number, x: FloatArray, out: FloatArray): void;
+
+  /**
+   * The finiteness test: `flag[0] = 0` when every element of x is finite, NaN
+   * when one is NaN or ±∞ (the sum of `x − x`, which is 0 for a finite x).
+   *
+   * @param len elements
+   * @param x the array tested
+   * @param flag `(1,)` the result
+   */
+  finiteCheck(len: number, x: FloatArray, flag: FloatArray): void;
 
   /**
    * `dx = y > 0 ? dout : 0` — the ReLU's backward pass from its output y.

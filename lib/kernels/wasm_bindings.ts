@@ -87,6 +87,17 @@ export function bind(
         ptr(out),
       );
     },
+    finiteCheck(
+      len,
+      x,
+      flag,
+    ) {
+      (x instanceof Float32Array ? ex.finiteCheck_f32 : ex.finiteCheck_f64)(
+        len,
+        ptr(x),
+        ptr(flag),
+      );
+    },
     reluMask(
       len,
       dout,

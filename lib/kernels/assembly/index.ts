@@ -6,7 +6,7 @@
 // shared memory; the TypeScript side (wasm_bindings.ts) passes `array.byteOffset`.
 
 import { colSum, gemm, packB } from "./gemm";
-import { adam, axpy, relu, reluMask } from "./elementwise";
+import { adam, axpy, finiteCheck, relu, reluMask } from "./elementwise";
 import { bnNormalize, bnStats } from "./batchnorm_forward";
 import { bnBackwardAlt, bnBackwardGraph } from "./batchnorm_backward";
 import { lnBackward, lnForward } from "./layernorm";
@@ -37,6 +37,13 @@ export function relu_f32(len: i32, x: usize, out: usize): void {
 }
 export function relu_f64(len: i32, x: usize, out: usize): void {
   relu<f64>(len, x, out);
+}
+
+export function finiteCheck_f32(len: i32, x: usize, flag: usize): void {
+  finiteCheck<f32>(len, x, flag);
+}
+export function finiteCheck_f64(len: i32, x: usize, flag: usize): void {
+  finiteCheck<f64>(len, x, flag);
 }
 
 export function reluMask_f32(len: i32, dout: usize, y: usize, dx: usize): void {

@@ -72,11 +72,13 @@
   return f64x2.max(vzero(), a);
 }
 
-/** Lane-wise `a > 0 ? a : 0` (NaN gives 0), the ReLU. */
+/**
+ * Lane-wise max(0, a), the ReLU, as numpy's `np.maximum(0, a)`: NaN stays NaN
+ * (a NaN is never laundered into 0) and −0 gives +0.
+ */
 // @ts-ignore: decorator
 @inline export function vrelu<T>(a: v128): v128 {
-  if (sizeof<T>() == 4) return f32x4.pmax(vzero(), a);
-  return f64x2.pmax(vzero(), a);
+  return vmax0<T>(a);
 }
 
 /** Lane-wise `m > 0 ? a : 0`: a masked by the sign of m (NaN in m gives 0). */
