@@ -127,7 +127,7 @@ export class ParamUpdates {
     grads: Record<string, Tensor>,
   ): string | null {
     const results: [string, UpdateResult][] = [];
-    for (const [name, w] of Object.entries(params)) {
+    for (const name of Object.keys(params)) {
       const dw = grads[name];
       if (dw === undefined) {
         throw new BnlabError(fn, `the model returned no gradient for parameter ${name}`);
