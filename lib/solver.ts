@@ -17,6 +17,7 @@
  */
 
 import { BnlabError } from "./errors.ts";
+import { LENT } from "./fc_net.ts";
 import { formatPercentF as fmtF } from "./format.ts";
 import { allocateInt32, copyOf, dtypeOf, type FloatArray, ResidentPool } from "./kernels/mod.ts";
 import type { OptimConfig, UpdateRule } from "./optim.ts";
@@ -34,6 +35,13 @@ import { ParamUpdates } from "./solver_updates.ts";
 import { checkLive, type Tensor } from "./tensor.ts";
 
 export type { SolverData, SolverModel, SolverOptions, SolverProgress };
+
+/**
+ * `{ reuse: true }` with the buffers lent for the call (see `LENT`): the
+ * solver keeps nothing a model returns beyond the step, so a net's
+ * `dispose()` frees them at once.
+ */
+const LEND = { reuse: true, [LENT]: true } as { reuse: boolean };
 
 /**
  * Examples per forward pass when `train()` measures accuracy. The notebook's
@@ -164,7 +172,7 @@ export class Solver {
   /** Every parameter's update rule and state. */
   readonly #updates: ParamUpdates;
   /** Resident arrays this solver allocated (the minibatch), freed by dispose() or when it is collected. */
-  readonly #memory = new ResidentPool(this, "Solver");
+  readonly #memory = new ResidentPool("Solver");
   /** Buffers for accuracy subsamples, by split. */
   readonly #samples = new Map<Tensor, { idx: Int32Array; X: FloatArray; y: Int32Array }>();
   #trained = false;
@@ -204,7 +212,6 @@ export class Solver {
     this.#yVal = settings.yVal;
     const { builtIn, updateRule, optimConfig } = settings;
     this.#updates = new ParamUpdates(
-      this,
       builtIn,
       updateRule,
       Object.keys(model.params),
@@ -346,7 +353,8 @@ export class Solver {
     const { idx, X, y } = this.#batch;
     this.#rng.fillChoice(numTrain, idx);
     gather(X_train.data, d, this.#yTrain, idx, X.data, y);
-    const { loss, grads } = this.model.loss(X, y, { reuse: true });
+    // A rule given as a function may keep the gradients it is given: those are handed out.
+    const { loss, grads } = this.model.loss(X, y, this.#updates.inPlace ? LEND : { reuse: true });
     this.lossHistory.push(loss);
     this.#nonFinite = Number.isFinite(loss)
       ? this.#updates.step(fn, this.model.params, grads)
@@ -426,7 +434,7 @@ export class Solver {
       const end = Math.min(start + batchSize, n);
       // Contiguous rows: a view, no copy.
       const batch = { shape: [end - start, ...rest], data: xs.subarray(start * d, end * d) };
-      const scores = this.model.loss(batch, undefined, { reuse: true });
+      const scores = this.model.loss(batch, undefined, LEND);
       const c = scores.shape[1], s = scores.data;
       for (let i = 0; i < end - start; i++) {
         // argmax as numpy: the first maximum, and the first NaN if there is one.

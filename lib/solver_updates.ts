@@ -47,14 +47,12 @@ export class ParamUpdates {
   readonly #finite: FiniteCheck;
 
   /**
-   * @param owner the solver, whose collection frees the state
    * @param builtIn the built-in rule, or null
    * @param fn the rule's function
    * @param names the parameters' names
    * @param template the hyperparameters every parameter starts from
    */
   constructor(
-    owner: object,
     builtIn: RuleName | null,
     fn: UpdateRule,
     names: readonly string[],
@@ -62,9 +60,14 @@ export class ParamUpdates {
   ) {
     this.#builtIn = builtIn;
     this.#fn = fn;
-    this.#memory = new ResidentPool(owner, "Solver");
+    this.#memory = new ResidentPool("Solver");
     this.#finite = new FiniteCheck(this.#memory);
     for (const name of names) this.configs[name] = { ...template };
+  }
+
+  /** True for a built-in rule: it keeps nothing of the gradients it is given. */
+  get inPlace(): boolean {
+    return this.#builtIn !== null;
   }
 
   /**

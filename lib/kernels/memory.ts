@@ -9,8 +9,18 @@
  *   array the garbage collector owns;
  * - **the WebAssembly memory** ("resident" arrays) — one shared
  *   `WebAssembly.Memory` that the SIMD kernels compute in. Only owners with a
- *   known lifetime keep arrays there: a net's or a solver's workspace, and the
- *   temporaries of a single call (freed before it returns).
+ *   known lifetime keep arrays there: a net's or a solver's workspace
+ *   ({@linkcode ResidentPool}), the temporaries of a single call (freed before
+ *   it returns), and arrays freed when collected ({@linkcode allocateHeld}).
+ *
+ * **A block is never reused while an array handed out over it is reachable.**
+ * An owner's arrays that a user may hold (a net's gradients returned by
+ * `loss(X, y, { reuse: true })`) are *handed out* by its pool: each carries a
+ * hidden, non-enumerable property pointing at the pool, so the pool — whose
+ * collection frees its blocks — lives as long as any of them; `free()` (an
+ * owner's `dispose()`) returns at once only the blocks never handed out. What
+ * is not a holder: a `subarray` of a handed-out array, or a new view over its
+ * `.buffer` — those do not keep the memory.
  *
  * The memory is *shared* (`shared: true`) on purpose: growing a shared memory
  * never detaches the views already made of it, so a resident array stays valid
@@ -342,28 +352,47 @@ export function memoryStats(): { byteLength: number; bytesInUse: number } {
     : { byteLength: wasmHeap.byteLength, bytesInUse: wasmHeap.bytesInUse };
 }
 
-/** Frees the blocks of owners the collector took without their `free()`. */
-const collected = new FinalizationRegistry<FloatArray[]>((arrays) => {
-  for (const a of arrays) release(a);
+/**
+ * The hidden property by which an array of a pool keeps the pool — and so its
+ * blocks — alive: a symbol, non-enumerable, so it shows in no listing, copy
+ * or comparison of the array.
+ */
+const HOLDER: unique symbol = Symbol("bnlab.memoryOwner");
+
+/**
+ * Frees the blocks of pools the collector took, by address: the registry
+ * holds only numbers, never an array (which would keep its pool alive).
+ */
+const collectedPools = new FinalizationRegistry<Set<number>>((ptrs) => {
+  for (const ptr of ptrs) wasmHeap?.free(ptr);
+  ptrs.clear();
 });
 
 /**
- * The resident arrays one owner (a net, a solver) allocates for its life: all
- * freed by {@linkcode ResidentPool.free}, or when the owner is collected.
+ * The resident arrays one owner (a net, a solver) allocates for its life. The
+ * owner holds the pool; every array it handed out holds it too (a hidden
+ * property), and the pool's blocks return to the allocator when the pool is
+ * collected — so never while the owner or any array handed out is reachable.
+ * {@linkcode ResidentPool.free} returns at once the blocks never handed out
+ * ({@linkcode ResidentPool.handOut}); the handed-out ones stay until the
+ * collector finds every array handed out unreachable.
  */
 export class ResidentPool {
-  readonly #arrays: FloatArray[] = [];
+  /** Addresses of every block not yet returned: what the collector frees. */
+  readonly #ptrs = new Set<number>();
+  /** The arrays never handed out: what `free()` returns at once. */
+  readonly #kept = new Set<FloatArray>();
   readonly #fn: string;
 
   /**
-   * A pool tied to `owner`'s life.
+   * An empty pool. Its owner must hold it (a field): the pool is freed when
+   * it is collected.
    *
-   * @param owner the object whose arrays these are
    * @param fn the public name the allocations are made for (named when a size is refused)
    */
-  constructor(owner: object, fn: string) {
+  constructor(fn: string) {
     this.#fn = fn;
-    collected.register(owner, this.#arrays, this);
+    collectedPools.register(this, this.#ptrs);
   }
 
   /**
@@ -376,14 +405,94 @@ export class ResidentPool {
    */
   alloc(dtype: DType, length: number, zero = true): FloatArray {
     const a = allocateResident(dtype, length, this.#fn, zero);
-    this.#arrays.push(a);
+    if (wasmHeap !== null && wasmHeap.owns(a.buffer)) {
+      this.#ptrs.add(a.byteOffset);
+      this.#kept.add(a);
+    }
     return a;
   }
 
-  /** Frees every array now; the arrays must not be used afterwards. */
-  free(): void {
-    collected.unregister(this);
-    for (const a of this.#arrays) release(a);
-    this.#arrays.length = 0;
+  /**
+   * Marks `a` as handed out to a user: it holds the pool from now on (a
+   * hidden property), and `free()` leaves its block to the collector, which
+   * returns it when neither `a` nor the pool's owner is reachable.
+   *
+   * @param a an array of this pool
+   * @returns a
+   */
+  handOut<A extends FloatArray>(a: A): A {
+    if (this.#kept.delete(a)) Object.defineProperty(a, HOLDER, { value: this });
+    return a;
   }
+
+  /**
+   * Returns every block never handed out now (those arrays must not be used
+   * afterwards); the pool may allocate again.
+   */
+  free(): void {
+    for (const a of this.#kept) {
+      this.#ptrs.delete(a.byteOffset);
+      release(a);
+    }
+    this.#kept.clear();
+  }
+}
+
+/**
+ * The most bytes {@linkcode allocateHeld} keeps in the WebAssembly memory at
+ * once: 64 MiB. Held arrays return only when collected, and the collector
+ * cannot run inside a synchronous loop; past this budget a call gets an
+ * ordinary JavaScript-heap array instead, so a loop of plain calls cannot
+ * grow the memory toward its 4 GiB limit.
+ */
+export const HELD_BUDGET_BYTES = 64 * 2 ** 20;
+
+let heldOutstanding = 0;
+
+/** Returns a held array's block when the array is collected. */
+const collectedHeld = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => {
+  wasmHeap?.free(b.ptr);
+  heldOutstanding -= b.bytes;
+});
+
+/**
+ * For plain calls that return their output in the WebAssembly memory (so a
+ * later call reads it in place): a resident array whose block returns to the
+ * allocator only when the array object itself is garbage-collected — never
+ * while it is reachable. While {@linkcode HELD_BUDGET_BYTES} bytes of such
+ * arrays are outstanding, the next ones are ordinary JavaScript-heap arrays
+ * (the kernels then stage them, as any caller's array). A `subarray` of a
+ * held array, or a new view over its `.buffer`, does not keep it.
+ *
+ * @param dtype storage
+ * @param length elements
+ * @param fn the public function asking (named when the size is refused)
+ * @param zero fill with zeros (default); `false` leaves whatever the block held
+ * @throws {ValueError} when the array would exceed {@linkcode MAX_ARRAY_BYTES}
+ */
+export function allocateHeld(
+  dtype: DType,
+  length: number,
+  fn = "allocate",
+  zero = true,
+): FloatArray {
+  const bytes = length * DTYPE_BYTES[dtype];
+  checkAllocation(fn, length, DTYPE_BYTES[dtype]);
+  if (wasmHeap === null || heldOutstanding + bytes > HELD_BUDGET_BYTES) {
+    return allocate(dtype, length, fn);
+  }
+  let a: FloatArray;
+  try {
+    a = allocateResident(dtype, length, fn, zero);
+  } catch {
+    return allocate(dtype, length, fn); // the WebAssembly memory is full: the heap will do
+  }
+  heldOutstanding += bytes;
+  collectedHeld.register(a, { ptr: a.byteOffset, bytes });
+  return a;
+}
+
+/** Bytes of {@linkcode allocateHeld} arrays not yet collected. */
+export function heldBytes(): number {
+  return heldOutstanding;
 }
