@@ -121,7 +121,13 @@ function backwardPass(
 ): NormGradients {
   const [n, d] = checkBackward(fn, dout, cache);
   const dtype = dtypeOf(cache.x.data);
-  const into = backwardOutputs(fn, options, n, d, cache.x.data);
+  const into = backwardOutputs(fn, options, n, d, cache.x.data, [
+    ["dout", dout.data],
+    ...(["x", "gamma"] as const).map((k) => [`cache.${k}`, cache[k].data] as const),
+    ...(["meanHi", "meanLo", "variance", "ivar"] as const).map((k) =>
+      [`cache.${k}`, cache[k]] as const
+    ),
+  ]);
   const s = new Scratch();
   try {
     const dx = s.output(dtype, n * d, into.dx), dgamma = s.output(dtype, d, into.dgamma);

@@ -81,7 +81,11 @@ export function layernormForward(
   }
   const { n, d } = checkNormInputs(fn, x, gamma, beta);
   const { eps } = checkNormParam(fn, "lnParam", lnParam, lnParam.mode ?? "train");
-  const into = outputOption(fn, options, [n, d], x.data);
+  const into = outputOption(fn, options, [n, d], x.data, [
+    ["x", x.data],
+    ["gamma", gamma.data],
+    ["beta", beta.data],
+  ]);
   const dt = dtypeOf(x.data);
   const s = new Scratch();
   try {

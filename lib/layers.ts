@@ -21,10 +21,12 @@ import { dtypeOf, Scratch } from "./kernels/mod.ts";
 import {
   allocLike,
   checkLive,
+  checkNoOverlap,
   checkSameDType,
   checkTensor,
   type FloatArray,
   fmtShape,
+  type NamedArray,
   sizeOf,
   type Tensor,
 } from "./tensor.ts";
@@ -57,12 +59,14 @@ const FORWARD_OPTION_KEYS = new Set(["out"]);
 
 /**
  * Checks a forward pass's options and returns the preallocated output's
- * array, if one was given.
+ * array, if one was given: its shape, its dtype, and that it shares no memory
+ * with an input ({@linkcode checkNoOverlap}).
  *
  * @param fn the public function
  * @param options the options argument (may be undefined)
  * @param shape the output's shape
  * @param like an array of the output's dtype
+ * @param inputs every array the function reads, by name
  * @param name the option's name in messages
  */
 export function outputOption(
@@ -70,6 +74,7 @@ export function outputOption(
   options: ForwardOptions | undefined,
   shape: readonly number[],
   like: FloatArray,
+  inputs: readonly NamedArray[],
   name = "options.out",
 ): FloatArray | undefined {
   if (options === undefined) return undefined;
@@ -89,31 +94,36 @@ export function outputOption(
       `${name} must be ${dtypeOf(like)} (the input's dtype) but is ${dtypeOf(options.out.data)}`,
     );
   }
+  checkNoOverlap(fn, [[name, options.out.data]], inputs);
   return options.out.data;
 }
 
 /**
  * Checks a pass's preallocated outputs — `{ name?: tensor }`, each of its
- * output's shape and `like`'s dtype — and returns the arrays given, by name.
+ * output's shape and `like`'s dtype, sharing no memory with an input or with
+ * another output — and returns the arrays given, by name.
  *
  * @param fn the public function
  * @param options the options argument (may be undefined)
  * @param shapes every output's shape, by name
  * @param like an array of the outputs' dtype
+ * @param inputs every array the function reads, by name
  */
 export function outputOptions<K extends string>(
   fn: string,
   options: Partial<Record<K, Tensor>> | undefined,
   shapes: Readonly<Record<K, readonly number[]>>,
   like: FloatArray,
+  inputs: readonly NamedArray[],
 ): Partial<Record<K, FloatArray>> {
   if (options === undefined) return {};
   const keys = Object.keys(shapes) as K[];
   checkOptionKeys(fn, options, new Set(keys), `{ ${keys.map((k) => `${k}?`).join(", ")} }`);
   const out: Partial<Record<K, FloatArray>> = {};
   for (const k of keys) {
-    out[k] = outputOption(fn, { out: options[k] }, shapes[k], like, `options.${k}`);
+    out[k] = outputOption(fn, { out: options[k] }, shapes[k], like, inputs, `options.${k}`);
   }
+  checkNoOverlap(fn, keys.map((k) => [`options.${k}`, out[k]] as const), inputs);
   return out;
 }
 
@@ -210,7 +220,10 @@ export function affineForward(
   if (b.shape[0] !== m) {
     throw new ShapeError(fn, `b must have length M=${m} but got ${b.shape[0]}`);
   }
-  const into = outputOption(fn, options, [n, m], x.data);
+  const into = outputOption(fn, options, [n, m], x.data, [["x", x.data], ["w", w.data], [
+    "b",
+    b.data,
+  ]]);
   const s = new Scratch();
   try {
     const out = s.output(dtypeOf(x.data), n * m, into);
@@ -270,7 +283,11 @@ export function affineBackward(
   const [d, m] = w.shape;
   checkDoutShape(fn, dout, [n, m]);
   checkSameDType(fn, ["dout", dout], ["x", x]);
-  const into = outputOptions(fn, options, { dx: x.shape, dw: [d, m], db: [m] }, x.data);
+  const into = outputOptions(fn, options, { dx: x.shape, dw: [d, m], db: [m] }, x.data, [
+    ["dout", dout.data],
+    ["cache.x", x.data],
+    ["cache.w", w.data],
+  ]);
   const dt = dtypeOf(x.data);
   const s = new Scratch();
   try {
@@ -308,7 +325,7 @@ export function reluForward(
 ): { out: Tensor; cache: ReluCache } {
   const fn = "reluForward";
   checkTensor(fn, "x", x);
-  const into = outputOption(fn, options, x.shape, x.data);
+  const into = outputOption(fn, options, x.shape, x.data, [["x", x.data]]);
   const s = new Scratch();
   try {
     const out = s.output(dtypeOf(x.data), x.data.length, into);

@@ -20,6 +20,7 @@ import {
   DTYPE_BYTES,
   dtypeOf as storageOf,
   type FloatArray,
+  isResident,
   release,
 } from "./kernels/memory.ts";
 
@@ -364,6 +365,51 @@ export function checkTensor(
       fn,
       `${name} must be ${rank}-D but got shape ${fmtShape(shape)}`,
     );
+  }
+}
+
+/** An array named for messages, or undefined when absent. */
+export type NamedArray = readonly [name: string, array: ArrayBufferView | undefined];
+
+/** True when two arrays share memory: the same buffer (or both the kernels' memory), overlapping bytes. */
+function overlap(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  if (a.byteLength === 0 || b.byteLength === 0) return false;
+  // Views of the WebAssembly memory made before and after a growth have different buffers.
+  const same = a.buffer === b.buffer || (isResident(a) && isResident(b));
+  return same && a.byteOffset < b.byteOffset + b.byteLength &&
+    b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/**
+ * Refuses preallocated outputs that share memory with an input or with each
+ * other (the same buffer and overlapping bytes): a kernel would read what it
+ * already overwrote, or two results would land in one place. O(1) per pair.
+ *
+ * @param fn the public function
+ * @param outputs the outputs given, by their names in messages
+ * @param inputs every array the function reads, by name
+ * @throws {ValueError} naming the first output and what it overlaps
+ */
+export function checkNoOverlap(
+  fn: string,
+  outputs: readonly NamedArray[],
+  inputs: readonly NamedArray[],
+): void {
+  for (let i = 0; i < outputs.length; i++) {
+    const [name, out] = outputs[i];
+    if (out === undefined) continue;
+    for (const [other, a] of [...inputs, ...outputs.slice(0, i)]) {
+      if (a === undefined || !overlap(out, a)) continue;
+      const what = outputs.some(([n]) => n === other) ? "another output" : "an input";
+      throw new ValueError(
+        fn,
+        `${name} shares memory with ${other} (${what}; bytes ${out.byteOffset}–${
+          out.byteOffset + out.byteLength
+        } and ${a.byteOffset}–${
+          a.byteOffset + a.byteLength
+        } of one buffer); an output must not overlap an input or another output — pass a separate array`,
+      );
+    }
   }
 }
 
