@@ -12,9 +12,16 @@
  * @module
  */
 
-import { describeValue, ValueError } from "./errors.ts";
+import { describeValue, ShapeError, ValueError } from "./errors.ts";
 import { copyOf, dtypeOf, type FloatArray, Scratch } from "./kernels/mod.ts";
-import { checkCache, checkDoutShape, type ForwardOptions, outputOption } from "./layers.ts";
+import {
+  cacheArray,
+  cacheTensor,
+  checkCache,
+  checkDoutShape,
+  type ForwardOptions,
+  outputOption,
+} from "./layers.ts";
 import { checkNormInputs, checkNormParam, type NormGradients, normGradients } from "./norm.ts";
 import { checkSameDType, type Tensor } from "./tensor.ts";
 
@@ -136,10 +143,17 @@ export function layernormForward(
 export function layernormBackward(dout: Tensor, cache: LayernormCache): NormGradients {
   const fn = "layernormBackward";
   checkCache(fn, cache, "layernorm", "layernormForward");
-  checkDoutShape(fn, dout, cache.x.shape);
-  checkSameDType(fn, ["dout", dout], ["x", cache.x]);
-  const [n, d] = cache.x.shape;
-  const dt = dtypeOf(cache.x.data);
+  const x = cacheTensor(fn, cache, "x", 2), [n, d] = x.shape;
+  const gamma = cacheTensor(fn, cache, "gamma", 1);
+  if (gamma.shape[0] !== d) {
+    throw new ShapeError(fn, `cache.gamma must have length D=${d} but has ${gamma.shape[0]}`);
+  }
+  checkSameDType(fn, ["cache.x", x], ["cache.gamma", gamma]);
+  const mean = cacheArray(fn, cache, "mean", n, x.data);
+  const ivar = cacheArray(fn, cache, "ivar", n, x.data);
+  checkDoutShape(fn, dout, x.shape);
+  checkSameDType(fn, ["dout", dout], ["x", x]);
+  const dt = dtypeOf(x.data);
   const s = new Scratch();
   try {
     const dx = s.output(dt, n * d), dgamma = s.output(dt, d), dbeta = s.output(dt, d);
@@ -147,10 +161,10 @@ export function layernormBackward(dout: Tensor, cache: LayernormCache): NormGrad
       n,
       d,
       s.input(dout.data),
-      s.input(cache.x.data),
-      s.input(cache.mean),
-      s.input(cache.ivar),
-      s.input(cache.gamma.data),
+      s.input(x.data),
+      s.input(mean),
+      s.input(ivar),
+      s.input(gamma.data),
       null,
       dx,
       dgamma,

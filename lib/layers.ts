@@ -20,6 +20,7 @@ import { checkOptionKeys, describeValue, DTypeError, ShapeError, ValueError } fr
 import { dtypeOf, Scratch } from "./kernels/mod.ts";
 import {
   allocLike,
+  checkFloatArray,
   checkLive,
   checkNoOverlap,
   checkSameDType,
@@ -160,6 +161,69 @@ export function checkCache(fn: string, cache: unknown, kind: string, forward: st
   }
 }
 
+/**
+ * A field of a cache, which must be present: a backward pass takes the cache
+ * its forward pass returned, whole.
+ *
+ * @param fn the backward function
+ * @param cache a cache already checked by {@linkcode checkCache}
+ * @param key the field
+ */
+function cacheField(fn: string, cache: unknown, key: string): unknown {
+  const v = (cache as Record<string, unknown>)[key];
+  if (v === undefined) {
+    throw new ValueError(
+      fn,
+      `cache.${key} is missing; pass the cache the forward pass returned, with every field`,
+    );
+  }
+  return v;
+}
+
+/**
+ * A tensor field of a cache, checked as any input (O(1): the array's length
+ * against its shape, so a buffer resized or detached since the forward pass
+ * is refused).
+ *
+ * @param fn the backward function
+ * @param cache a cache already checked by {@linkcode checkCache}
+ * @param key the field, e.g. `"x"`
+ * @param rank the rank it must have, if any
+ */
+export function cacheTensor(fn: string, cache: unknown, key: string, rank?: number): Tensor {
+  const t = cacheField(fn, cache, key);
+  checkTensor(fn, `cache.${key}`, t, rank);
+  return t;
+}
+
+/**
+ * An array field of a cache (a statistic): a genuine float array of
+ * `length` elements and `like`'s dtype.
+ *
+ * @param fn the backward function
+ * @param cache a cache already checked by {@linkcode checkCache}
+ * @param key the field, e.g. `"ivar"`
+ * @param length the length it must have
+ * @param like an array of the dtype it must have
+ */
+export function cacheArray(
+  fn: string,
+  cache: unknown,
+  key: string,
+  length: number,
+  like: FloatArray,
+): FloatArray {
+  const a = cacheField(fn, cache, key);
+  checkFloatArray(fn, `cache.${key}`, a);
+  if (a.length !== length) {
+    throw new ShapeError(fn, `cache.${key} must have length ${length} but has ${a.length}`);
+  }
+  if (dtypeOf(a) !== dtypeOf(like)) {
+    throw new DTypeError(fn, `cache.${key} is ${dtypeOf(a)} but cache.x is ${dtypeOf(like)}`);
+  }
+  return a;
+}
+
 /** Checks that `dout` has exactly `shape`. */
 export function checkDoutShape(fn: string, dout: unknown, shape: readonly number[]): void {
   checkTensor(fn, "dout", dout);
@@ -278,9 +342,16 @@ export function affineBackward(
 ): { dx: Tensor; dw: Tensor; db: Tensor } {
   const fn = "affineBackward";
   checkCache(fn, cache, "affine", "affineForward");
-  const { x, w } = cache;
+  const x = cacheTensor(fn, cache, "x"), w = cacheTensor(fn, cache, "w", 2);
   const n = x.shape[0];
   const [d, m] = w.shape;
+  if (x.shape.length < 1 || sizeOf(x.shape.slice(1)) !== d) {
+    throw new ShapeError(
+      fn,
+      `cache.x ${fmtShape(x.shape)} does not fit cache.w ${fmtShape(w.shape)} (${d} features)`,
+    );
+  }
+  checkSameDType(fn, ["cache.x", x], ["cache.w", w]);
   checkDoutShape(fn, dout, [n, m]);
   checkSameDType(fn, ["dout", dout], ["x", x]);
   const into = outputOptions(fn, options, { dx: x.shape, dw: [d, m], db: [m] }, x.data, [
@@ -348,7 +419,7 @@ export function reluForward(
 export function reluBackward(dout: Tensor, cache: ReluCache): { dx: Tensor } {
   const fn = "reluBackward";
   checkCache(fn, cache, "relu", "reluForward");
-  const { x } = cache;
+  const x = cacheTensor(fn, cache, "x");
   checkDoutShape(fn, dout, x.shape);
   checkSameDType(fn, ["dout", dout], ["x", x]);
   const s = new Scratch();

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { BnlabError } from "./errors.ts";
+import { BnlabError, ShapeError } from "./errors.ts";
 import { LENT } from "./fc_net.ts";
 import { formatPercentF as fmtF } from "./format.ts";
 import { allocateInt32, copyOf, dtypeOf, type FloatArray, ResidentPool } from "./kernels/mod.ts";
@@ -32,7 +32,7 @@ import {
   type SolverProgress,
 } from "./solver_options.ts";
 import { ParamUpdates } from "./solver_updates.ts";
-import { checkLive, type Tensor } from "./tensor.ts";
+import { checkTensor, fmtShape, type Tensor } from "./tensor.ts";
 
 export type { SolverData, SolverModel, SolverOptions, SolverProgress };
 
@@ -175,6 +175,8 @@ export class Solver {
   readonly #memory = new ResidentPool("Solver");
   /** Buffers for accuracy subsamples, by split. */
   readonly #samples = new Map<Tensor, { idx: Int32Array; X: FloatArray; y: Int32Array }>();
+  /** The shape of each split when the constructor checked it. */
+  readonly #dataShapes = new Map<Tensor, readonly number[]>();
   #trained = false;
   #disposed = false;
 
@@ -210,6 +212,7 @@ export class Solver {
     this.#onProgress = settings.onProgress;
     this.#yTrain = settings.yTrain;
     this.#yVal = settings.yVal;
+    for (const X of [data.X_train, data.X_val]) this.#dataShapes.set(X, [...X.shape]);
     const { builtIn, updateRule, optimConfig } = settings;
     this.#updates = new ParamUpdates(
       builtIn,
@@ -339,7 +342,7 @@ export class Solver {
     const fn = "Solver.step";
     if (this.#disposed) throw new BnlabError(fn, "the solver was disposed; make a new Solver");
     const { X_train } = this.data;
-    checkLive(fn, "data.X_train", X_train.data);
+    this.#checkUnchanged(fn, "data.X_train", X_train);
     const numTrain = X_train.shape[0];
     const d = X_train.data.length / numTrain;
     if (this.#batch === null) {
@@ -379,6 +382,27 @@ export class Solver {
     this.#batch = null;
   }
 
+  /**
+   * Refuses a split whose shape or storage changed since the constructor
+   * checked it — a buffer resized, detached or freed, a shape array edited —
+   * in O(1): the data is read only where the shape says.
+   */
+  #checkUnchanged(fn: string, name: string, X: Tensor): void {
+    checkTensor(fn, name, X);
+    const shape = this.#dataShapes.get(X);
+    if (
+      shape !== undefined &&
+      (X.shape.length !== shape.length || X.shape.some((v, i) => v !== shape[i]))
+    ) {
+      throw new ShapeError(
+        fn,
+        `${name} has shape ${fmtShape(X.shape)} but had ${
+          fmtShape(shape)
+        } when the Solver was made; make a new Solver for new data`,
+      );
+    }
+  }
+
   /** Copies the parameters into bestParams, reusing its arrays after the first time. */
   #keepBest(): void {
     for (const [name, w] of Object.entries(this.model.params)) {
@@ -415,7 +439,7 @@ export class Solver {
     // The solver's own splits were checked by the constructor; anything else is checked here.
     const own = (X === this.data.X_train && y === this.#yTrain) ||
       (X === this.data.X_val && y === this.#yVal);
-    if (own) checkLive(fn, "X", X.data);
+    if (own) this.#checkUnchanged(fn, "X", X);
     const ys0 = own ? y as ArrayLike<number> : checkSplit(fn, "X", "y", X, y, this.model);
     if (numSamples !== null) checkCount(fn, "numSamples", numSamples, 1);
     checkCount(fn, "batchSize", batchSize, 1);

@@ -48,6 +48,88 @@ export function checkLive(fn: string, name: string, a: ArrayBufferView): void {
   }
 }
 
+/** The typed arrays' own `Symbol.toStringTag` getter: their name, or undefined for anything else. */
+const typedArrayName = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Float64Array.prototype),
+  Symbol.toStringTag,
+)!.get as (this: unknown) => string | undefined;
+
+/**
+ * True when `v` is a genuine `Float32Array` or `Float64Array`: the engine's
+ * own typed array (not a `Proxy`, a subclass or an object merely inheriting
+ * the prototype), with none of the properties the library reads shadowed.
+ * O(1).
+ *
+ * @param v any value
+ */
+export function isFloatArray(v: unknown): v is FloatArray {
+  const name = typedArrayName.call(v);
+  if (name !== "Float32Array" && name !== "Float64Array") return false;
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Float32Array.prototype && proto !== Float64Array.prototype) return false;
+  for (const key of SHADOWED) if (Object.hasOwn(v as object, key)) return false;
+  return true;
+}
+
+/**
+ * The properties that say where an array's numbers are: an own property by
+ * one of these names (shadowing the typed array's) is refused, since a kernel
+ * would read where it points.
+ */
+const SHADOWED = ["length", "buffer", "byteOffset"];
+
+/** What a value given as a float array is, when it is not a genuine one. */
+function notFloatArray(v: unknown): string {
+  const name = typedArrayName.call(v);
+  if (name === "Float32Array" || name === "Float64Array") {
+    const proto = name === "Float32Array" ? Float32Array.prototype : Float64Array.prototype;
+    return Object.getPrototypeOf(v) === proto
+      ? `a ${name} with its own ${SHADOWED.find((k) => Object.hasOwn(v as object, k))} property`
+      : `an instance of a subclass of ${name}`;
+  }
+  if (v instanceof Float32Array || v instanceof Float64Array) {
+    return `an object that only inherits from ${
+      v instanceof Float32Array ? "Float32Array" : "Float64Array"
+    } (a Proxy, say), not a typed array`;
+  }
+  return describeValue(v);
+}
+
+/**
+ * Checks that `data` is a genuine float array whose memory is usable: not a
+ * Proxy or a subclass, not freed by `freeResident`, its buffer not detached.
+ * O(1).
+ *
+ * @param fn the public function
+ * @param name the array's name in messages (`x.data`, `cache.ivar`)
+ * @param data the value
+ * @param owner what to name when the array was freed (the tensor holding it); default `name`
+ * @throws {DTypeError} when it is not a genuine `Float32Array` or `Float64Array`
+ * @throws {ValueError} when it was freed, or its buffer was detached
+ */
+export function checkFloatArray(
+  fn: string,
+  name: string,
+  data: unknown,
+  owner = name,
+): asserts data is FloatArray {
+  if (!isFloatArray(data)) {
+    throw new DTypeError(
+      fn,
+      `${name} must be a Float32Array or Float64Array but got ${
+        data === undefined ? "undefined" : notFloatArray(data)
+      }`,
+    );
+  }
+  checkLive(fn, owner, data);
+  if ((data.buffer as { detached?: boolean }).detached === true) {
+    throw new ValueError(
+      fn,
+      `${name}'s buffer was detached (transferred, e.g. by postMessage or structuredClone): it holds no numbers now`,
+    );
+  }
+}
+
 /**
  * The dtype of a float array.
  *
@@ -56,13 +138,7 @@ export function checkLive(fn: string, name: string, a: ArrayBufferView): void {
  * @throws {DTypeError} for any other value, {ValueError} for a freed array
  */
 export function dtypeOf(data: FloatArray): DType {
-  if (!(data instanceof Float32Array || data instanceof Float64Array)) {
-    throw new DTypeError(
-      "dtypeOf",
-      `data must be a Float32Array or Float64Array but got ${describeValue(data)}`,
-    );
-  }
-  checkLive("dtypeOf", "data", data);
+  checkFloatArray("dtypeOf", "data", data);
   return storageOf(data);
 }
 
@@ -167,10 +243,10 @@ export function tensor<A extends FloatArray>(
   data: A | readonly number[],
   shape?: readonly number[],
 ): Tensor<A> {
-  if (!Array.isArray(data) && !(data instanceof Float32Array || data instanceof Float64Array)) {
+  if (!Array.isArray(data) && !isFloatArray(data)) {
     throw new DTypeError(
       "tensor",
-      `data must be a number[], Float32Array or Float64Array but got ${describeValue(data)}`,
+      `data must be a number[], Float32Array or Float64Array but got ${notFloatArray(data)}`,
     );
   }
   let arr: A;
@@ -186,7 +262,7 @@ export function tensor<A extends FloatArray>(
     arr = allocate("float64", data.length, "tensor") as A;
     arr.set(data);
   } else {
-    checkLive("tensor", "data", data);
+    checkFloatArray("tensor", "data", data);
     arr = data as A;
   }
   if (shape !== undefined) checkShape("tensor", "shape", shape, storageOf(arr));
@@ -328,14 +404,7 @@ export function checkTensor(
     );
   }
   const { shape, data } = t as { shape?: unknown; data?: unknown };
-  if (!(data instanceof Float32Array || data instanceof Float64Array)) {
-    const what = data === undefined ? "undefined" : describeValue(data);
-    throw new DTypeError(
-      fn,
-      `${name}.data must be a Float32Array or Float64Array but got ${what}`,
-    );
-  }
-  checkLive(fn, name, data);
+  checkFloatArray(fn, `${name}.data`, data, name);
   if (!Array.isArray(shape)) {
     throw new ShapeError(
       fn,
@@ -353,11 +422,14 @@ export function checkTensor(
     }
   }
   if (sizeOf(shape) !== data.length) {
+    const resized = (data.buffer as { resizable?: boolean }).resizable === true
+      ? ` (its buffer is resizable and was resized to ${data.buffer.byteLength} bytes)`
+      : "";
     throw new ShapeError(
       fn,
       `${name} has shape ${fmtShape(shape)} (${
         sizeOf(shape)
-      } numbers) but data.length ${data.length}`,
+      } numbers) but data.length ${data.length}${resized}`,
     );
   }
   if (rank !== undefined && shape.length !== rank) {
