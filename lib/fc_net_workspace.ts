@@ -11,6 +11,7 @@
 import {
   allocate,
   checkAllocation,
+  checkResidentFits,
   type DType,
   DTYPE_BYTES,
   type FloatArray,
@@ -168,6 +169,12 @@ export class NetMemory {
     for (const { din, dout } of net.layers) {
       pack = Math.max(pack, packLength(din, dout), packLength(n, dout), packLength(dout, din));
     }
+    // All of it must fit in what the WebAssembly memory has left, before any is allocated.
+    const lengths = [n * net.inputDim, n * net.numClasses, n * net.numClasses, pack];
+    for (const l of hidden) {
+      lengths.push(net.normalized ? n * l.dout : 0, n * l.dout, n * l.dout, ...net.stats(l, n));
+    }
+    checkResidentFits(fn, lengths, DTYPE_BYTES[net.dtype], `the workspace for a batch of ${n}`);
     ws = {
       n,
       x: this.#alloc(n * net.inputDim),

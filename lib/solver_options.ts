@@ -7,7 +7,7 @@
  */
 
 import { checkOptionKeys, checkWritable, describeValue, ShapeError, ValueError } from "./errors.ts";
-import { checkAllocation, DTYPE_BYTES, dtypeOf } from "./kernels/mod.ts";
+import { checkAllocation, checkResidentFits, DTYPE_BYTES, dtypeOf } from "./kernels/mod.ts";
 import { labelArray, type Labels } from "./layers.ts";
 import {
   OPTIM_CONFIG_KEYS,
@@ -21,7 +21,7 @@ import {
   type UpdateRuleName,
 } from "./optim.ts";
 import { RandomState } from "./random.ts";
-import { checkTensor, fmtShape, sizeOf, type Tensor } from "./tensor.ts";
+import { checkTensor, fmtShape, isFloatArray, sizeOf, type Tensor } from "./tensor.ts";
 
 /** What a solver needs of a model (the notebook's model interface). */
 export interface SolverModel {
@@ -376,6 +376,23 @@ export function checkSolverArgs(
     settings.batchSize * d,
     DTYPE_BYTES[dtypeOf(data.X_train.data)],
     `a minibatch of batchSize ${settings.batchSize} × ${d} features`,
+  );
+  // The minibatch and the optimizer's state must fit in the WebAssembly memory, with what
+  // other owners hold: per parameter, sgd keeps nothing resident, momentum and RMSProp one
+  // array, Adam three (m, v and the staged copy of the parameter it steps in place).
+  const stateArrays = { sgd: 0, sgdMomentum: 1, rmsprop: 1, adam: 3 }[rule.builtIn ?? "sgd"];
+  const bytes = [settings.batchSize * d * DTYPE_BYTES[dtypeOf(data.X_train.data)]];
+  for (const t of Object.values(model.params)) {
+    if (!isFloatArray(t?.data)) continue; // the first step names it
+    for (let k = 0; k < stateArrays; k++) bytes.push(t.data.byteLength);
+  }
+  checkResidentFits(
+    fn,
+    bytes,
+    1,
+    `the solver (its minibatch, and the ${rule.builtIn ?? "rule function's"} state of ${
+      Object.keys(model.params).length
+    } parameters)`,
   );
   // Last, as the one check that reads the data (once per solver).
   checkFiniteData(fn, "data.X_train", data.X_train);

@@ -8,6 +8,7 @@ import {
   assert,
   assertEquals,
   assertLess,
+  assertMatch,
   assertStrictEquals,
   assertStringIncludes,
   assertThrows,
@@ -384,6 +385,50 @@ describe("Oversized requests fail fast, in a process of their own", () => {
         assertLess(l.ms, 1000);
       }
       assertLess(rss, 300);
+    },
+  );
+});
+
+describe("The WebAssembly memory's bound: a named error, never the operating system", () => {
+  it(
+    "refuses a net from its total size in milliseconds, and ends a loop of undisposed nets at the bound (/usr/bin/time -v)",
+    { skip: haveTime ? false : `${TIME} is not installed (Debian package "time")` },
+    async () => {
+      const child = new URL("./fixtures/memory_bound_child.ts", import.meta.url).pathname;
+      const out = await new Deno.Command(TIME, {
+        args: ["-v", Deno.execPath(), "run", "--allow-read", child],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) =>
+        JSON.parse(l)
+      );
+      const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1]) / 1024;
+      console.log(
+        `  ${
+          lines.map((l) => `${l.what} ${l.ms.toFixed(1)} ms${l.nets ? ` (${l.nets} nets)` : ""}`)
+            .join("; ")
+        }; peak ${rss.toFixed(0)} MB`,
+      );
+      const [big, loop, solver] = lines;
+      assertEquals([big.ok, big.name, loop.ok, loop.name, solver.ok, solver.name], [
+        false,
+        "ValueError",
+        false,
+        "ValueError",
+        false,
+        "ValueError",
+      ]);
+      assertStringIncludes(
+        big.message,
+        "FullyConnectedNet: the net (40002200010 parameters, each with a copy for the kernels and a gradient) needs 298 GiB of WebAssembly memory, but 4.00 GiB is left of at most 4.00 GiB",
+      );
+      assertLess(big.ms, 100);
+      assertMatch(loop.message, /^FullyConnectedNet(\.loss)?: .* is left of at most 256 MiB/);
+      assertLess(loop.nets, 3300);
+      assertStringIncludes(solver.message, "Solver: the solver (its minibatch, and the adam state");
+      assertLess(rss, 800);
     },
   );
 });
