@@ -50,7 +50,7 @@ export interface LayerBuffers {
   readonly h: FloatArray;
   /** `(N, H)` the gradient reaching h, turned in place into the gradient at a. */
   readonly dh: FloatArray;
-  /** Statistics: batchnorm `hi, lo, variance, ivar` (H each), layernorm `mean, ivar` (N each). */
+  /** Statistics: batchnorm `hi, lo, variance, ivar` (H each), layernorm `hi, lo, ivar` (N each). */
   readonly stats: readonly FloatArray[];
   /** `(N·H)` the dropout mask, float64 as numpy's; `null` without dropout. */
   readonly mask: Float64Array | null;

@@ -7,7 +7,11 @@
  * `eps = 1e-5` is added to the variance before the square root, and the
  * variance is *biased* (divides by D). Layernorm keeps no running statistics:
  * train and test mode compute the same thing, so the mode is accepted and
- * ignored. Every operation runs in x's dtype.
+ * ignored. Every operation runs in x's dtype. As batchnorm's, a row's mean is
+ * kept as a double-double `hi + lo` (the corrected two-pass algorithm), so a
+ * constant row gives exactly β; a row whose sum overflows (±1e308) is summed
+ * again with every term divided by D first, so it gives numpy's answer, not
+ * NaN. Both backends give the same bits, in both dtypes.
  *
  * @module
  */
@@ -39,8 +43,10 @@ export interface LayernormCache {
   readonly kind: "layernorm";
   /** `(N, D)` the input x (a reference). */
   readonly x: Tensor;
-  /** `(N,)` every row's mean μₙ. */
-  readonly mean: FloatArray;
+  /** `(N,)` every row's mean μₙ, high part: μₙ = meanHi + meanLo. */
+  readonly meanHi: FloatArray;
+  /** `(N,)` the means' low part. */
+  readonly meanLo: FloatArray;
   /** `(N,)` `1 / √(σ²ₙ + ε)` of every row. */
   readonly ivar: FloatArray;
   /** `(D,)` the scale γ. */
@@ -97,22 +103,19 @@ export function layernormForward(
   const s = new Scratch();
   try {
     const out = s.output(dt, n * d, into);
-    const mean = s.temp(dt, n), ivar = s.temp(dt, n);
-    s.k.lnForward(
-      n,
-      d,
-      s.input(x.data),
-      s.input(gamma.data),
-      s.input(beta.data),
-      eps,
-      out,
-      mean,
-      ivar,
-      false,
-    );
+    const hi = s.temp(dt, n), lo = s.temp(dt, n), ivar = s.temp(dt, n);
+    const [xs, g, b] = [s.input(x.data), s.input(gamma.data), s.input(beta.data)];
+    s.k.lnForward(n, d, xs, g, b, eps, out, hi, lo, ivar, false);
     return {
       out: { shape: [n, d], data: s.result(out, into) },
-      cache: { kind: "layernorm", x, mean: copyOf(mean), ivar: copyOf(ivar), gamma },
+      cache: {
+        kind: "layernorm",
+        x,
+        meanHi: copyOf(hi),
+        meanLo: copyOf(lo),
+        ivar: copyOf(ivar),
+        gamma,
+      },
     };
   } finally {
     s.end();
@@ -149,8 +152,9 @@ export function layernormBackward(dout: Tensor, cache: LayernormCache): NormGrad
     throw new ShapeError(fn, `cache.gamma must have length D=${d} but has ${gamma.shape[0]}`);
   }
   checkSameDType(fn, ["cache.x", x], ["cache.gamma", gamma]);
-  const mean = cacheArray(fn, cache, "mean", n, x.data);
-  const ivar = cacheArray(fn, cache, "ivar", n, x.data);
+  const [hi, lo, ivar] = (["meanHi", "meanLo", "ivar"] as const).map((k) =>
+    cacheArray(fn, cache, k, n, x.data)
+  );
   checkDoutShape(fn, dout, x.shape);
   checkSameDType(fn, ["dout", dout], ["x", x]);
   const dt = dtypeOf(x.data);
@@ -162,7 +166,8 @@ export function layernormBackward(dout: Tensor, cache: LayernormCache): NormGrad
       d,
       s.input(dout.data),
       s.input(x.data),
-      s.input(mean),
+      s.input(hi),
+      s.input(lo),
       s.input(ivar),
       s.input(gamma.data),
       null,

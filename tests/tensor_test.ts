@@ -303,8 +303,8 @@ describe("Buffers that change shape: named errors, never a read past an array (a
         () => batchnormBackward(dout, without(bn, "eps")),
       ],
       [
-        "layernormBackward: cache.mean is missing",
-        () => layernormBackward(dout, without(ln, "mean")),
+        "layernormBackward: cache.meanLo is missing",
+        () => layernormBackward(dout, without(ln, "meanLo")),
       ],
       [
         "layernormBackward: cache.ivar must have length 4 but has 2",

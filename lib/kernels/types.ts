@@ -289,7 +289,9 @@ export interface Kernels {
   ): void;
 
   /**
-   * Layernorm forward, per row (see `layernormForward`), ReLU when asked.
+   * Layernorm forward, per row (see `layernormForward`), ReLU when asked: the
+   * row's mean as a double-double `hi + lo`, its sums in the WebAssembly
+   * build's lane order (the reference follows it, in the dtype's rounding).
    *
    * @param n rows
    * @param d features
@@ -298,7 +300,8 @@ export interface Kernels {
    * @param beta `(d,)`
    * @param eps ε
    * @param out `(n×d)` out
-   * @param mean `(n,)` out: every row's mean
+   * @param meanHi `(n,)` out: every row's mean, high part
+   * @param meanLo `(n,)` out: its low part
    * @param ivar `(n,)` out: every row's `1/√(σ² + ε)`
    * @param relu apply the ReLU that follows in a net's block
    */
@@ -310,7 +313,8 @@ export interface Kernels {
     beta: FloatArray,
     eps: number,
     out: FloatArray,
-    mean: FloatArray,
+    meanHi: FloatArray,
+    meanLo: FloatArray,
     ivar: FloatArray,
     relu: boolean,
   ): void;
@@ -323,7 +327,8 @@ export interface Kernels {
    * @param d features
    * @param dout `(n×d)`
    * @param x `(n×d)` the forward's input
-   * @param mean `(n,)`
+   * @param meanHi `(n,)` the rows' means, high part
+   * @param meanLo `(n,)` their low part
    * @param ivar `(n,)`
    * @param gamma `(d,)`
    * @param beta `(d,)` for the fused ReLU mask, or null
@@ -336,7 +341,8 @@ export interface Kernels {
     d: number,
     dout: FloatArray,
     x: FloatArray,
-    mean: FloatArray,
+    meanHi: FloatArray,
+    meanLo: FloatArray,
     ivar: FloatArray,
     gamma: FloatArray,
     beta: FloatArray | null,

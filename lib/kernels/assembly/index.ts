@@ -95,16 +95,16 @@ export function bnBackwardGraph_f64(N: i32, D: i32, dout: usize, x: usize, hi: u
   bnBackwardGraph<f64>(N, D, dout, x, hi, lo, ivar, variance, gamma, eps, train, dx, dgamma, dbeta, work);
 }
 
-export function lnForward_f32(N: i32, D: i32, x: usize, gamma: usize, beta: usize, eps: f32, out: usize, mean: usize, ivar: usize, relu: bool): void {
-  lnForward<f32>(N, D, x, gamma, beta, eps, out, mean, ivar, relu);
+export function lnForward_f32(N: i32, D: i32, x: usize, gamma: usize, beta: usize, eps: f32, out: usize, meanHi: usize, meanLo: usize, ivar: usize, relu: bool): void {
+  lnForward<f32>(N, D, x, gamma, beta, eps, out, meanHi, meanLo, ivar, relu);
 }
-export function lnForward_f64(N: i32, D: i32, x: usize, gamma: usize, beta: usize, eps: f64, out: usize, mean: usize, ivar: usize, relu: bool): void {
-  lnForward<f64>(N, D, x, gamma, beta, eps, out, mean, ivar, relu);
+export function lnForward_f64(N: i32, D: i32, x: usize, gamma: usize, beta: usize, eps: f64, out: usize, meanHi: usize, meanLo: usize, ivar: usize, relu: bool): void {
+  lnForward<f64>(N, D, x, gamma, beta, eps, out, meanHi, meanLo, ivar, relu);
 }
 
-export function lnBackward_f32(N: i32, D: i32, dout: usize, x: usize, mean: usize, ivar: usize, gamma: usize, beta: usize, dx: usize, dgamma: usize, dbeta: usize): void {
-  lnBackward<f32>(N, D, dout, x, mean, ivar, gamma, beta, dx, dgamma, dbeta);
+export function lnBackward_f32(N: i32, D: i32, dout: usize, x: usize, meanHi: usize, meanLo: usize, ivar: usize, gamma: usize, beta: usize, dx: usize, dgamma: usize, dbeta: usize): void {
+  lnBackward<f32>(N, D, dout, x, meanHi, meanLo, ivar, gamma, beta, dx, dgamma, dbeta);
 }
-export function lnBackward_f64(N: i32, D: i32, dout: usize, x: usize, mean: usize, ivar: usize, gamma: usize, beta: usize, dx: usize, dgamma: usize, dbeta: usize): void {
-  lnBackward<f64>(N, D, dout, x, mean, ivar, gamma, beta, dx, dgamma, dbeta);
+export function lnBackward_f64(N: i32, D: i32, dout: usize, x: usize, meanHi: usize, meanLo: usize, ivar: usize, gamma: usize, beta: usize, dx: usize, dgamma: usize, dbeta: usize): void {
+  lnBackward<f64>(N, D, dout, x, meanHi, meanLo, ivar, gamma, beta, dx, dgamma, dbeta);
 }
