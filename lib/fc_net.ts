@@ -360,8 +360,10 @@ export class FullyConnectedNet {
 
   /** The gradients as new arrays, in params' order. */
   #copyGrads(): Record<string, Tensor> {
-    const grads = this.#memory.gradRecord(false);
-    for (const [name, t] of Object.entries(grads)) grads[name] = { ...t, data: copyOf(t.data) };
+    const grads: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(this.#memory.gradRecord(false))) {
+      grads[name] = { shape: [...t.shape], data: copyOf(t.data) };
+    }
     return grads;
   }
 

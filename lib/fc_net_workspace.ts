@@ -215,11 +215,27 @@ export class NetMemory {
    *   uses them for the call and keeps nothing
    */
   gradRecord(handOut: boolean): Record<string, Tensor> {
+    if (!handOut) return this.#lent ??= this.#record(false);
+    return this.#record(true);
+  }
+
+  /**
+   * The record lent to the library's own Solver: made once, frozen (shapes
+   * and entries), never seen by a caller — so a training step allocates no
+   * record.
+   */
+  #lent: Record<string, Tensor> | null = null;
+
+  #record(handOut: boolean): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
     for (const [name, data] of this.#gradArrays) {
-      out[name] = { shape: [...this.#net.shapes.get(name)!], data: this.handOut(data, handOut) };
+      const shape = [...this.#net.shapes.get(name)!];
+      out[name] = {
+        shape: handOut ? shape : Object.freeze(shape),
+        data: this.handOut(data, handOut),
+      };
     }
-    return out;
+    return handOut ? out : Object.freeze(out);
   }
 
   /**
@@ -244,6 +260,7 @@ export class NetMemory {
     this.mirrors.length = 0;
     this.grads.length = 0;
     this.#gradArrays.clear();
+    this.#lent = null;
     this.staged.length = 0;
   }
 }

@@ -384,7 +384,7 @@ export function affineBackward(
 
 /**
  * ReLU forward pass: `out = max(0, x)` as numpy's `np.maximum(0, x)`: NaN
- * stays NaN (a NaN is never laundered into 0), −0 gives 0.
+ * stays NaN (a NaN is never laundered into 0), −0 stays −0.
  *
  * @param x any shape
  * @param options `{ out? }`: a preallocated output of x's shape

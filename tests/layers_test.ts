@@ -106,9 +106,9 @@ describe("ReLU layer", () => {
   });
 
   it("propagates NaN as numpy's np.maximum(0, x) does, on both backends (NaN is not laundered into 0)", () => {
-    // np.maximum(0, [nan, -1, 2, -0., inf, -inf, 5e-324]) = [nan, 0, 2, 0, inf, 0, 5e-324]
+    // np.maximum(0, [nan, -1, 2, -0., inf, -inf, 5e-324]) = [nan, 0, 2, -0., inf, 0, 5e-324]
     const x = [NaN, -1, 2, -0, Infinity, -Infinity, 5e-324];
-    const want = [NaN, 0, 2, 0, Infinity, 0, 5e-324];
+    const want = [NaN, 0, 2, -0, Infinity, 0, 5e-324];
     for (const backend of ["typescript", "wasm"] as const) {
       const before = useKernelBackend(backend);
       try {
@@ -120,6 +120,7 @@ describe("ReLU layer", () => {
           const got = Array.from(reluForward(t(x)).out.data);
           // float32 rounds 5e-324 to 0, as numpy's float32 does
           assertEquals(got, dtype === "float64" ? want : [...want.slice(0, -1), 0], backend);
+          assert(Object.is(got[3], -0), `${backend} ${dtype}: relu(-0) = ${got[3]}, numpy's is -0`);
           // The ReLUs fused into the matrix product and layernorm: a NaN in x reaches the output.
           const xs = t([NaN, 1, 2, 3], [2, 2]), w = t([1, 0, 0, 1], [2, 2]);
           const one = t([1, 1]), zero = t([0, 0]);

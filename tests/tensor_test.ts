@@ -252,16 +252,13 @@ describe("Buffers that change shape: named errors, never a read past an array (a
     );
   });
 
-  it("refuses a Proxy, a subclass or a fake as data, and an array with its own length, naming each", () => {
+  it("refuses a Proxy, a subclass or a fake as data, naming each", () => {
     const real = new Float64Array(4);
     class Sub extends Float64Array {}
-    const own = new Float64Array(4);
-    Object.defineProperty(own, "length", { value: 400 });
     const cases: [unknown, string][] = [
       [new Proxy(real, {}), "an object that only inherits from Float64Array (a Proxy, say)"],
       [Object.create(Float64Array.prototype), "an object that only inherits from Float64Array"],
       [new Sub(4), "an instance of a subclass of Float64Array"],
-      [own, "a Float64Array with its own length property"],
     ];
     for (const [data, what] of cases) {
       const t = { shape: [2, 2], data } as unknown as Tensor;

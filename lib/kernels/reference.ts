@@ -15,8 +15,8 @@
 import type { FloatArray } from "./memory.ts";
 import type { Kernels } from "./types.ts";
 
-/** max(0, x) as numpy's `np.maximum(0, x)`: NaN stays NaN, −0 gives +0. */
-const relu = (v: number): number => (v > 0 || v !== v ? v : 0);
+/** `x < 0 ? 0 : x`, as numpy's `np.maximum(0, x)`: NaN stays NaN, −0 stays −0. */
+const relu = (v: number): number => (v < 0 ? 0 : v);
 
 /** Rounding to an array's dtype: to float32 after every operation, or none (float64). */
 const roundTo = (a: FloatArray): (v: number) => number =>

@@ -87,7 +87,7 @@ export interface Kernels {
   colSum(m: number, n: number, src: FloatArray, dst: FloatArray): void;
 
   /**
-   * `out = max(0, x)`, as numpy's `np.maximum(0, x)`: NaN stays NaN, −0 gives +0.
+   * `out = x < 0 ? 0 : x`, as numpy's `np.maximum(0, x)`: NaN stays NaN, −0 stays −0.
    *
    * @param len elements
    * @param x input

@@ -28,7 +28,7 @@ import {
   vstoren<T>(at<T>(out, i), vrelu<T>(vloadn<T>(at<T>(x, i), w)), w);
 }
 
-/** out = max(0, x), as numpy's np.maximum(0, x): NaN stays NaN. */
+/** out = x < 0 ? 0 : x, as numpy's np.maximum(0, x): NaN stays NaN, −0 stays −0. */
 export function relu<T>(len: i32, x: usize, out: usize): void {
   const L = lanes<T>(), full = len - (len % L);
   let i = 0;
