@@ -229,11 +229,10 @@ export class NetMemory {
   #record(handOut: boolean): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
     for (const [name, data] of this.#gradArrays) {
-      const shape = [...this.#net.shapes.get(name)!];
-      out[name] = {
-        shape: handOut ? shape : Object.freeze(shape),
-        data: this.handOut(data, handOut),
-      };
+      const shape = [...this.#net.shapes.get(name)!],
+        t = { shape, data: this.handOut(data, handOut) };
+      // Lent: frozen through, so the solver may trust it by identity from step to step.
+      out[name] = handOut ? t : Object.freeze({ shape: Object.freeze(shape), data: t.data });
     }
     return handOut ? out : Object.freeze(out);
   }

@@ -8,7 +8,7 @@
  */
 
 import { BnlabError, describeValue, ShapeError, ValueError } from "./errors.ts";
-import { dtypeOf, FiniteCheck, type FloatArray, ResidentPool } from "./kernels/mod.ts";
+import { dtypeOf, FiniteCheck, type FloatArray, isResident, ResidentPool } from "./kernels/mod.ts";
 import {
   type InPlaceRule,
   type OptimConfig,
@@ -24,6 +24,15 @@ import { checkTensor, fmtShape, type Tensor } from "./tensor.ts";
 interface Entry {
   readonly rule: InPlaceRule;
   readonly data: FloatArray;
+}
+
+/** True when a gradients record is frozen through (record, tensors, shapes) over resident arrays. */
+function sealedResident(grads: Record<string, Tensor>): boolean {
+  if (!Object.isFrozen(grads)) return false;
+  for (const t of Object.values(grads)) {
+    if (!Object.isFrozen(t) || !Object.isFrozen(t.shape) || !isResident(t.data)) return false;
+  }
+  return true;
 }
 
 /** Whether `t` has w's shape and dtype. */
@@ -45,6 +54,12 @@ export class ParamUpdates {
   readonly #rules = new Map<string, Entry>();
   readonly #memory: ResidentPool;
   readonly #finite: FiniteCheck;
+  /**
+   * A gradients record checked before that nothing can change since: frozen
+   * through and through, over the kernels' memory (which is never resized or
+   * detached) — the record a net lends its solver, the same every step.
+   */
+  #trusted: Record<string, Tensor> | null = null;
 
   /**
    * @param builtIn the built-in rule, or null
@@ -88,7 +103,11 @@ export class ParamUpdates {
   step(fn: string, params: Record<string, Tensor>, grads: Record<string, Tensor>): string | null {
     if (this.#builtIn === null) return this.#stepFunction(fn, params, grads);
     // Check every gradient and make every rule first: nothing below can throw.
-    for (const [name, w] of Object.entries(params)) this.#rule(fn, name, w, grads[name]);
+    const trusted = grads === this.#trusted;
+    for (const [name, w] of Object.entries(params)) {
+      this.#rule(fn, name, w, grads[name], trusted);
+    }
+    if (!trusted && sealedResident(grads)) this.#trusted = grads;
     for (const name of Object.keys(params)) {
       if (!this.#finite.all(grads[name].data)) return `grads.${name}`;
     }
@@ -99,12 +118,12 @@ export class ParamUpdates {
   }
 
   /** The rule for parameter `name`, made on first use (or when w's storage changed). */
-  #rule(fn: string, name: string, w: Tensor, dw: Tensor | undefined): void {
+  #rule(fn: string, name: string, w: Tensor, dw: Tensor | undefined, trusted: boolean): void {
     if (dw === undefined) {
       throw new BnlabError(fn, `the model returned no gradient for parameter ${name}`);
     }
     checkTensor(fn, `params.${name}`, w);
-    checkTensor(fn, `grads.${name}`, dw);
+    if (!trusted) checkTensor(fn, `grads.${name}`, dw);
     if (dw.data.length !== w.data.length || dtypeOf(dw.data) !== dtypeOf(w.data)) {
       throw new ShapeError(
         fn,
