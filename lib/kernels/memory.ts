@@ -59,8 +59,8 @@ export const MAX_ARRAY_BYTES = 2 ** 32;
  * solver that would not fit is refused before anything is allocated
  * ({@linkcode checkResidentFits}); an allocation past it, with a `ValueError`
  * — never by the operating system. (Measured on a 2-vCPU, 24 GB machine: a
- * loop of 3,219 undisposed notebook nets reaches it at 4.4 GB of process
- * memory.)
+ * synchronous loop of undisposed notebook nets reaches it at the 3,219th net,
+ * the process at 4.1 GiB.)
  */
 export const MAX_MEMORY_BYTES = 2 ** 32;
 
