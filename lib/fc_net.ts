@@ -54,8 +54,10 @@ export interface LossOptions {
    * typed array. The `Solver` trains this way. What a held buffer may do:
    * it is never reused by another net or solver while it is reachable — not
    * after `dispose()`, not after the net is collected (its memory returns
-   * when the collector finds it unreachable); replacing or reshaping the
-   * record's entries changes nothing in the net. Default `false`.
+   * when the collector finds it unreachable) — but a `subarray` of it, or a
+   * new view over its `.buffer`, does not hold the memory; replacing or
+   * reshaping the record's entries changes nothing in the net. Default
+   * `false`.
    */
   reuse?: boolean;
 }
