@@ -26,10 +26,16 @@ import {
   type ResultsSpec,
   type Row,
 } from "../harness/mod.ts";
-import { plannedChecks, plannedIterations, plannedLogLines, type RunConfig } from "./_config.ts";
+import {
+  plannedChecks,
+  plannedIterations,
+  plannedLogLines,
+  type PlannedRun,
+  pointKey,
+  type RunConfig,
+  type SweepPoint,
+} from "./_plan.ts";
 import { type RunHistory, summarize } from "./_run.ts";
-import type { PlannedRun } from "./_sequence.ts";
-import { pointKey, type SweepPoint } from "./_sweep.ts";
 
 /** The columns of a run's summary, shared by `sweep.csv` and `runs.csv`. */
 export const SUMMARY_COLUMNS: readonly Column[] = columns(

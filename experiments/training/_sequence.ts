@@ -13,34 +13,12 @@
 
 import { RandomState } from "../../mod.ts";
 import { type Execution, type Plan, plural, type StoreSpec } from "../harness/mod.ts";
-import type { RunConfig } from "./_config.ts";
-import { loadExperimentData, type SmallData } from "./_data.ts";
-import { describeChoice, type ExperimentOptions, NOTEBOOK_NUM_TRAIN } from "./_options.ts";
+import { NOTEBOOK_NUM_TRAIN } from "./_cells.ts";
+import { describeChoice, loadExperimentData, type SmallData } from "./_data.ts";
+import type { ExperimentOptions } from "./_options.ts";
+import type { PlannedRun, RunGroup } from "./_plan.ts";
 import { type PreparedRun, prepareRun, resultLine, type RunHistory } from "./_run.ts";
 import { historyResults, historyRows } from "./_schema.ts";
-
-/** One planned run. */
-export interface PlannedRun {
-  /** Unique id, the `run` column, e.g. `"batchnorm"` or `"layernorm/bs10"`. */
-  readonly id: string;
-  /** The group it belongs to (one generator per group). */
-  readonly group: string;
-  /** Its settings. */
-  readonly config: RunConfig;
-}
-
-/** One step of a group, in the notebook's order. */
-export type Step = { readonly build: string } | { readonly train: string };
-
-/** A group of runs sharing one generator seeded afresh. */
-export interface RunGroup {
-  /** Name (the `group` column). */
-  readonly name: string;
-  /** The runs of the group. */
-  readonly runs: readonly PlannedRun[];
-  /** Builds and trainings in the notebook's order; each run built once, before it trains. */
-  readonly steps: readonly Step[];
-}
 
 /** Options of {@linkcode runGroups}. */
 export interface GroupOptions {

@@ -19,21 +19,20 @@ import {
   type TableFactory,
   UsageError,
 } from "../harness/mod.ts";
-import { NOTEBOOK_NUM_TRAIN, parseDataChoice } from "./_options.ts";
-import type { RunConfig } from "./_config.ts";
-import { SWEEP_FILE, sweepResults } from "./_schema.ts";
+import { NOTEBOOK_NUM_TRAIN } from "./_cells.ts";
+import { parseDataChoice } from "./_data.ts";
+import { SWEEP_SCRIPT, type SweepOptions, sweepRecord } from "./_options.ts";
 import {
   pointKey,
+  type RunConfig,
   type Seeding,
   type Shard,
   shardPoints,
   SWEEP_MODELS,
-  SWEEP_SCRIPT,
   type SweepModel,
-  type SweepOptions,
   type SweepPoint,
-  sweepRecord,
-} from "./_sweep.ts";
+} from "./_plan.ts";
+import { SWEEP_FILE, sweepResults } from "./_schema.ts";
 
 /** The options `deno task sweep:merge` takes (besides the shard folders). */
 export const MERGE_SPECS: readonly OptionSpec[] = [
