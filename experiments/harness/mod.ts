@@ -93,4 +93,4 @@ export {
   TAB10,
   writeChart,
 } from "./_chart.ts";
-export { environmentFacts } from "./_env.ts";
+export { cpuName, environmentFacts } from "./_env.ts";
