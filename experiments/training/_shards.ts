@@ -116,9 +116,12 @@ export async function readShards(
   fresh: boolean,
 ): Promise<ShardSet> {
   const records = [];
+  const outPath = await realPathOrNull(out);
   for (const dir of dirs) {
-    if (dir.replace(/\/+$/, "") === out.replace(/\/+$/, "")) {
-      throw new UsageError(`--out ${out} is one of the shard folders; merge into another folder`);
+    if (outPath !== null && outPath === await realPathOrNull(dir)) {
+      throw new UsageError(
+        `--out ${out} is one of the shard folders (${dir}); merge into another folder`,
+      );
     }
     records.push(await readShardRecord(dir));
   }
@@ -186,6 +189,20 @@ export async function readShards(
     );
   }
   return { options, dirs, rows };
+}
+
+/**
+ * The folder a path names, links and `.`/`..` resolved — so `s0/.`, `./s0`
+ * and a link to `s0` are one folder; `null` when it names none (not there
+ * yet, or not reachable: then it is no shard's — each shard is read — and a
+ * bad `--out` is refused when it is opened).
+ */
+async function realPathOrNull(path: string): Promise<string | null> {
+  try {
+    return await Deno.realPath(path);
+  } catch {
+    return null;
+  }
 }
 
 /** The whole sweep's options, rebuilt from a shard's record; checked to record the same. */
