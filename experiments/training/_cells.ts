@@ -13,7 +13,7 @@
  */
 
 import type { DType, Normalization } from "../../mod.ts";
-import type { GroupStep, PlannedRun, RunConfig, RunGroup, SweepSettings } from "./_plan.ts";
+import type { GroupStep, PlannedRun, RunConfig, RunGroup } from "./_plan.ts";
 
 /** The notebook's seed, `np.random.seed(231)`: the default of `--seed`. */
 export const NOTEBOOK_SEED = 231;
@@ -52,7 +52,9 @@ export const SWEEP_CELL = {
   learningRate: 1e-3,
   verbose: false,
   printEvery: 200,
-} as const satisfies Omit<SweepSettings, "dtype"> & { weightScales: readonly number[] };
+} as const satisfies Omit<RunConfig, "weightScale" | "normalization" | "dtype"> & {
+  weightScales: readonly number[];
+};
 
 /** The sweep under `--quick`: 5 weight scales `logspace(-4, 0, 5)`, 2 epochs. */
 export const SWEEP_QUICK = { weightScales: logspace(-4, 0, 5), numEpochs: 2 } as const;

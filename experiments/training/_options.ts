@@ -48,21 +48,14 @@ export interface ExperimentOptions {
   readonly fresh: boolean;
 }
 
-/** An experiment's epochs: the notebook's and those of `--quick`. */
-export interface EpochDefaults {
-  /** The notebook's epoch count. */
-  readonly epochs: number;
-  /** The epoch count under `--quick`. */
-  readonly quickEpochs: number;
-}
-
 /**
  * The option specs shared by every experiment.
  *
  * @param script script name, for the default output folder
- * @param e default epochs, and under `--quick`
+ * @param epochs the cell's epochs, the default of `--epochs`
+ * @param quickEpochs the default of `--epochs` under `--quick`
  */
-export function experimentSpecs(script: string, e: EpochDefaults): OptionSpec[] {
+export function experimentSpecs(script: string, epochs: number, quickEpochs: number): OptionSpec[] {
   return [
     {
       name: "data",
@@ -103,7 +96,7 @@ export function experimentSpecs(script: string, e: EpochDefaults): OptionSpec[] 
       min: 1,
       max: 10000,
       help: "epochs per training run",
-      defaultText: `${e.epochs} (--quick: ${e.quickEpochs})`,
+      defaultText: `${epochs} (--quick: ${quickEpochs})`,
     },
     { name: "quick", kind: "flag", help: "a reduced run, for CI and first contact" },
     { name: "fresh", kind: "flag", help: "delete this script's earlier results in --out first" },
@@ -125,12 +118,14 @@ export function defaultOut(script: string, quick: boolean): string {
  *
  * @param parsed the parsed arguments (checked by {@linkcode experimentSpecs})
  * @param script script name, for the default output folder
- * @param e default epochs, and under `--quick`
+ * @param epochs the cell's epochs, the default of `--epochs`
+ * @param quickEpochs the default of `--epochs` under `--quick`
  */
 export function experimentOptions(
   parsed: ParsedArgs,
   script: string,
-  e: EpochDefaults,
+  epochs: number,
+  quickEpochs: number,
 ): ExperimentOptions {
   const quick = parsed.get("quick") === true;
   return {
@@ -138,7 +133,7 @@ export function experimentOptions(
     out: parsed.value("out", defaultOut(script, quick)),
     seed: parsed.value("seed", NOTEBOOK_SEED),
     dtype: parsed.value<DType>("dtype", DEFAULT_DTYPE),
-    epochs: parsed.value("epochs", quick ? e.quickEpochs : e.epochs),
+    epochs: parsed.value("epochs", quick ? quickEpochs : epochs),
     quick,
     fresh: parsed.get("fresh") === true,
   };
@@ -165,10 +160,7 @@ export const SWEEP_SCRIPT = "sweep";
 
 /** The options `deno task sweep` takes. */
 export const SWEEP_SPECS: readonly OptionSpec[] = [
-  ...experimentSpecs(SWEEP_SCRIPT, {
-    epochs: SWEEP_CELL.numEpochs,
-    quickEpochs: SWEEP_QUICK.numEpochs,
-  }),
+  ...experimentSpecs(SWEEP_SCRIPT, SWEEP_CELL.numEpochs, SWEEP_QUICK.numEpochs),
   {
     name: "workers",
     kind: "int",
@@ -211,10 +203,7 @@ export const SWEEP_SPECS: readonly OptionSpec[] = [
  * @throws {UsageError} on options that do not go together
  */
 export function sweepOptions(parsed: ParsedArgs): SweepOptions {
-  const o = experimentOptions(parsed, SWEEP_SCRIPT, {
-    epochs: SWEEP_CELL.numEpochs,
-    quickEpochs: SWEEP_QUICK.numEpochs,
-  });
+  const o = experimentOptions(parsed, SWEEP_SCRIPT, SWEEP_CELL.numEpochs, SWEEP_QUICK.numEpochs);
   const seeding = parsed.value<Seeding>("seeding", "per-point");
   const workersGiven = parsed.value<number>("workers");
   const shard = parsed.value<Shard>("shard");

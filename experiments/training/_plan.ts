@@ -93,9 +93,6 @@ export type SweepModel = "baseline" | "batchnorm";
 /** The models in the notebook's order of construction and training. */
 export const SWEEP_MODELS: readonly SweepModel[] = ["batchnorm", "baseline"];
 
-/** What every point of a sweep shares: a {@linkcode RunConfig} but what the points vary. */
-export type SweepSettings = Omit<RunConfig, "weightScale" | "normalization">;
-
 /** One (weight scale, model) point of the sweep. */
 export interface SweepPoint {
   /** Position in the notebook's order: `2 · scaleIndex` (batchnorm) or `2 · scaleIndex + 1`. */
@@ -114,12 +111,14 @@ export interface SweepPoint {
  * Every point of a sweep, in the notebook's order (per scale: batchnorm, then baseline).
  *
  * @param weightScales the scales
- * @param shared the settings every point shares (extra fields are ignored)
+ * @param shared what every point's {@linkcode RunConfig} shares: all but the
+ *   weight scale and the normalization, which the points vary (extra fields
+ *   are ignored)
  * @returns `2 × weightScales.length` points
  */
 export function sweepPlan(
   weightScales: readonly number[],
-  shared: SweepSettings,
+  shared: Omit<RunConfig, "weightScale" | "normalization">,
 ): SweepPoint[] {
   return weightScales.flatMap((weightScale, scaleIndex) =>
     SWEEP_MODELS.map((model, m) => ({

@@ -23,7 +23,7 @@ import { type Execution, fmtExp, plural, type StoreSpec } from "../harness/mod.t
 import { NOTEBOOK_NUM_TRAIN, NOTEBOOK_SEED, SWEEP_CELL } from "./_cells.ts";
 import { loadExperimentData, type SmallData } from "./_data.ts";
 import { type SweepOptions, sweepRecord } from "./_options.ts";
-import { pointKey, SWEEP_MODELS, sweepPlan, type SweepPoint, type SweepSettings } from "./_plan.ts";
+import { pointKey, type RunConfig, SWEEP_MODELS, sweepPlan, type SweepPoint } from "./_plan.ts";
 import { runPointsInWorkers } from "./_pool.ts";
 import { notebookSweep, resultLine, type RunHistory, runPoint } from "./_run.ts";
 import { sweepResults, sweepRows } from "./_schema.ts";
@@ -59,7 +59,7 @@ export interface ScaleHistories {
  */
 export function runNotebookSweep(
   data: SmallData,
-  options: Partial<SweepSettings> & { weightScales?: readonly number[]; seed?: number } = {},
+  options: Partial<RunConfig> & { weightScales?: readonly number[]; seed?: number } = {},
 ): ScaleHistories[] {
   const { weightScales, seed, ...run } = {
     ...SWEEP_CELL,

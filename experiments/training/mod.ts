@@ -52,7 +52,6 @@ export {
   type SweepModel,
   sweepPlan,
   type SweepPoint,
-  type SweepSettings,
 } from "./_plan.ts";
 export {
   CIFAR10_DEFAULT_DIR,
@@ -92,7 +91,6 @@ export {
 } from "./_run.ts";
 export {
   defaultOut,
-  type EpochDefaults,
   type ExperimentOptions,
   experimentOptions,
   experimentSpecs,
@@ -120,7 +118,14 @@ export {
 } from "./_schema.ts";
 export { executeSweep, runNotebookSweep, type ScaleHistories, sweepStore } from "./_sweep.ts";
 export { copyShards, MERGE_SPECS, mergeArgs, readShards, type ShardSet } from "./_shards.ts";
-export { executeGroups, type GroupOptions, groupPlan, groupStore, runGroups } from "./_sequence.ts";
+export {
+  executeGroups,
+  type GroupedCommand,
+  groupExperiment,
+  type GroupOptions,
+  groupStore,
+  runGroups,
+} from "./_sequence.ts";
 export {
   batchSizeChartSpec,
   DEEP_NET_PANEL_TITLES,
