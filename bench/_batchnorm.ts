@@ -15,11 +15,10 @@ import {
   batchnormBackwardAlt,
   batchnormForward,
   type DType,
-  RandomState,
   type Tensor,
 } from "../mod.ts";
 import {
-  castTo,
+  batchnormInputs,
   DTYPES,
   fmtUs,
   markdownTable,
@@ -55,11 +54,7 @@ function resident(t: Tensor): Tensor {
 
 /** bnlab's medians (ns) at one shape and dtype: plain, preallocated, and a plain copy. */
 async function ours(n: number, d: number, dtype: DType, quick: boolean) {
-  const rng = new RandomState(231);
-  const x0 = rng.randn(n, d);
-  for (let i = 0; i < x0.data.length; i++) x0.data[i] = 5 * x0.data[i] + 12;
-  const x = castTo(x0, dtype), gamma = castTo(rng.randn(d), dtype);
-  const beta = castTo(rng.randn(d), dtype), dout = castTo(rng.randn(n, d), dtype);
+  const { x, gamma, beta, dout } = batchnormInputs(n, d, dtype);
   const { cache } = batchnormForward(x, gamma, beta, { mode: "train" });
   const xr = resident(x), doutr = resident(dout), out = resident(x), dx = resident(x);
   const dgamma = resident(gamma), dbeta = resident(beta), src = resident(x), dst = resident(x);

@@ -6,7 +6,7 @@
  * @module
  */
 import { do_not_optimize, measure } from "mitata";
-import type { DType, Tensor } from "../mod.ts";
+import { type DType, RandomState, type Tensor } from "../mod.ts";
 
 /** What a section needs: where to print, whether `--quick`, and which peers answer. */
 export interface SectionContext {
@@ -71,12 +71,25 @@ export function markdownTable(header: readonly string[], rows: readonly string[]
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n") + "\n";
 }
 
-/**
- * A float64 tensor in the given dtype (the same array when float64).
- *
- * @param t the tensor
- * @param dtype the dtype wanted
- */
-export function castTo(t: Tensor<Float64Array>, dtype: DType): Tensor {
+/** A float64 tensor in the given dtype (the same array when float64). */
+function castTo(t: Tensor<Float64Array>, dtype: DType): Tensor {
   return dtype === "float64" ? t : { shape: t.shape, data: Float32Array.from(t.data) };
+}
+
+/**
+ * Batchnorm's inputs as the notebook draws them, from `RandomState(231)`:
+ * x = 5 · randn + 12, then γ, β and dout ~ randn.
+ *
+ * @param n rows N
+ * @param d features D
+ * @param dtype their dtype
+ * @returns x and dout (N, D), gamma and beta (D,)
+ */
+export function batchnormInputs(n: number, d: number, dtype: DType) {
+  const rng = new RandomState(231);
+  const x = rng.randn(n, d);
+  for (let i = 0; i < x.data.length; i++) x.data[i] = 5 * x.data[i] + 12;
+  const gamma = rng.randn(d), beta = rng.randn(d), dout = rng.randn(n, d);
+  const [cx, cg, cb, cd] = [x, gamma, beta, dout].map((t) => castTo(t, dtype));
+  return { x: cx, gamma: cg, beta: cb, dout: cd };
 }
