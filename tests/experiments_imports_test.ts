@@ -4,8 +4,8 @@
  * uses, so type-only imports count as much as value imports). Every file
  * under `experiments/` and `bench/` is in the graph; `experiments/` has no
  * import cycle; `experiments/training/` stands on at most five floors with
- * its plan's vocabulary (`_plan.ts`) at the bottom; `bench/` reaches the
- * library only through `mod.ts`.
+ * its plan's vocabulary (`_plan.ts`) at the bottom; the harness imports
+ * nothing of the library; `bench/` reaches the library only through `mod.ts`.
  */
 import { describe, it } from "node:test";
 import { assert, assertEquals } from "@std/assert";
@@ -139,6 +139,15 @@ describe("The experiments' imports: no cycle, few floors, the library through mo
     assert(Math.max(...f.values()) <= 5, `floors:\n${byFloor.join("\n")}`);
     assertEquals(f.get(new URL("experiments/training/_plan.ts", ROOT).href), 1);
     assertEquals(f.get(new URL("experiments/training/mod.ts", ROOT).href), Math.max(...f.values()));
+  });
+
+  it("keeps the harness free of the library: nothing under experiments/harness/ imports lib/ or mod.ts", () => {
+    const bnlab = (s: string) =>
+      (under("lib")(s) && !under("lib/std")(s)) || s === new URL("mod.ts", ROOT).href;
+    const reached = [...graph].filter(([m]) => under("experiments/harness")(m)).flatMap((
+      [m, deps],
+    ) => [...deps].filter(bnlab).map((d) => `${short(m)} → ${short(d)}`));
+    assertEquals(reached, []);
   });
 
   it("lets bench/ reach the library only through mod.ts (Deno std's shims in lib/std/ aside)", () => {
