@@ -7,24 +7,12 @@
  *
  * Inputs are drawn as the notebook's: `x = 5 · randn + 12`, γ, β, dout ~ randn.
  */
-import {
-  batchnormBackward,
-  batchnormBackwardAlt,
-  batchnormForward,
-  type DType,
-  RandomState,
-  type Tensor,
-} from "../mod.ts";
+import { batchnormBackward, batchnormBackwardAlt, batchnormForward, type DType } from "../mod.ts";
+import { batchnormInputs } from "./_measure.ts";
 
 function setup(n: number, d: number, dtype: DType) {
-  const rng = new RandomState(231);
-  const cast = (t: Tensor<Float64Array>): Tensor =>
-    dtype === "float32" ? { shape: t.shape, data: Float32Array.from(t.data) } : t;
-  const x = rng.randn(n, d);
-  for (let i = 0; i < x.data.length; i++) x.data[i] = 5 * x.data[i] + 12;
-  const gamma = rng.randn(d), beta = rng.randn(d), dout = rng.randn(n, d);
-  const { cache } = batchnormForward(cast(x), cast(gamma), cast(beta), { mode: "train" });
-  return { dout: cast(dout), cache, x: cast(x), gamma: cast(gamma), beta: cast(beta) };
+  const s = batchnormInputs(n, d, dtype);
+  return { ...s, cache: batchnormForward(s.x, s.gamma, s.beta, { mode: "train" }).cache };
 }
 
 const shapes: [number, number, DType][] = [

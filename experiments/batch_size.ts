@@ -17,46 +17,35 @@
  * @module
  */
 
-import { denoPermissions, type Experiment, type Io, runExperiment } from "./harness/mod.ts";
+import { type Experiment, type Io, runExperiment } from "./harness/mod.ts";
 import {
   BATCH_SIZE_CELL,
   BATCH_SIZE_QUICK_EPOCHS,
   batchSizeGroups,
   batchSizeReport,
-  experimentOptions,
-  experimentSpecs,
-  groupPlan,
+  groupExperiment,
   type PlannedRun,
 } from "./training/mod.ts";
 
-const SCRIPT = "batch_size";
-const EPOCHS = { epochs: BATCH_SIZE_CELL.run.numEpochs, quickEpochs: BATCH_SIZE_QUICK_EPOCHS };
-
 /** The command: plan and execute (the grouped runs, recorded as they finish) → report and chart. */
-export const BATCH_SIZE: Experiment<PlannedRun> = {
-  name: SCRIPT,
-  command: "deno task batch-size",
+export const BATCH_SIZE: Experiment<PlannedRun> = groupExperiment({
+  name: "batch_size",
+  task: "batch-size",
   about: `The course's batch-size experiment: 5 hidden layers of 100, weight scale 2e-2,
 1000 training images, 10 epochs, Adam 10^-3.5 — batchnorm at batch sizes 5, 10, 50
 against a baseline at 5, then the same with layernorm (each seeded afresh, in the
 course's order). Writes runs.csv, loss.csv, accuracy.csv, log.csv,
 batch_size_batchnorm.svg/.png, batch_size_layernorm.svg/.png and run.json.
 --quick: 1 epoch.`,
-  options: experimentSpecs(SCRIPT, EPOCHS),
-  permissions: denoPermissions("batch-size", "experiments/batch_size.ts", ["read", "write", "env"]),
-  plan(args) {
-    const o = experimentOptions(args, SCRIPT, EPOCHS);
-    const groups = batchSizeGroups(o.epochs, o.dtype);
-    const c = BATCH_SIZE_CELL;
-    const header = `${SCRIPT}: ${groups.flatMap((g) => g.runs).length} runs (baseline + ` +
-      `${c.batchSizes.length} batch sizes, × ${c.normalizations.join(" and ")})`;
-    const charts = groups.map((g) => `${SCRIPT}_${g.name}`);
-    return {
-      ...groupPlan(o, groups, { charts, header }),
-      report: (results) => batchSizeReport(o, groups, results!),
-    };
-  },
-};
+  epochs: [BATCH_SIZE_CELL.run.numEpochs, BATCH_SIZE_QUICK_EPOCHS],
+  groups: (o) => batchSizeGroups(o.epochs, o.dtype),
+  header: (groups) =>
+    `batch_size: ${groups.flatMap((g) => g.runs).length} runs (baseline + ` +
+    `${BATCH_SIZE_CELL.batchSizes.length} batch sizes, × ` +
+    `${BATCH_SIZE_CELL.normalizations.join(" and ")})`,
+  charts: (groups) => groups.map((g) => `batch_size_${g.name}`),
+  report: batchSizeReport,
+});
 
 /**
  * Runs the command from command-line arguments.

@@ -15,45 +15,32 @@
  * @module
  */
 
-import { denoPermissions, type Experiment, type Io, runExperiment } from "./harness/mod.ts";
+import { type Experiment, type Io, runExperiment } from "./harness/mod.ts";
 import {
   DEEP_NET_CELL,
   DEEP_NET_QUICK_EPOCHS,
   deepNetGroup,
   deepNetReport,
-  experimentOptions,
-  experimentSpecs,
-  groupPlan,
+  groupExperiment,
   type PlannedRun,
 } from "./training/mod.ts";
 
-const SCRIPT = "deep_net";
-const EPOCHS = { epochs: DEEP_NET_CELL.numEpochs, quickEpochs: DEEP_NET_QUICK_EPOCHS };
-
 /** The command: plan and execute (the grouped runs, recorded as they finish) → report and chart. */
-export const DEEP_NET: Experiment<PlannedRun> = {
-  name: SCRIPT,
-  command: "deno task deep-net",
+export const DEEP_NET: Experiment<PlannedRun> = groupExperiment({
+  name: "deep_net",
+  task: "deep-net",
   about: `The notebook's "Batchnorm for deep networks": 5 hidden layers of 100, weight
 scale 2e-2, 1000 training images, 10 epochs, Adam 1e-3, batch 50 — with and
 without batchnorm, from one generator in the notebook's order. Writes runs.csv,
 loss.csv (per iteration), accuracy.csv (per epoch), log.csv (the solver's log),
 deep_net.svg / deep_net.png and run.json, and prints the solver's log.
 --quick: 2 epochs.`,
-  options: experimentSpecs(SCRIPT, EPOCHS),
-  permissions: denoPermissions("deep-net", "experiments/deep_net.ts", ["read", "write", "env"]),
-  plan(args) {
-    const o = experimentOptions(args, SCRIPT, EPOCHS);
-    const group = deepNetGroup(o.epochs, o.dtype);
-    const header = `${SCRIPT}: ${group.runs.length} runs (${
-      group.runs.map((r) => r.id).join(", ")
-    })`;
-    return {
-      ...groupPlan(o, [group], { charts: [SCRIPT], header }),
-      report: (results) => deepNetReport(o, results!),
-    };
-  },
-};
+  epochs: [DEEP_NET_CELL.numEpochs, DEEP_NET_QUICK_EPOCHS],
+  groups: (o) => [deepNetGroup(o.epochs, o.dtype)],
+  header: ([g]) => `deep_net: ${g.runs.length} runs (${g.runs.map((r) => r.id).join(", ")})`,
+  charts: () => ["deep_net"],
+  report: (o, _groups, results) => deepNetReport(o, results),
+});
 
 /**
  * Runs the command from command-line arguments.

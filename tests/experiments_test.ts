@@ -13,6 +13,7 @@
 import { after, describe, it } from "node:test";
 import { assert, assertEquals, assertGreater, assertMatch } from "@std/assert";
 import { parse } from "@std/csv";
+import { relative } from "node:path";
 import type { Io } from "../experiments/harness/mod.ts";
 import {
   DEEP_NET_PANEL_TITLES,
@@ -129,6 +130,15 @@ async function until(test: () => Promise<boolean>, seconds = 20): Promise<void> 
 
 /** Whether a file exists. */
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+
+/** Every file of a folder and its text, by name. */
+async function folderText(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const e of Deno.readDir(dir)) {
+    out[e.name] = await Deno.readTextFile(`${dir}/${e.name}`);
+  }
+  return out;
+}
 
 const tmp = await Deno.makeTempDir({ prefix: "bnlab-experiments-" });
 after(() => Deno.remove(tmp, { recursive: true }));
@@ -469,6 +479,54 @@ describe("A sweep across machines: --shard K/N and sweep:merge", () => {
       assertMatch(io.stderr.join(""), /\(see deno task sweep:merge --help\)\n$/);
     }
     assertEquals(await exists(out), false, "nothing written");
+  });
+
+  it("refuses an --out that is a shard's folder by another name — s0/., ./s0, a link to it — and leaves every shard as it was", async () => {
+    const before = await Promise.all(shards.map(folderText));
+    const link = `${tmp}/link-to-shard-0`;
+    await Deno.symlink(shards[0], link);
+    for (const alias of [`${shards[0]}/.`, `./${relative(Deno.cwd(), shards[0])}`, link]) {
+      const io = await run(sweepMerge, ["--out", alias, "--fresh", ...shards], 2);
+      const lines = io.stderr.join("").trimEnd().split("\n");
+      assertEquals(lines.length, 2, io.stderr.join(""));
+      assertMatch(
+        lines[0],
+        /^error: --out .* is one of the shard folders \(.*shard-0-of-3\); merge into another folder$/,
+      );
+    }
+    assertEquals(await Promise.all(shards.map(folderText)), before, "every shard as it was");
+  });
+
+  it("refuses impossible shard rows — a negative loss, a NaN loss of a run that did not diverge, negative seconds — naming the file and row", async () => {
+    const cases: [string, string, RegExp][] = [
+      ["final_train_loss", "-3", /final_train_loss -3 is not a loss \(≥ 0\)/],
+      [
+        "final_train_loss",
+        "NaN",
+        /final_train_loss NaN is not finite, yet the run did not diverge/,
+      ],
+      ["seconds", "-1", /seconds -1 is not a duration \(≥ 0\)/],
+    ];
+    for (const [k, [column, value, reason]] of cases.entries()) {
+      const dir = `${tmp}/shard-1-impossible-${k}`;
+      await Deno.mkdir(dir);
+      await Deno.copyFile(`${shards[1]}/run.json`, `${dir}/run.json`);
+      const [header, first, ...rest] = (await Deno.readTextFile(`${shards[1]}/sweep.csv`)).split(
+        "\n",
+      );
+      const cells = first.split(",");
+      cells[header.split(",").indexOf(column)] = value;
+      await Deno.writeTextFile(`${dir}/sweep.csv`, [header, cells.join(","), ...rest].join("\n"));
+      const out = `${tmp}/merge-impossible-${k}`;
+      const io = await run(sweepMerge, ["--out", out, shards[0], dir, shards[2]], 2);
+      assertMatch(
+        io.stderr.join(""),
+        new RegExp(
+          `^error: cannot merge .*shard-1-impossible-${k}: .*sweep\\.csv line 2: ${reason.source}`,
+        ),
+      );
+      assertEquals(await exists(out), false, "nothing written");
+    }
   });
 });
 

@@ -36,12 +36,10 @@ import {
   sweepRecord,
 } from "../experiments/training/mod.ts";
 
-const epochs = { epochs: 10, quickEpochs: 2 };
-
 describe("Options of every experiment: each checked once, each default named once", () => {
   it("applies the notebook's defaults: seed 231, float32, 10 epochs (2 with --quick), the shipped sample", () => {
-    const specs = experimentSpecs("demo", epochs);
-    const d = experimentOptions(parseArgs([], specs), "demo", epochs);
+    const specs = experimentSpecs("demo", 10, 2);
+    const d = experimentOptions(parseArgs([], specs), "demo", 10, 2);
     assertEquals([d.seed, d.dtype, d.epochs, d.out, d.data, d.quick, d.fresh], [
       231,
       "float32",
@@ -54,7 +52,8 @@ describe("Options of every experiment: each checked once, each default named onc
     const q = experimentOptions(
       parseArgs(["--quick", "--seed", "7", "--data", "cifar10:/d/c10"], specs),
       "demo",
-      epochs,
+      10,
+      2,
     );
     assertEquals([q.seed, q.epochs, q.out, q.data], [7, 2, "results/demo-quick", {
       kind: "cifar10",

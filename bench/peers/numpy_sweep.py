@@ -14,7 +14,7 @@ The dtype defaults to float32, as the notebook's `FullyConnectedNet` and
 bnlab's default. Prints one JSON line: the wall time of the cell (the load
 excluded) and a checksum of the results.
 
-A benchmark peer only: nothing in bnlab runs it. `bench/sweep_compare.ts`
+A benchmark peer only: nothing in bnlab runs it. `bench:compare` (`bench/_sweep.ts`)
 times it against `deno task sweep` with OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE unset for this command only.
 """

@@ -266,7 +266,7 @@ export function processIo(): Io {
 /** The permissions a command needs, and how to run it with them. */
 export interface PermissionNeed {
   /** The permission names needed, e.g. `["read", "write", "env"]`. */
-  readonly names: readonly ("read" | "write" | "env")[];
+  readonly names: readonly ("read" | "write" | "env" | "run")[];
   /** Command lines that grant them, e.g. `deno task sweep`, `deno run -P experiments/sweep.ts`. */
   readonly commands: readonly string[];
 }

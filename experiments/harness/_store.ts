@@ -106,7 +106,7 @@ function parseCell(
 export type RowCheck = (row: Row) => string | null;
 
 /** Options of {@linkcode CsvTable.load}. */
-export interface LoadOptions {
+export interface CsvLoadOptions {
   /** The point a row belongs to; at most one row per key is allowed. */
   readonly key?: (row: Row) => string;
   /** The caller's checks (an index in range, iterations as the options imply, …). */
@@ -154,7 +154,7 @@ export class CsvTable {
    * @throws {UsageError} when the file cannot be read as CSV (naming the line)
    *   or its header is not this table's header
    */
-  async load(o: LoadOptions = {}): Promise<string[]> {
+  async load(o: CsvLoadOptions = {}): Promise<string[]> {
     let text: string;
     try {
       text = await Deno.readTextFile(this.path);

@@ -54,10 +54,10 @@ export {
   type Column,
   columns,
   type ColumnType,
+  type CsvLoadOptions,
   CsvTable,
   describeDiff,
   formatJson,
-  type LoadOptions,
   type OpenOptions,
   openOutDir,
   osReason,
@@ -107,4 +107,4 @@ export {
   TAB10,
   writeChart,
 } from "./_chart.ts";
-export { environmentFacts } from "./_env.ts";
+export { cpuName, environmentFacts } from "./_env.ts";

@@ -1,15 +1,28 @@
 /**
  * The notebook's training cells, their settings named once: "Batchnorm for
  * deep networks", "Batch normalization and initialization" (the sweep) and the
- * course's later batch-size experiment — with what `--quick` reduces, and
- * the runs each plans, in the notebook's order of draws.
+ * course's later batch-size experiment — with what `--quick` reduces, the
+ * runs each plans, in the notebook's order of draws, and the notebook's seed,
+ * training-set size and dtype, the defaults of every experiment.
+ *
+ * Each cell's settings are a {@linkcode RunConfig} but the fields its plan
+ * varies per run (the normalization, the weight scale or the batch size) and
+ * the dtype, which comes from `--dtype`.
  *
  * @module
  */
 
-import type { DType } from "../../mod.ts";
-import type { Normalization, RunConfig } from "./_config.ts";
-import type { PlannedRun, RunGroup, Step } from "./_sequence.ts";
+import type { DType, Normalization } from "../../mod.ts";
+import type { GroupStep, PlannedRun, RunConfig, RunGroup } from "./_plan.ts";
+
+/** The notebook's seed, `np.random.seed(231)`: the default of `--seed`. */
+export const NOTEBOOK_SEED = 231;
+
+/** The notebook's `num_train = 1000`: training images of every experiment (its `small_data`). */
+export const NOTEBOOK_NUM_TRAIN = 1000;
+
+/** The default `--dtype`. */
+export const DEFAULT_DTYPE: DType = "float32";
 
 /**
  * numpy's `np.logspace(start, stop, num)`: `10 ** np.linspace(start, stop, num)`,
@@ -27,9 +40,6 @@ export function logspace(start: number, stop: number, num: number): number[] {
   return Array.from({ length: num }, (_, i) => 10 ** (i === num - 1 ? stop : start + i * step));
 }
 
-/** The settings a cell gives every run it plans (the rest vary per run). */
-export type CellSettings = Omit<RunConfig, "normalization" | "dtype">;
-
 /**
  * The sweep cell: 7 hidden layers of 50, 20 weight scales `np.logspace(-4, 0,
  * num=20)`, Adam 1e-3, batch 50, 10 epochs, `verbose=False`.
@@ -42,7 +52,9 @@ export const SWEEP_CELL = {
   learningRate: 1e-3,
   verbose: false,
   printEvery: 200,
-} as const;
+} as const satisfies Omit<RunConfig, "weightScale" | "normalization" | "dtype"> & {
+  weightScales: readonly number[];
+};
 
 /** The sweep under `--quick`: 5 weight scales `logspace(-4, 0, 5)`, 2 epochs. */
 export const SWEEP_QUICK = { weightScales: logspace(-4, 0, 5), numEpochs: 2 } as const;
@@ -51,7 +63,7 @@ export const SWEEP_QUICK = { weightScales: logspace(-4, 0, 5), numEpochs: 2 } as
  * The deep-network cell: 5 hidden layers of 100, weight scale 2e-2, Adam
  * 1e-3, batch 50, 10 epochs, `verbose=True, print_every=200`.
  */
-export const DEEP_NET_CELL: CellSettings = {
+export const DEEP_NET_CELL: Omit<RunConfig, "normalization" | "dtype"> = {
   hiddenDims: [100, 100, 100, 100, 100],
   weightScale: 2e-2,
   batchSize: 50,
@@ -76,7 +88,7 @@ export const BATCH_SIZE_CELL = {
     learningRate: 10 ** -3.5,
     verbose: false,
     printEvery: 10,
-  } satisfies Omit<CellSettings, "batchSize">,
+  } satisfies Omit<RunConfig, "normalization" | "dtype" | "batchSize">,
   batchSizes: [5, 10, 50],
   baselineBatchSize: 5,
   normalizations: ["batchnorm", "layernorm"],
@@ -131,7 +143,7 @@ export function batchSizeGroups(numEpochs: number, dtype: DType): RunGroup[] {
       run(`baseline-bs${c.baselineBatchSize}`, null, c.baselineBatchSize),
       ...c.batchSizes.map((bs) => run(`bs${bs}`, name, bs)),
     ];
-    const steps: Step[] = runs.flatMap((r) => [{ build: r.id }, { train: r.id }]);
+    const steps: GroupStep[] = runs.flatMap((r) => [{ build: r.id }, { train: r.id }]);
     return { name, runs, steps };
   });
 }

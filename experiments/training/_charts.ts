@@ -12,7 +12,7 @@
  */
 
 import { panelsSpec, plural, type Point, type Row } from "../harness/mod.ts";
-import type { RunConfig } from "./_config.ts";
+import type { RunConfig } from "./_plan.ts";
 import type { RunHistory } from "./_run.ts";
 
 /**

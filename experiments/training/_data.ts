@@ -28,7 +28,47 @@ import {
   type Tensor,
 } from "../../mod.ts";
 import { UsageError } from "../harness/mod.ts";
-import { type DataChoice, describeChoice } from "./_options.ts";
+
+/** Which data an experiment trains on. */
+export interface DataChoice {
+  /** `sample`: the shipped 2,000 + 1,000 Fashion-MNIST images; or a full data set. */
+  readonly kind: "sample" | "fashion-mnist" | "cifar10";
+  /** Folder of a full data set; `null` for the reader's default folder. */
+  readonly dir: string | null;
+}
+
+/**
+ * Parses the value of `--data`: `sample`, `fashion-mnist[:DIR]` or `cifar10[:DIR]`.
+ *
+ * @param raw the option value
+ * @returns the data choice
+ * @throws {UsageError} on anything else
+ */
+export function parseDataChoice(raw: string): DataChoice {
+  const colon = raw.indexOf(":");
+  const kind = colon === -1 ? raw : raw.slice(0, colon);
+  const dir = colon === -1 ? null : raw.slice(colon + 1);
+  if (kind === "sample") {
+    if (dir !== null) throw new UsageError(`--data sample takes no folder but got '${raw}'`);
+    return { kind, dir: null };
+  }
+  if (kind === "fashion-mnist" || kind === "cifar10") {
+    if (dir === "") throw new UsageError(`--data ${kind}: the folder after ':' is empty`);
+    return { kind, dir };
+  }
+  throw new UsageError(
+    `--data must be sample, fashion-mnist[:DIR] or cifar10[:DIR] but got '${raw}'`,
+  );
+}
+
+/**
+ * The `--data` value naming a choice, e.g. `fashion-mnist:/data/fm`.
+ *
+ * @param choice the data choice
+ */
+export function describeChoice(choice: DataChoice): string {
+  return choice.dir === null ? choice.kind : `${choice.kind}:${choice.dir}`;
+}
 
 /** The notebook's `small_data`: what a `Solver` trains and validates on. */
 export interface SmallData {

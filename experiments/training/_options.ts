@@ -1,63 +1,34 @@
 /**
- * The options every training experiment takes — the data, the output folder,
- * the seed, the dtype, the epochs, `--quick`, `--fresh` — each checked once,
- * by its option spec, and each default named once here.
+ * The command-line options of the training experiments — the data, the
+ * output folder, the seed, the dtype, the epochs, `--quick`, `--fresh` of
+ * every one, and the sweep's own (workers, seeding, shards) — each checked
+ * once, by its option spec, its default named once (in the cells,
+ * `_cells.ts`); and what of them `run.json` records.
+ *
+ * A run's settings go from the command line into the options here, and from
+ * them into the plan's `RunConfig`s: no other shape in between.
  *
  * @module
  */
 
 import { type OptionSpec, type ParsedArgs, UsageError } from "../harness/mod.ts";
 import type { DType } from "../../mod.ts";
-
-/** The notebook's seed, `np.random.seed(231)`: the default of `--seed`. */
-export const NOTEBOOK_SEED = 231;
-
-/** The notebook's `num_train = 1000`: training images of every experiment (its `small_data`). */
-export const NOTEBOOK_NUM_TRAIN = 1000;
-
-/** The default `--dtype`. */
-export const DEFAULT_DTYPE: DType = "float32";
-
-/** Which data an experiment trains on. */
-export interface DataChoice {
-  /** `sample`: the shipped 2,000 + 1,000 Fashion-MNIST images; or a full data set. */
-  readonly kind: "sample" | "fashion-mnist" | "cifar10";
-  /** Folder of a full data set; `null` for the reader's default folder. */
-  readonly dir: string | null;
-}
-
-/**
- * Parses the value of `--data`: `sample`, `fashion-mnist[:DIR]` or `cifar10[:DIR]`.
- *
- * @param raw the option value
- * @returns the data choice
- * @throws {UsageError} on anything else
- */
-export function parseDataChoice(raw: string): DataChoice {
-  const colon = raw.indexOf(":");
-  const kind = colon === -1 ? raw : raw.slice(0, colon);
-  const dir = colon === -1 ? null : raw.slice(colon + 1);
-  if (kind === "sample") {
-    if (dir !== null) throw new UsageError(`--data sample takes no folder but got '${raw}'`);
-    return { kind, dir: null };
-  }
-  if (kind === "fashion-mnist" || kind === "cifar10") {
-    if (dir === "") throw new UsageError(`--data ${kind}: the folder after ':' is empty`);
-    return { kind, dir };
-  }
-  throw new UsageError(
-    `--data must be sample, fashion-mnist[:DIR] or cifar10[:DIR] but got '${raw}'`,
-  );
-}
-
-/**
- * The `--data` value naming a choice, e.g. `fashion-mnist:/data/fm`.
- *
- * @param choice the data choice
- */
-export function describeChoice(choice: DataChoice): string {
-  return choice.dir === null ? choice.kind : `${choice.kind}:${choice.dir}`;
-}
+import {
+  DEFAULT_DTYPE,
+  NOTEBOOK_NUM_TRAIN,
+  NOTEBOOK_SEED,
+  SWEEP_CELL,
+  SWEEP_QUICK,
+} from "./_cells.ts";
+import { type DataChoice, describeChoice, parseDataChoice } from "./_data.ts";
+import {
+  parseShard,
+  pointKey,
+  type Seeding,
+  type Shard,
+  sweepPlan,
+  type SweepPoint,
+} from "./_plan.ts";
 
 /** The options every experiment takes, after defaults. */
 export interface ExperimentOptions {
@@ -77,21 +48,14 @@ export interface ExperimentOptions {
   readonly fresh: boolean;
 }
 
-/** An experiment's epochs: the notebook's and those of `--quick`. */
-export interface EpochDefaults {
-  /** The notebook's epoch count. */
-  readonly epochs: number;
-  /** The epoch count under `--quick`. */
-  readonly quickEpochs: number;
-}
-
 /**
  * The option specs shared by every experiment.
  *
  * @param script script name, for the default output folder
- * @param e default epochs, and under `--quick`
+ * @param epochs the cell's epochs, the default of `--epochs`
+ * @param quickEpochs the default of `--epochs` under `--quick`
  */
-export function experimentSpecs(script: string, e: EpochDefaults): OptionSpec[] {
+export function experimentSpecs(script: string, epochs: number, quickEpochs: number): OptionSpec[] {
   return [
     {
       name: "data",
@@ -132,7 +96,7 @@ export function experimentSpecs(script: string, e: EpochDefaults): OptionSpec[] 
       min: 1,
       max: 10000,
       help: "epochs per training run",
-      defaultText: `${e.epochs} (--quick: ${e.quickEpochs})`,
+      defaultText: `${epochs} (--quick: ${quickEpochs})`,
     },
     { name: "quick", kind: "flag", help: "a reduced run, for CI and first contact" },
     { name: "fresh", kind: "flag", help: "delete this script's earlier results in --out first" },
@@ -154,12 +118,14 @@ export function defaultOut(script: string, quick: boolean): string {
  *
  * @param parsed the parsed arguments (checked by {@linkcode experimentSpecs})
  * @param script script name, for the default output folder
- * @param e default epochs, and under `--quick`
+ * @param epochs the cell's epochs, the default of `--epochs`
+ * @param quickEpochs the default of `--epochs` under `--quick`
  */
 export function experimentOptions(
   parsed: ParsedArgs,
   script: string,
-  e: EpochDefaults,
+  epochs: number,
+  quickEpochs: number,
 ): ExperimentOptions {
   const quick = parsed.get("quick") === true;
   return {
@@ -167,8 +133,130 @@ export function experimentOptions(
     out: parsed.value("out", defaultOut(script, quick)),
     seed: parsed.value("seed", NOTEBOOK_SEED),
     dtype: parsed.value<DType>("dtype", DEFAULT_DTYPE),
-    epochs: parsed.value("epochs", quick ? e.quickEpochs : e.epochs),
+    epochs: parsed.value("epochs", quick ? quickEpochs : epochs),
     quick,
     fresh: parsed.get("fresh") === true,
+  };
+}
+
+// ── the sweep's ─────────────────────────────────────────────────────────
+
+/** The sweep's options, after defaults. */
+export interface SweepOptions extends ExperimentOptions {
+  /** How runs are seeded. */
+  readonly seeding: Seeding;
+  /** Parallel workers (per-point seeding). */
+  readonly workers: number;
+  /** At most this many runs in this call. */
+  readonly maxPoints?: number;
+  /** Only this shard's points. */
+  readonly shard?: Shard;
+  /** Every point of the whole sweep (of every shard). */
+  readonly plan: readonly SweepPoint[];
+}
+
+/** The sweep's script name (the default output folder, `run.json`). */
+export const SWEEP_SCRIPT = "sweep";
+
+/** The options `deno task sweep` takes. */
+export const SWEEP_SPECS: readonly OptionSpec[] = [
+  ...experimentSpecs(SWEEP_SCRIPT, SWEEP_CELL.numEpochs, SWEEP_QUICK.numEpochs),
+  {
+    name: "workers",
+    kind: "int",
+    arg: "N",
+    min: 1,
+    max: 256,
+    help: "parallel workers (per-point seeding only)",
+    defaultText: "the number of cores",
+  },
+  {
+    name: "seeding",
+    kind: "choice",
+    choices: ["per-point", "notebook"],
+    arg: "MODE",
+    help: "per-point: each weight scale its own generator (parallel, order-free); " +
+      "notebook: one generator in the notebook's order (serial)",
+    defaultText: "per-point",
+  },
+  {
+    name: "max-points",
+    kind: "int",
+    arg: "K",
+    min: 1,
+    help: "stop after K more runs (a rerun resumes)",
+  },
+  {
+    name: "shard",
+    kind: "string",
+    arg: "K/N",
+    help: "run only the points whose index ≡ K (mod N), into their own folder; " +
+      "then deno task sweep:merge",
+    parse: parseShard,
+  },
+];
+
+/**
+ * The sweep's options from its command line, checked together.
+ *
+ * @param parsed the parsed arguments
+ * @throws {UsageError} on options that do not go together
+ */
+export function sweepOptions(parsed: ParsedArgs): SweepOptions {
+  const o = experimentOptions(parsed, SWEEP_SCRIPT, SWEEP_CELL.numEpochs, SWEEP_QUICK.numEpochs);
+  const seeding = parsed.value<Seeding>("seeding", "per-point");
+  const workersGiven = parsed.value<number>("workers");
+  const shard = parsed.value<Shard>("shard");
+  if (seeding === "notebook" && workersGiven !== undefined && workersGiven > 1) {
+    throw new UsageError(
+      "--seeding notebook draws every run from one generator in order, so it runs serially; " +
+        "drop --workers or use --seeding per-point",
+    );
+  }
+  if (seeding === "notebook" && shard) {
+    throw new UsageError(
+      "--seeding notebook draws every run from one generator in order, so it cannot be sharded; " +
+        "drop --shard or use --seeding per-point",
+    );
+  }
+  const plan = sweepPlan(o.quick ? SWEEP_QUICK.weightScales : SWEEP_CELL.weightScales, {
+    ...SWEEP_CELL,
+    numEpochs: o.epochs,
+    dtype: o.dtype,
+  });
+  if (shard && shard.count > plan.length) {
+    throw new UsageError(
+      `--shard ${shard.index}/${shard.count}: the sweep has ${plan.length} runs, ` +
+        `so at most ${plan.length} shards`,
+    );
+  }
+  const out = shard && parsed.get("out") === undefined
+    ? `${o.out}-shard-${shard.index}-of-${shard.count}`
+    : o.out;
+  return {
+    ...o,
+    out,
+    seeding,
+    workers: workersGiven ?? (navigator.hardwareConcurrency || 1),
+    maxPoints: parsed.value<number>("max-points"),
+    shard,
+    plan,
+  };
+}
+
+/**
+ * What decides the sweep's numbers, as `run.json` records it: the data, the
+ * seed and seeding, every point's settings as they are, and the shard.
+ *
+ * @param o the sweep's options
+ */
+export function sweepRecord(o: SweepOptions): Record<string, unknown> {
+  return {
+    data: describeChoice(o.data),
+    numTrain: NOTEBOOK_NUM_TRAIN,
+    seed: o.seed,
+    seeding: o.seeding,
+    runs: Object.fromEntries(o.plan.map((p) => [pointKey(p), p.config])),
+    ...(o.shard ? { shard: o.shard } : {}),
   };
 }

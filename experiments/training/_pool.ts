@@ -7,9 +7,19 @@
  */
 
 import type { SmallData } from "./_data.ts";
+import type { SweepPoint } from "./_plan.ts";
 import type { RunHistory } from "./_run.ts";
-import type { SweepPoint } from "./_sweep.ts";
-import type { ToWorker } from "./_worker.ts";
+
+/** A message to a sweep worker (`_worker.ts`): the data once, then the points to train. */
+export type ToWorker =
+  | { type: "init"; data: SmallData }
+  | { type: "run"; id: number; point: SweepPoint; seed: number };
+
+/** A message from a sweep worker: a run's progress, its histories, or its failure. */
+export type FromWorker =
+  | { type: "progress"; id: number; fraction: number }
+  | { type: "done"; id: number; history: RunHistory }
+  | { type: "error"; id: number; message: string };
 
 /** Options of {@linkcode runPointsInWorkers}. */
 export interface PoolOptions {
@@ -72,10 +82,7 @@ export async function runPointsInWorkers(o: PoolOptions): Promise<void> {
         workers.push(w);
         const slot = new Map<number, SweepPoint>();
         w.onmessage = (e: MessageEvent) => {
-          const m = e.data as
-            | { type: "progress"; id: number; fraction: number }
-            | { type: "done"; id: number; history: RunHistory }
-            | { type: "error"; id: number; message: string };
+          const m = e.data as FromWorker;
           const point = slot.get(m.id)!;
           if (m.type === "progress") {
             o.onProgress?.(point, m.fraction);

@@ -15,7 +15,7 @@ import {
   type Results,
   type Row,
 } from "../harness/mod.ts";
-import { BATCH_SIZE_CELL, DEEP_NET_CELL } from "./_cells.ts";
+import { BATCH_SIZE_CELL, DEEP_NET_CELL, NOTEBOOK_NUM_TRAIN } from "./_cells.ts";
 import {
   batchSizeChartSpec,
   deepNetChartSpec,
@@ -23,13 +23,11 @@ import {
   fmtLr,
   sweepChartSpec,
 } from "./_charts.ts";
-import type { RunConfig } from "./_config.ts";
 import { dataLabel } from "./_data.ts";
-import { type ExperimentOptions, NOTEBOOK_NUM_TRAIN } from "./_options.ts";
+import type { ExperimentOptions, SweepOptions } from "./_options.ts";
+import type { PlannedRun, RunConfig, RunGroup, SweepPoint } from "./_plan.ts";
 import type { RunHistory } from "./_run.ts";
 import { historyOf, SWEEP_FILE } from "./_schema.ts";
-import type { PlannedRun, RunGroup } from "./_sequence.ts";
-import type { SweepOptions, SweepPoint } from "./_sweep.ts";
 
 /**
  * The sweep's report: one line per weight scale, baseline and batchnorm side

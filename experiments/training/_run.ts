@@ -1,17 +1,19 @@
 /**
- * One training run of the notebook's experiments: a `FullyConnectedNet` built
- * (its weights drawn) and later trained by a `Solver` with Adam, both drawing
- * from a given `RandomState` — so the caller decides the order of draws:
- * the notebook's order (build both models, then train each) or one generator
- * per run. The Solver's own log lines are kept with the run's histories.
+ * Where runs are run: one training run of the notebook's experiments — a
+ * `FullyConnectedNet` built (its weights drawn) and later trained by a
+ * `Solver` with Adam, both drawing from a given `RandomState`, so the caller
+ * decides the order of draws — and the sweep's two orders: a point on its own
+ * generator ({@linkcode runPoint}, in this thread or a Worker) or the whole
+ * sweep in the notebook's order ({@linkcode notebookSweep}). The Solver's own
+ * log lines are kept with the run's histories.
  *
  * @module
  */
 
 import { FullyConnectedNet, RandomState, Solver } from "../../mod.ts";
 import { fmt } from "../harness/mod.ts";
-import type { RunConfig } from "./_config.ts";
 import type { SmallData } from "./_data.ts";
+import { type RunConfig, SWEEP_MODELS, type SweepPoint } from "./_plan.ts";
 
 /** What a finished run yields: the `Solver`'s histories, its log and the timing. */
 export interface RunHistory {
@@ -160,4 +162,60 @@ export function pointSeed(seed: number, index: number): number {
   let w = 0;
   for (let i = 0; i <= index; i++) w = master.nextUint32();
   return w >>> 0;
+}
+
+/**
+ * Trains one point on its own generator (per-point seeding), in this thread.
+ *
+ * @param p the point
+ * @param data the notebook's small_data
+ * @param seed the sweep's seed
+ * @param onProgress fraction of the run done, now and then
+ * @returns the run's histories
+ */
+export function runPoint(
+  p: SweepPoint,
+  data: SmallData,
+  seed: number,
+  onProgress?: (fraction: number) => void,
+): RunHistory {
+  const rng = new RandomState(pointSeed(seed, p.scaleIndex));
+  return prepareRun(p.config, data, rng).train(onProgress);
+}
+
+/** A finished point of a notebook-order sweep. */
+export interface FinishedPoint {
+  /** The point. */
+  readonly point: SweepPoint;
+  /** Its histories. */
+  readonly history: RunHistory;
+}
+
+/**
+ * The sweep in the notebook's order of draws, one point at a time: for each
+ * scale, build the batchnorm model, build the baseline, train the batchnorm
+ * model (yield it), train the baseline (yield it). One `RandomState(seed)`
+ * feeds everything.
+ *
+ * @param points the whole plan, in order (see `sweepPlan`)
+ * @param data the notebook's small_data
+ * @param seed the seed (`np.random.seed(231)`)
+ * @param onProgress called with (point, fraction of its run done)
+ * @returns a generator of finished points, in order
+ */
+export function* notebookSweep(
+  points: readonly SweepPoint[],
+  data: SmallData,
+  seed: number,
+  onProgress?: (point: SweepPoint, fraction: number) => void,
+): Generator<FinishedPoint> {
+  const rng = new RandomState(seed);
+  for (let i = 0; i < points.length; i += SWEEP_MODELS.length) {
+    const scale = points.slice(i, i + SWEEP_MODELS.length);
+    const runs = scale.map((p) => prepareRun(p.config, data, rng));
+    for (const [m, point] of scale.entries()) {
+      const history = runs[m].train(onProgress && ((f) => onProgress(point, f)));
+      yield { point, history };
+    }
+  }
 }

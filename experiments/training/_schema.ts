@@ -26,10 +26,16 @@ import {
   type ResultsSpec,
   type Row,
 } from "../harness/mod.ts";
-import { plannedChecks, plannedIterations, plannedLogLines, type RunConfig } from "./_config.ts";
+import {
+  plannedChecks,
+  plannedIterations,
+  plannedLogLines,
+  type PlannedRun,
+  pointKey,
+  type RunConfig,
+  type SweepPoint,
+} from "./_plan.ts";
 import { type RunHistory, summarize } from "./_run.ts";
-import type { PlannedRun } from "./_sequence.ts";
-import { pointKey, type SweepPoint } from "./_sweep.ts";
 
 /** The columns of a run's summary, shared by `sweep.csv` and `runs.csv`. */
 export const SUMMARY_COLUMNS: readonly Column[] = columns(
@@ -55,7 +61,9 @@ function summaryCells(h: RunHistory): Row {
 
 /**
  * Checks a summary row read back: accuracies in [0, 1] (NaN only for a run
- * that diverged before its first check), iterations as planned — fewer only
+ * that diverged before its first check), a final loss ≥ 0 and finite unless
+ * the run diverged (a softmax loss is never negative; a non-finite one stops
+ * the run as diverged), seconds ≥ 0, iterations as planned — fewer only
  * when the run diverged.
  */
 function checkSummary(r: Row, c: RunConfig, numTrain: number): string | null {
@@ -65,6 +73,13 @@ function checkSummary(r: Row, c: RunConfig, numTrain: number): string | null {
       return `${k} ${v} is not an accuracy in [0, 1]`;
     }
   }
+  const loss = r.final_train_loss as number;
+  if (loss < 0) return `final_train_loss ${loss} is not a loss (≥ 0)`;
+  if (!Number.isFinite(loss) && !r.diverged) {
+    return `final_train_loss ${loss} is not finite, yet the run did not diverge`;
+  }
+  const seconds = r.seconds as number;
+  if (!(seconds >= 0 && seconds < Infinity)) return `seconds ${seconds} is not a duration (≥ 0)`;
   const planned = plannedIterations(c, numTrain);
   const n = r.iterations as number;
   if (r.diverged ? !(n >= 1 && n <= planned) : n !== planned) {

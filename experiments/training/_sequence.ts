@@ -12,35 +12,21 @@
  */
 
 import { RandomState } from "../../mod.ts";
-import { type Execution, type Plan, plural, type StoreSpec } from "../harness/mod.ts";
-import type { RunConfig } from "./_config.ts";
-import { loadExperimentData, type SmallData } from "./_data.ts";
-import { describeChoice, type ExperimentOptions, NOTEBOOK_NUM_TRAIN } from "./_options.ts";
+import {
+  denoPermissions,
+  type Execution,
+  type Experiment,
+  plural,
+  type Report,
+  type Results,
+  type StoreSpec,
+} from "../harness/mod.ts";
+import { NOTEBOOK_NUM_TRAIN } from "./_cells.ts";
+import { describeChoice, loadExperimentData, type SmallData } from "./_data.ts";
+import { type ExperimentOptions, experimentOptions, experimentSpecs } from "./_options.ts";
+import type { PlannedRun, RunGroup } from "./_plan.ts";
 import { type PreparedRun, prepareRun, resultLine, type RunHistory } from "./_run.ts";
 import { historyResults, historyRows } from "./_schema.ts";
-
-/** One planned run. */
-export interface PlannedRun {
-  /** Unique id, the `run` column, e.g. `"batchnorm"` or `"layernorm/bs10"`. */
-  readonly id: string;
-  /** The group it belongs to (one generator per group). */
-  readonly group: string;
-  /** Its settings. */
-  readonly config: RunConfig;
-}
-
-/** One step of a group, in the notebook's order. */
-export type Step = { readonly build: string } | { readonly train: string };
-
-/** A group of runs sharing one generator seeded afresh. */
-export interface RunGroup {
-  /** Name (the `group` column). */
-  readonly name: string;
-  /** The runs of the group. */
-  readonly runs: readonly PlannedRun[];
-  /** Builds and trainings in the notebook's order; each run built once, before it trains. */
-  readonly steps: readonly Step[];
-}
 
 /** Options of {@linkcode runGroups}. */
 export interface GroupOptions {
@@ -135,26 +121,53 @@ export async function executeGroups(
   });
 }
 
+/** A grouped experiment's command: what it says, plans and reports; see {@linkcode groupExperiment}. */
+export interface GroupedCommand {
+  /** Script name: `experiments/<name>.ts`, the default `--out`, `run.json`. */
+  readonly name: string;
+  /** Its deno.json task, e.g. `deep-net`. */
+  readonly task: string;
+  /** A paragraph for `--help`. */
+  readonly about: string;
+  /** The cell's epochs (the default of `--epochs`), and under `--quick`. */
+  readonly epochs: readonly [number, number];
+  /** The groups the options plan. */
+  groups(o: ExperimentOptions): RunGroup[];
+  /** The header line's account of the runs, e.g. `deep_net: 2 runs (batchnorm, baseline)`. */
+  header(groups: readonly RunGroup[]): string;
+  /** The charts' base names. */
+  charts(groups: readonly RunGroup[]): string[];
+  /** The report, from every result recorded. */
+  report(o: ExperimentOptions, groups: readonly RunGroup[], results: Results<PlannedRun>): Report;
+}
+
 /**
- * The plan of grouped runs, but for its report: every run in order, named by
- * its id, kept where {@linkcode groupStore} says, executed by
- * {@linkcode executeGroups}.
+ * A grouped experiment as a command (`deno task deep-net`, `batch-size`):
+ * the common options, every planned run in order named by its id, kept
+ * where {@linkcode groupStore} says, executed by {@linkcode executeGroups}.
  *
- * @param o the experiment's options
- * @param groups every group
- * @param shown the charts' base names, and the runs as the header line names them
+ * @param c what the command says, plans and reports
  */
-export function groupPlan(
-  o: ExperimentOptions,
-  groups: readonly RunGroup[],
-  shown: { readonly charts: readonly string[]; readonly header: string },
-): Omit<Plan<PlannedRun>, "report"> {
+export function groupExperiment(c: GroupedCommand): Experiment<PlannedRun> {
+  const [epochs, quickEpochs] = c.epochs;
   return {
-    points: groups.flatMap((g) => g.runs),
-    key: (r) => r.id,
-    label: (r) => r.id,
-    store: groupStore(o, groups, shown.charts),
-    execute: (todo, run) => executeGroups(o, groups, todo, run, shown.header),
+    name: c.name,
+    command: `deno task ${c.task}`,
+    about: c.about,
+    options: experimentSpecs(c.name, epochs, quickEpochs),
+    permissions: denoPermissions(c.task, `experiments/${c.name}.ts`, ["read", "write", "env"]),
+    plan(args) {
+      const o = experimentOptions(args, c.name, epochs, quickEpochs);
+      const groups = c.groups(o);
+      return {
+        points: groups.flatMap((g) => g.runs),
+        key: (r) => r.id,
+        label: (r) => r.id,
+        store: groupStore(o, groups, c.charts(groups)),
+        execute: (todo, run) => executeGroups(o, groups, todo, run, c.header(groups)),
+        report: (results) => c.report(o, groups, results!),
+      };
+    },
   };
 }
 

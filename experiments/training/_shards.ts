@@ -19,21 +19,20 @@ import {
   type TableFactory,
   UsageError,
 } from "../harness/mod.ts";
-import { NOTEBOOK_NUM_TRAIN, parseDataChoice } from "./_options.ts";
-import type { RunConfig } from "./_config.ts";
-import { SWEEP_FILE, sweepResults } from "./_schema.ts";
+import { NOTEBOOK_NUM_TRAIN } from "./_cells.ts";
+import { parseDataChoice } from "./_data.ts";
+import { SWEEP_SCRIPT, type SweepOptions, sweepRecord } from "./_options.ts";
 import {
   pointKey,
+  type RunConfig,
   type Seeding,
   type Shard,
   shardPoints,
   SWEEP_MODELS,
-  SWEEP_SCRIPT,
   type SweepModel,
-  type SweepOptions,
   type SweepPoint,
-  sweepRecord,
-} from "./_sweep.ts";
+} from "./_plan.ts";
+import { SWEEP_FILE, sweepResults } from "./_schema.ts";
 
 /** The options `deno task sweep:merge` takes (besides the shard folders). */
 export const MERGE_SPECS: readonly OptionSpec[] = [
@@ -117,9 +116,12 @@ export async function readShards(
   fresh: boolean,
 ): Promise<ShardSet> {
   const records = [];
+  const outPath = await realPathOrNull(out);
   for (const dir of dirs) {
-    if (dir.replace(/\/+$/, "") === out.replace(/\/+$/, "")) {
-      throw new UsageError(`--out ${out} is one of the shard folders; merge into another folder`);
+    if (outPath !== null && outPath === await realPathOrNull(dir)) {
+      throw new UsageError(
+        `--out ${out} is one of the shard folders (${dir}); merge into another folder`,
+      );
     }
     records.push(await readShardRecord(dir));
   }
@@ -187,6 +189,20 @@ export async function readShards(
     );
   }
   return { options, dirs, rows };
+}
+
+/**
+ * The folder a path names, links and `.`/`..` resolved — so `s0/.`, `./s0`
+ * and a link to `s0` are one folder; `null` when it names none (not there
+ * yet, or not reachable: then it is no shard's — each shard is read — and a
+ * bad `--out` is refused when it is opened).
+ */
+async function realPathOrNull(path: string): Promise<string | null> {
+  try {
+    return await Deno.realPath(path);
+  } catch {
+    return null;
+  }
 }
 
 /** The whole sweep's options, rebuilt from a shard's record; checked to record the same. */

@@ -13,12 +13,10 @@
  */
 
 import type { SmallData } from "./_data.ts";
-import { runPoint, type SweepPoint } from "./_sweep.ts";
+import type { FromWorker, ToWorker } from "./_pool.ts";
+import { runPoint } from "./_run.ts";
 
-/** A message the main thread sends. */
-export type ToWorker =
-  | { type: "init"; data: SmallData }
-  | { type: "run"; id: number; point: SweepPoint; seed: number };
+const post = (m: FromWorker) => self.postMessage(m);
 
 let data: SmallData | null = null;
 
@@ -36,11 +34,11 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       const now = performance.now();
       if (now - last < 250) return;
       last = now;
-      self.postMessage({ type: "progress", id, fraction });
+      post({ type: "progress", id, fraction });
     });
-    self.postMessage({ type: "done", id, history });
+    post({ type: "done", id, history });
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    self.postMessage({ type: "error", id, message });
+    post({ type: "error", id, message });
   }
 };

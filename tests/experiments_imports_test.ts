@@ -1,0 +1,160 @@
+/**
+ * The shape of the code outside the library: which file imports which, read
+ * from Deno's own module graph (`deno info --json`, the parser `deno run`
+ * uses, so type-only imports count as much as value imports). Every file
+ * under `experiments/` and `bench/` is in the graph; `experiments/` has no
+ * import cycle; `experiments/training/` stands on at most five floors with
+ * its plan's vocabulary (`_plan.ts`) at the bottom; the harness imports
+ * nothing of the library; `bench/` reaches the library only through `mod.ts`.
+ */
+import { describe, it } from "node:test";
+import { assert, assertEquals } from "@std/assert";
+
+const ROOT = new URL("..", import.meta.url);
+
+/** Every `.ts` file below a folder of the repository, as `file:` URLs. */
+async function tsFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (url: URL) => {
+    for await (const e of Deno.readDir(url)) {
+      const child = new URL(e.name + (e.isDirectory ? "/" : ""), url);
+      if (e.isDirectory) await walk(child);
+      else if (e.name.endsWith(".ts")) out.push(child.href);
+    }
+  };
+  await walk(new URL(`${dir}/`, ROOT));
+  return out.sort();
+}
+
+/** A module's imports as `deno info --json` lists them. */
+interface InfoModule {
+  specifier: string;
+  dependencies?: { code?: { specifier: string }; type?: { specifier: string } }[];
+}
+
+/**
+ * The import graph of the given files and everything they import: each
+ * module's specifier → the specifiers it imports (value, type and dynamic
+ * imports, and re-exports).
+ */
+async function importGraph(files: readonly string[]): Promise<Map<string, Set<string>>> {
+  const dir = await Deno.makeTempDir({ prefix: "bnlab-imports-" });
+  try {
+    const entry = `${dir}/entry.ts`;
+    await Deno.writeTextFile(entry, files.map((f) => `import "${f}";\n`).join(""));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", "--config", new URL("deno.json", ROOT).pathname, entry],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(out.stderr);
+    assert(out.success, `deno info failed:\n${err}`);
+    const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: InfoModule[] };
+    return new Map(info.modules.map((m) => [
+      m.specifier,
+      new Set((m.dependencies ?? []).flatMap((d) => [d.code?.specifier, d.type?.specifier]))
+        .difference(new Set([undefined])) as Set<string>,
+    ]));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A cycle among the given modules (as a path that returns to its start), or null. */
+function findCycle(
+  graph: Map<string, Set<string>>,
+  within: (s: string) => boolean,
+): string[] | null {
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const visit = (m: string): string[] | null => {
+    if (state.get(m) === "done") return null;
+    if (state.get(m) === "open") return [...path.slice(path.indexOf(m)), m];
+    state.set(m, "open");
+    path.push(m);
+    for (const d of graph.get(m) ?? []) {
+      if (!within(d)) continue;
+      const cycle = visit(d);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(m, "done");
+    return null;
+  };
+  for (const m of graph.keys()) {
+    if (!within(m)) continue;
+    const cycle = visit(m);
+    if (cycle) return cycle;
+  }
+  return null;
+}
+
+/**
+ * Each module's floor among the given modules: 1 for one importing none of
+ * them, else 1 + the highest floor it imports (infinite on a cycle).
+ */
+function floors(
+  graph: Map<string, Set<string>>,
+  within: (s: string) => boolean,
+): Map<string, number> {
+  const floor = new Map<string, number>();
+  const of = (m: string): number => {
+    if (!floor.has(m)) {
+      floor.set(m, Infinity); // until its imports are known: a cycle through m stays infinite
+      const below = [...graph.get(m) ?? []].filter(within).map(of);
+      floor.set(m, 1 + Math.max(0, ...below));
+    }
+    return floor.get(m)!;
+  };
+  for (const m of graph.keys()) if (within(m)) of(m);
+  return floor;
+}
+
+const experiments = await tsFiles("experiments");
+const bench = await tsFiles("bench");
+const graph = await importGraph([...experiments, ...bench]);
+const under = (dir: string) => (s: string) => s.startsWith(new URL(`${dir}/`, ROOT).href);
+const short = (s: string) => s.slice(ROOT.href.length);
+
+describe("The experiments' imports: no cycle, few floors, the library through mod.ts", () => {
+  it("reads every file under experiments/ and bench/ (type imports included)", () => {
+    assertEquals(experiments.filter((f) => !graph.has(f)).map(short), []);
+    assertEquals(bench.filter((f) => !graph.has(f)).map(short), []);
+    const worker = graph.get(new URL("experiments/training/_worker.ts", ROOT).href)!;
+    assert(
+      worker.has(new URL("experiments/training/_pool.ts", ROOT).href),
+      "a type-only import (_worker.ts → _pool.ts) is an edge of the graph",
+    );
+  });
+
+  it("has no import cycle anywhere under experiments/", () => {
+    const cycle = findCycle(graph, under("experiments"));
+    assertEquals(cycle?.map(short) ?? null, null, `a cycle: ${cycle?.map(short).join(" → ")}`);
+  });
+
+  it("stands experiments/training/ on at most five floors, the plan's vocabulary at the bottom", () => {
+    const f = floors(graph, under("experiments/training"));
+    const byFloor = [...f].sort((a, b) => a[1] - b[1]).map(([m, n]) => `${n} ${short(m)}`);
+    assert(Math.max(...f.values()) <= 5, `floors:\n${byFloor.join("\n")}`);
+    assertEquals(f.get(new URL("experiments/training/_plan.ts", ROOT).href), 1);
+    assertEquals(f.get(new URL("experiments/training/mod.ts", ROOT).href), Math.max(...f.values()));
+  });
+
+  it("keeps the harness free of the library: nothing under experiments/harness/ imports lib/ or mod.ts", () => {
+    const bnlab = (s: string) =>
+      (under("lib")(s) && !under("lib/std")(s)) || s === new URL("mod.ts", ROOT).href;
+    const reached = [...graph].filter(([m]) => under("experiments/harness")(m)).flatMap((
+      [m, deps],
+    ) => [...deps].filter(bnlab).map((d) => `${short(m)} → ${short(d)}`));
+    assertEquals(reached, []);
+  });
+
+  it("lets bench/ reach the library only through mod.ts (Deno std's shims in lib/std/ aside)", () => {
+    const library = (s: string) => under("lib")(s) && !under("lib/std")(s);
+    const direct = [...graph].filter(([m]) => under("bench")(m)).flatMap(([m, deps]) =>
+      [...deps].filter(library).map((d) => `${short(m)} → ${short(d)}`)
+    );
+    assertEquals(direct, []);
+  });
+});
