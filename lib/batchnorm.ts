@@ -129,7 +129,13 @@ export function batchnormForward(
   const dt = dtypeOf(x.data);
   const settings = checkBatchnormParam(fn, "bnParam", bnParam, { d, dtype: dt, of: "x", n });
   const { mode, eps, momentum, runningMean: rm, runningVar: rv } = settings;
-  const into = outputOption(fn, options, [n, d], x.data);
+  const into = outputOption(fn, options, [n, d], x.data, [
+    ["x", x.data],
+    ["gamma", gamma.data],
+    ["beta", beta.data],
+    ["bnParam.runningMean", rm],
+    ["bnParam.runningVar", rv],
+  ]);
   const s = new Scratch();
   try {
     const k = s.k;

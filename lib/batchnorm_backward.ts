@@ -10,8 +10,9 @@
  */
 
 import type { BatchnormCache } from "./batchnorm.ts";
+import { describeValue, ShapeError, ValueError } from "./errors.ts";
 import { type DType, dtypeOf, type FloatArray, type Kernels, Scratch } from "./kernels/mod.ts";
-import { checkCache, checkDoutShape } from "./layers.ts";
+import { cacheArray, cacheTensor, checkCache, checkDoutShape } from "./layers.ts";
 import {
   type BackwardOptions,
   backwardOutputs,
@@ -20,8 +21,40 @@ import {
 } from "./norm.ts";
 import { checkSameDType, type Tensor } from "./tensor.ts";
 
+/**
+ * Checks every field of a batchnorm cache, O(1) each: x `(N, D)`, γ `(D,)`,
+ * the four statistics of length D, all of x's dtype, ε and the mode — a
+ * field missing, or a buffer resized or detached since the forward pass, is a
+ * named error rather than a read past an array.
+ *
+ * @param fn the backward function
+ * @param cache a cache whose kind was checked
+ */
+function checkBatchnormCache(fn: string, cache: BatchnormCache): void {
+  const x = cacheTensor(fn, cache, "x", 2), d = x.shape[1];
+  const gamma = cacheTensor(fn, cache, "gamma", 1);
+  if (gamma.shape[0] !== d) {
+    throw new ShapeError(fn, `cache.gamma must have length D=${d} but has ${gamma.shape[0]}`);
+  }
+  checkSameDType(fn, ["cache.x", x], ["cache.gamma", gamma]);
+  for (const key of ["meanHi", "meanLo", "variance", "ivar"]) cacheArray(fn, cache, key, d, x.data);
+  if (typeof cache.eps !== "number" || !(cache.eps > 0) || !Number.isFinite(cache.eps)) {
+    throw new ValueError(
+      fn,
+      `cache.eps must be a positive number but is ${describeValue(cache.eps)}`,
+    );
+  }
+  if (cache.mode !== "train" && cache.mode !== "test") {
+    throw new ValueError(
+      fn,
+      `cache.mode must be "train" or "test" but is ${describeValue(cache.mode)}`,
+    );
+  }
+}
+
 function checkBackward(fn: string, dout: Tensor, cache: BatchnormCache): [number, number] {
   checkCache(fn, cache, "batchnorm", "batchnormForward");
+  checkBatchnormCache(fn, cache);
   checkDoutShape(fn, dout, cache.x.shape);
   checkSameDType(fn, ["dout", dout], ["x", cache.x]);
   return [cache.x.shape[0], cache.x.shape[1]];
@@ -121,7 +154,13 @@ function backwardPass(
 ): NormGradients {
   const [n, d] = checkBackward(fn, dout, cache);
   const dtype = dtypeOf(cache.x.data);
-  const into = backwardOutputs(fn, options, n, d, cache.x.data);
+  const into = backwardOutputs(fn, options, n, d, cache.x.data, [
+    ["dout", dout.data],
+    ...(["x", "gamma"] as const).map((k) => [`cache.${k}`, cache[k].data] as const),
+    ...(["meanHi", "meanLo", "variance", "ivar"] as const).map((k) =>
+      [`cache.${k}`, cache[k]] as const
+    ),
+  ]);
   const s = new Scratch();
   try {
     const dx = s.output(dtype, n * d, into.dx), dgamma = s.output(dtype, d, into.dgamma);

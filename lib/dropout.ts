@@ -10,11 +10,11 @@
  * @module
  */
 
-import { describeValue, ValueError } from "./errors.ts";
+import { describeValue, ShapeError, ValueError } from "./errors.ts";
 import { allocate, type FloatArray } from "./kernels/mod.ts";
 import { checkCache, checkDoutShape } from "./layers.ts";
 import { RandomState } from "./random.ts";
-import { allocLike, checkTensor, type Tensor } from "./tensor.ts";
+import { allocLike, checkFloatArray, checkShape, checkTensor, type Tensor } from "./tensor.ts";
 
 /** Settings of a dropout layer, the notebook's `dropout_param`. */
 export interface DropoutParam {
@@ -172,10 +172,29 @@ export function applyMask(x: FloatArray, mask: Float64Array, out: FloatArray): v
 export function dropoutBackward(dout: Tensor, cache: DropoutCache): { dx: Tensor } {
   const fn = "dropoutBackward";
   checkCache(fn, cache, "dropout", "dropoutForward");
+  const shape = (cache as { shape?: unknown }).shape;
+  if (shape === undefined) {
+    throw new ValueError(
+      fn,
+      `cache.shape is missing; pass the cache the forward pass returned, with every field`,
+    );
+  }
+  const size = checkShape(fn, "cache.shape", shape);
+  const mask = cache.mask;
+  if (cache.mode !== "test" || mask !== null) {
+    checkFloatArray(fn, "cache.mask", mask);
+    if (!(mask instanceof Float64Array) || mask.length !== size) {
+      throw new ShapeError(
+        fn,
+        `cache.mask must be a Float64Array of ${size} numbers (the input's size) but got ${
+          describeValue(mask)
+        }`,
+      );
+    }
+  }
   checkDoutShape(fn, dout, cache.shape);
   const g = dout.data;
   const dx = allocLike(g, g.length);
-  const mask = cache.mask;
   if (mask === null) dx.set(g);
   else applyMask(g, mask, dx);
   return { dx: { shape: [...cache.shape], data: dx } };

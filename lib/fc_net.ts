@@ -48,13 +48,27 @@ export type { FullyConnectedNetOptions, Normalization };
 /** Options of {@linkcode FullyConnectedNet.loss}. */
 export interface LossOptions {
   /**
-   * Return the net's own buffers instead of copies: the gradients (or the
-   * scores) are then valid until the next call to `loss`, and a call after the
-   * first with the same batch size allocates no typed array. The `Solver`
-   * trains this way. Default `false`.
+   * Return the net's own buffers instead of copies, in a new record each call:
+   * the gradients (or the scores) are then overwritten by the next call to
+   * `loss`, and a call after the first with the same batch size allocates no
+   * typed array. The `Solver` trains this way. What a held buffer may do:
+   * it is never reused by another net or solver while it is reachable — not
+   * after `dispose()`, not after the net is collected (its memory returns
+   * when the collector finds it unreachable) — but a `subarray` of it, or a
+   * new view over its `.buffer`, does not hold the memory; replacing or
+   * reshaping the record's entries changes nothing in the net. Default
+   * `false`.
    */
   reuse?: boolean;
 }
+
+/**
+ * An option only the library's own `Solver` passes, beside `reuse: true`: the
+ * buffers are lent for the one step and kept by nobody, so they are not
+ * marked as handed out and `dispose()` frees them at once. (A symbol: no
+ * caller can spell it by accident, and the option check sees only strings.)
+ */
+export const LENT: unique symbol = Symbol("bnlab.lent");
 
 /** What `loss(X, y)` returns in train mode. */
 export interface LossAndGrads {
@@ -153,7 +167,7 @@ export class FullyConnectedNet {
     const dims = [o.inputDim, ...o.hiddenDims, o.numClasses];
     this.#layers = dims.slice(0, -1).map((din, k) => ({ i: k + 1, din, dout: dims[k + 1] }));
     this.params = this.#drawParams(o.rng, o.weightScale);
-    this.#memory = new NetMemory(this, {
+    this.#memory = new NetMemory({
       layers: this.#layers,
       stats: this.#block.stats,
       normalized: o.normalization !== null,
@@ -180,7 +194,7 @@ export class FullyConnectedNet {
     const params: Record<string, Tensor> = {};
     const put = (name: string, shape: number[], data: FloatArray) => {
       params[name] = { shape, data };
-      this.#shapes.set(name, shape);
+      this.#shapes.set(name, Object.freeze([...shape])); // the net's own: params' may be changed
     };
     for (const { i, din, dout } of this.#layers) {
       const w = alloc(this.dtype, din * dout);
@@ -199,8 +213,11 @@ export class FullyConnectedNet {
 
   /**
    * Frees the WebAssembly memory the net owns (its activations, gradients and
-   * parameter copies) now, instead of when the net is collected. `params` and
-   * `normParams` stay readable; a later `loss` throws.
+   * parameter copies) now, instead of when the net is collected — except the
+   * buffers `loss(…, { reuse: true })` handed out, which keep their memory
+   * until the collector finds them unreachable (a held gradient never changes
+   * under its holder). `params` and `normParams` stay readable; a later
+   * `loss` throws.
    */
   dispose(): void {
     if (this.#disposed) return;
@@ -252,6 +269,7 @@ export class FullyConnectedNet {
     const mode: "train" | "test" = y === undefined ? "test" : "train";
     if (options !== undefined) checkOptionKeys(fn, options, LOSS_OPTION_KEYS, "{ reuse? }");
     const reuse = options?.reuse === true;
+    const handOut = !(reuse && (options as { [LENT]?: boolean })[LENT] === true);
     checkTensor(fn, "X", X);
     const n = X.shape[0];
     if (X.shape.length < 2 || sizeOf(X.shape.slice(1)) !== this.inputDim) {
@@ -298,7 +316,7 @@ export class FullyConnectedNet {
     const { din, dout } = last;
     k.matmul(n, dout, din, h, din, 1, pl.W, dout, 1, ws.scores, pl.b, false, ws.pack);
     if (mode === "test") {
-      const scores = reuse ? ws.scores : copyOf(ws.scores);
+      const scores = reuse ? mem.handOut(ws.scores, handOut) : copyOf(ws.scores);
       return { shape: [n, this.numClasses], data: scores };
     }
 
@@ -330,7 +348,7 @@ export class FullyConnectedNet {
 
     // Commit the running statistics, only after a finite loss.
     if (Number.isFinite(loss) && mode === "train") this.#commit();
-    const grads = reuse ? mem.gradTensors : this.#copyGrads();
+    const grads = reuse ? mem.gradRecord(handOut) : this.#copyGrads();
     return { loss, grads };
   }
 
@@ -344,13 +362,11 @@ export class FullyConnectedNet {
 
   /** The gradients as new arrays, in params' order. */
   #copyGrads(): Record<string, Tensor> {
-    const out: Record<string, Tensor> = {};
-    for (const [name, t] of Object.entries(this.#memory.gradTensors)) {
-      out[name] = { shape: [...t.shape], data: copyOf(t.data) };
+    const grads: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(this.#memory.gradRecord(false))) {
+      grads[name] = { shape: [...t.shape], data: copyOf(t.data) };
     }
-    const ordered: Record<string, Tensor> = {};
-    for (const name of this.#shapes.keys()) ordered[name] = out[name];
-    return ordered;
+    return grads;
   }
 
   /** Writes the staged running statistics into each batchnorm layer's param. */

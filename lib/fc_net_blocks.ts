@@ -122,22 +122,23 @@ export const BLOCKS: Readonly<Record<"none" | "batchnorm" | "layernorm", Block>>
   /** affine → layernorm → relu: the ReLU fused into the normalization pass. */
   layernorm: {
     extra: [["gamma", 1], ["beta", 0]],
-    stats: (_l, n) => [n, n],
+    stats: (_l, n) => [n, n, n],
     forward(s, l, p, buf, hin) {
       affine(s, l, p, hin, buf.a, false);
-      const [mean, ivar] = buf.stats;
+      const [hi, lo, ivar] = buf.stats;
       const eps = s.norm[l.i - 1].eps;
-      s.k.lnForward(s.n, l.dout, buf.a, p.gamma!, p.beta!, eps, buf.h, mean, ivar, true);
+      s.k.lnForward(s.n, l.dout, buf.a, p.gamma!, p.beta!, eps, buf.h, hi, lo, ivar, true);
     },
     backward(s, l, p, g, buf) {
-      const [mean, ivar] = buf.stats;
+      const [hi, lo, ivar] = buf.stats;
       const { n, k } = s;
       k.lnBackward(
         n,
         l.dout,
         buf.dh,
         buf.a,
-        mean,
+        hi,
+        lo,
         ivar,
         p.gamma!,
         p.beta!,

@@ -6,7 +6,7 @@
  */
 
 import { checkOptionKeys, describeValue, ValueError } from "./errors.ts";
-import { checkAllocation, type DType, DTYPE_BYTES } from "./kernels/mod.ts";
+import { checkAllocation, checkResidentFits, type DType, DTYPE_BYTES } from "./kernels/mod.ts";
 import { RandomState } from "./random.ts";
 
 /** Which normalization the hidden layers use; `null` for none. */
@@ -181,6 +181,24 @@ export function checkNetOptions(
     const what = `W${i + 1} (${dims[i]}, ${dims[i + 1]})`;
     checkAllocation(fn, dims[i] * dims[i + 1], Math.max(DTYPE_BYTES[dtype], 8), what);
   }
+  // And all of them together: the net keeps two resident arrays per parameter (the
+  // kernels' copy and the gradient) in the WebAssembly memory every net shares.
+  const lengths: number[] = [], hidden = dims.slice(1, -1);
+  let count = 0;
+  for (let i = 0; i < dims.length - 1; i++) {
+    const perLayer = [dims[i] * dims[i + 1], dims[i + 1]];
+    if (normalization !== null && i < dims.length - 2) perLayer.push(dims[i + 1], dims[i + 1]);
+    for (const n of perLayer) lengths.push(n, n);
+    for (const n of perLayer) count += n;
+  }
+  lengths.push(Math.max(1, ...hidden)); // batchnorm backward's scratch
+  if (normalization === "batchnorm") { for (const h of hidden) lengths.push(h, h); }
+  checkResidentFits(
+    fn,
+    lengths,
+    DTYPE_BYTES[dtype],
+    `the net (${count} parameters, each with a copy for the kernels and a gradient)`,
+  );
   return {
     hiddenDims: [...hiddenDims],
     inputDim,

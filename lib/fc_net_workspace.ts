@@ -11,6 +11,7 @@
 import {
   allocate,
   checkAllocation,
+  checkResidentFits,
   type DType,
   DTYPE_BYTES,
   type FloatArray,
@@ -49,7 +50,7 @@ export interface LayerBuffers {
   readonly h: FloatArray;
   /** `(N, H)` the gradient reaching h, turned in place into the gradient at a. */
   readonly dh: FloatArray;
-  /** Statistics: batchnorm `hi, lo, variance, ivar` (H each), layernorm `mean, ivar` (N each). */
+  /** Statistics: batchnorm `hi, lo, variance, ivar` (H each), layernorm `hi, lo, ivar` (N each). */
   readonly stats: readonly FloatArray[];
   /** `(N·H)` the dropout mask, float64 as numpy's; `null` without dropout. */
   readonly mask: Float64Array | null;
@@ -92,31 +93,36 @@ export interface NetShape {
 
 const ROLES = ["W", "b", "gamma", "beta"] as const;
 
-/** A net's resident memory: all freed by `free()`, or when the net is collected. */
+/**
+ * A net's resident memory: freed by `free()` — except the arrays handed out to
+ * the caller, which return when the collector finds them unreachable — or
+ * when the net is collected.
+ */
 export class NetMemory {
   /** Per layer: resident copies of the parameters, what the kernels read. */
   readonly mirrors: LayerParams[] = [];
   /** Per layer: the gradients. */
   readonly grads: LayerParams[] = [];
-  /** The gradients as tensors over `grads`, by parameter name. */
-  readonly gradTensors: Record<string, Tensor> = {};
+  /** The gradients by parameter name, in `params`' order. */
+  readonly #gradArrays = new Map<string, FloatArray>();
   /** Each batchnorm layer's new running statistics, staged until a finite loss commits them. */
   readonly staged: { mean: FloatArray; variance: FloatArray }[] = [];
   /** Scratch of batchnorm's backward pass, max H elements. */
   readonly scale: FloatArray;
   readonly #net: NetShape;
-  readonly #pool: ResidentPool;
+  /** The memory's pool; null once freed (the handed-out arrays alone then keep it). */
+  #pool: ResidentPool | null;
   readonly #workspaces = new Map<number, Workspace>();
 
   /**
-   * Makes the memory every call shares.
+   * Makes the memory every call shares. The net holds it; it is freed when
+   * the net and every array it handed out are collected.
    *
-   * @param owner the net, whose collection frees the memory
    * @param net the net's shape
    */
-  constructor(owner: object, net: NetShape) {
+  constructor(net: NetShape) {
     this.#net = net;
-    this.#pool = new ResidentPool(owner, "FullyConnectedNet");
+    this.#pool = new ResidentPool("FullyConnectedNet");
     for (const { i } of net.layers) {
       const make = () => {
         const r: Partial<Record<(typeof ROLES)[number], FloatArray>> = {};
@@ -129,10 +135,10 @@ export class NetMemory {
       this.mirrors.push(make());
       const g = make();
       this.grads.push(g);
-      for (const role of ROLES) {
-        const name = `${role}${i}`;
-        if (g[role]) this.gradTensors[name] = { shape: net.shapes.get(name)!, data: g[role]! };
-      }
+    }
+    for (const name of net.shapes.keys()) {
+      const [, role, i] = /^([A-Za-z]+)(\d+)$/.exec(name)!;
+      this.#gradArrays.set(name, this.grads[Number(i) - 1][role as (typeof ROLES)[number]]!);
     }
     const hidden = net.layers.slice(0, -1).map((l) => l.dout);
     this.scale = this.#alloc(Math.max(1, ...hidden));
@@ -142,6 +148,7 @@ export class NetMemory {
   }
 
   #alloc(length: number): FloatArray {
+    if (this.#pool === null) throw new Error("bnlab internal error: a freed net memory allocated");
     return this.#pool.alloc(this.#net.dtype, length);
   }
 
@@ -162,6 +169,12 @@ export class NetMemory {
     for (const { din, dout } of net.layers) {
       pack = Math.max(pack, packLength(din, dout), packLength(n, dout), packLength(dout, din));
     }
+    // All of it must fit in what the WebAssembly memory has left, before any is allocated.
+    const lengths = [n * net.inputDim, n * net.numClasses, n * net.numClasses, pack];
+    for (const l of hidden) {
+      lengths.push(net.normalized ? n * l.dout : 0, n * l.dout, n * l.dout, ...net.stats(l, n));
+    }
+    checkResidentFits(fn, lengths, DTYPE_BYTES[net.dtype], `the workspace for a batch of ${n}`);
     ws = {
       n,
       x: this.#alloc(n * net.inputDim),
@@ -192,9 +205,61 @@ export class NetMemory {
     }
   }
 
-  /** Frees every array now; nothing of this memory may be used afterwards. */
+  /**
+   * The gradients as a new record of new tensors (new shape arrays) over the
+   * net's buffers, in `params`' order: the caller may replace or reshape its
+   * entries, and the net never reads them back.
+   *
+   * @param handOut mark the buffers as handed out to the caller (they then
+   *   outlive `free()` until collected); false only when the library itself
+   *   uses them for the call and keeps nothing
+   */
+  gradRecord(handOut: boolean): Record<string, Tensor> {
+    if (!handOut) return this.#lent ??= this.#record(false);
+    return this.#record(true);
+  }
+
+  /**
+   * The record lent to the library's own Solver: made once, frozen (shapes
+   * and entries), never seen by a caller — so a training step allocates no
+   * record.
+   */
+  #lent: Record<string, Tensor> | null = null;
+
+  #record(handOut: boolean): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [name, data] of this.#gradArrays) {
+      const shape = [...this.#net.shapes.get(name)!],
+        t = { shape, data: this.handOut(data, handOut) };
+      // Lent: frozen through, so the solver may trust it by identity from step to step.
+      out[name] = handOut ? t : Object.freeze({ shape: Object.freeze(shape), data: t.data });
+    }
+    return handOut ? out : Object.freeze(out);
+  }
+
+  /**
+   * An array of this memory as it goes to the caller.
+   *
+   * @param a the array
+   * @param handOut mark it as handed out (see {@linkcode NetMemory.gradRecord})
+   */
+  handOut<A extends FloatArray>(a: A, handOut = true): A {
+    return handOut && this.#pool !== null ? this.#pool.handOut(a) : a;
+  }
+
+  /**
+   * Frees every array never handed out now and forgets them all; nothing of
+   * this memory may be used afterwards. The handed-out arrays keep their
+   * memory until the collector finds them unreachable.
+   */
   free(): void {
-    this.#pool.free();
+    this.#pool?.free();
+    this.#pool = null;
     this.#workspaces.clear();
+    this.mirrors.length = 0;
+    this.grads.length = 0;
+    this.#gradArrays.clear();
+    this.#lent = null;
+    this.staged.length = 0;
   }
 }

@@ -7,14 +7,25 @@
  * `eps = 1e-5` is added to the variance before the square root, and the
  * variance is *biased* (divides by D). Layernorm keeps no running statistics:
  * train and test mode compute the same thing, so the mode is accepted and
- * ignored. Every operation runs in x's dtype.
+ * ignored. Every operation runs in x's dtype. As batchnorm's, a row's mean is
+ * kept as a double-double `hi + lo` (the corrected two-pass algorithm), so a
+ * constant row gives exactly β; a row whose sum overflows (±1e308) is summed
+ * again with every term divided by D first, so it gives numpy's answer, not
+ * NaN. Both backends give the same bits, in both dtypes.
  *
  * @module
  */
 
-import { describeValue, ValueError } from "./errors.ts";
+import { describeValue, ShapeError, ValueError } from "./errors.ts";
 import { copyOf, dtypeOf, type FloatArray, Scratch } from "./kernels/mod.ts";
-import { checkCache, checkDoutShape, type ForwardOptions, outputOption } from "./layers.ts";
+import {
+  cacheArray,
+  cacheTensor,
+  checkCache,
+  checkDoutShape,
+  type ForwardOptions,
+  outputOption,
+} from "./layers.ts";
 import { checkNormInputs, checkNormParam, type NormGradients, normGradients } from "./norm.ts";
 import { checkSameDType, type Tensor } from "./tensor.ts";
 
@@ -32,8 +43,10 @@ export interface LayernormCache {
   readonly kind: "layernorm";
   /** `(N, D)` the input x (a reference). */
   readonly x: Tensor;
-  /** `(N,)` every row's mean μₙ. */
-  readonly mean: FloatArray;
+  /** `(N,)` every row's mean μₙ, high part: μₙ = meanHi + meanLo. */
+  readonly meanHi: FloatArray;
+  /** `(N,)` the means' low part. */
+  readonly meanLo: FloatArray;
   /** `(N,)` `1 / √(σ²ₙ + ε)` of every row. */
   readonly ivar: FloatArray;
   /** `(D,)` the scale γ. */
@@ -81,27 +94,28 @@ export function layernormForward(
   }
   const { n, d } = checkNormInputs(fn, x, gamma, beta);
   const { eps } = checkNormParam(fn, "lnParam", lnParam, lnParam.mode ?? "train");
-  const into = outputOption(fn, options, [n, d], x.data);
+  const into = outputOption(fn, options, [n, d], x.data, [
+    ["x", x.data],
+    ["gamma", gamma.data],
+    ["beta", beta.data],
+  ]);
   const dt = dtypeOf(x.data);
   const s = new Scratch();
   try {
     const out = s.output(dt, n * d, into);
-    const mean = s.temp(dt, n), ivar = s.temp(dt, n);
-    s.k.lnForward(
-      n,
-      d,
-      s.input(x.data),
-      s.input(gamma.data),
-      s.input(beta.data),
-      eps,
-      out,
-      mean,
-      ivar,
-      false,
-    );
+    const hi = s.temp(dt, n), lo = s.temp(dt, n), ivar = s.temp(dt, n);
+    const [xs, g, b] = [s.input(x.data), s.input(gamma.data), s.input(beta.data)];
+    s.k.lnForward(n, d, xs, g, b, eps, out, hi, lo, ivar, false);
     return {
       out: { shape: [n, d], data: s.result(out, into) },
-      cache: { kind: "layernorm", x, mean: copyOf(mean), ivar: copyOf(ivar), gamma },
+      cache: {
+        kind: "layernorm",
+        x,
+        meanHi: copyOf(hi),
+        meanLo: copyOf(lo),
+        ivar: copyOf(ivar),
+        gamma,
+      },
     };
   } finally {
     s.end();
@@ -132,10 +146,18 @@ export function layernormForward(
 export function layernormBackward(dout: Tensor, cache: LayernormCache): NormGradients {
   const fn = "layernormBackward";
   checkCache(fn, cache, "layernorm", "layernormForward");
-  checkDoutShape(fn, dout, cache.x.shape);
-  checkSameDType(fn, ["dout", dout], ["x", cache.x]);
-  const [n, d] = cache.x.shape;
-  const dt = dtypeOf(cache.x.data);
+  const x = cacheTensor(fn, cache, "x", 2), [n, d] = x.shape;
+  const gamma = cacheTensor(fn, cache, "gamma", 1);
+  if (gamma.shape[0] !== d) {
+    throw new ShapeError(fn, `cache.gamma must have length D=${d} but has ${gamma.shape[0]}`);
+  }
+  checkSameDType(fn, ["cache.x", x], ["cache.gamma", gamma]);
+  const [hi, lo, ivar] = (["meanHi", "meanLo", "ivar"] as const).map((k) =>
+    cacheArray(fn, cache, k, n, x.data)
+  );
+  checkDoutShape(fn, dout, x.shape);
+  checkSameDType(fn, ["dout", dout], ["x", x]);
+  const dt = dtypeOf(x.data);
   const s = new Scratch();
   try {
     const dx = s.output(dt, n * d), dgamma = s.output(dt, d), dbeta = s.output(dt, d);
@@ -143,10 +165,11 @@ export function layernormBackward(dout: Tensor, cache: LayernormCache): NormGrad
       n,
       d,
       s.input(dout.data),
-      s.input(cache.x.data),
-      s.input(cache.mean),
-      s.input(cache.ivar),
-      s.input(cache.gamma.data),
+      s.input(x.data),
+      s.input(hi),
+      s.input(lo),
+      s.input(ivar),
+      s.input(gamma.data),
       null,
       dx,
       dgamma,

@@ -20,11 +20,14 @@ import { checkOptionKeys, describeValue, DTypeError, ShapeError, ValueError } fr
 import { dtypeOf, Scratch } from "./kernels/mod.ts";
 import {
   allocLike,
+  checkFloatArray,
   checkLive,
+  checkNoOverlap,
   checkSameDType,
   checkTensor,
   type FloatArray,
   fmtShape,
+  type NamedArray,
   sizeOf,
   type Tensor,
 } from "./tensor.ts";
@@ -57,12 +60,14 @@ const FORWARD_OPTION_KEYS = new Set(["out"]);
 
 /**
  * Checks a forward pass's options and returns the preallocated output's
- * array, if one was given.
+ * array, if one was given: its shape, its dtype, and that it shares no memory
+ * with an input ({@linkcode checkNoOverlap}).
  *
  * @param fn the public function
  * @param options the options argument (may be undefined)
  * @param shape the output's shape
  * @param like an array of the output's dtype
+ * @param inputs every array the function reads, by name
  * @param name the option's name in messages
  */
 export function outputOption(
@@ -70,6 +75,7 @@ export function outputOption(
   options: ForwardOptions | undefined,
   shape: readonly number[],
   like: FloatArray,
+  inputs: readonly NamedArray[],
   name = "options.out",
 ): FloatArray | undefined {
   if (options === undefined) return undefined;
@@ -89,31 +95,36 @@ export function outputOption(
       `${name} must be ${dtypeOf(like)} (the input's dtype) but is ${dtypeOf(options.out.data)}`,
     );
   }
+  checkNoOverlap(fn, [[name, options.out.data]], inputs);
   return options.out.data;
 }
 
 /**
  * Checks a pass's preallocated outputs — `{ name?: tensor }`, each of its
- * output's shape and `like`'s dtype — and returns the arrays given, by name.
+ * output's shape and `like`'s dtype, sharing no memory with an input or with
+ * another output — and returns the arrays given, by name.
  *
  * @param fn the public function
  * @param options the options argument (may be undefined)
  * @param shapes every output's shape, by name
  * @param like an array of the outputs' dtype
+ * @param inputs every array the function reads, by name
  */
 export function outputOptions<K extends string>(
   fn: string,
   options: Partial<Record<K, Tensor>> | undefined,
   shapes: Readonly<Record<K, readonly number[]>>,
   like: FloatArray,
+  inputs: readonly NamedArray[],
 ): Partial<Record<K, FloatArray>> {
   if (options === undefined) return {};
   const keys = Object.keys(shapes) as K[];
   checkOptionKeys(fn, options, new Set(keys), `{ ${keys.map((k) => `${k}?`).join(", ")} }`);
   const out: Partial<Record<K, FloatArray>> = {};
   for (const k of keys) {
-    out[k] = outputOption(fn, { out: options[k] }, shapes[k], like, `options.${k}`);
+    out[k] = outputOption(fn, { out: options[k] }, shapes[k], like, inputs, `options.${k}`);
   }
+  checkNoOverlap(fn, keys.map((k) => [`options.${k}`, out[k]] as const), inputs);
   return out;
 }
 
@@ -148,6 +159,69 @@ export function checkCache(fn: string, cache: unknown, kind: string, forward: st
     const t = (cache as Record<string, { data?: unknown } | undefined>)[key];
     if (ArrayBuffer.isView(t?.data)) checkLive(fn, `cache.${key}`, t.data);
   }
+}
+
+/**
+ * A field of a cache, which must be present: a backward pass takes the cache
+ * its forward pass returned, whole.
+ *
+ * @param fn the backward function
+ * @param cache a cache already checked by {@linkcode checkCache}
+ * @param key the field
+ */
+function cacheField(fn: string, cache: unknown, key: string): unknown {
+  const v = (cache as Record<string, unknown>)[key];
+  if (v === undefined) {
+    throw new ValueError(
+      fn,
+      `cache.${key} is missing; pass the cache the forward pass returned, with every field`,
+    );
+  }
+  return v;
+}
+
+/**
+ * A tensor field of a cache, checked as any input (O(1): the array's length
+ * against its shape, so a buffer resized or detached since the forward pass
+ * is refused).
+ *
+ * @param fn the backward function
+ * @param cache a cache already checked by {@linkcode checkCache}
+ * @param key the field, e.g. `"x"`
+ * @param rank the rank it must have, if any
+ */
+export function cacheTensor(fn: string, cache: unknown, key: string, rank?: number): Tensor {
+  const t = cacheField(fn, cache, key);
+  checkTensor(fn, `cache.${key}`, t, rank);
+  return t;
+}
+
+/**
+ * An array field of a cache (a statistic): a genuine float array of
+ * `length` elements and `like`'s dtype.
+ *
+ * @param fn the backward function
+ * @param cache a cache already checked by {@linkcode checkCache}
+ * @param key the field, e.g. `"ivar"`
+ * @param length the length it must have
+ * @param like an array of the dtype it must have
+ */
+export function cacheArray(
+  fn: string,
+  cache: unknown,
+  key: string,
+  length: number,
+  like: FloatArray,
+): FloatArray {
+  const a = cacheField(fn, cache, key);
+  checkFloatArray(fn, `cache.${key}`, a);
+  if (a.length !== length) {
+    throw new ShapeError(fn, `cache.${key} must have length ${length} but has ${a.length}`);
+  }
+  if (dtypeOf(a) !== dtypeOf(like)) {
+    throw new DTypeError(fn, `cache.${key} is ${dtypeOf(a)} but cache.x is ${dtypeOf(like)}`);
+  }
+  return a;
 }
 
 /** Checks that `dout` has exactly `shape`. */
@@ -210,7 +284,10 @@ export function affineForward(
   if (b.shape[0] !== m) {
     throw new ShapeError(fn, `b must have length M=${m} but got ${b.shape[0]}`);
   }
-  const into = outputOption(fn, options, [n, m], x.data);
+  const into = outputOption(fn, options, [n, m], x.data, [["x", x.data], ["w", w.data], [
+    "b",
+    b.data,
+  ]]);
   const s = new Scratch();
   try {
     const out = s.output(dtypeOf(x.data), n * m, into);
@@ -265,12 +342,23 @@ export function affineBackward(
 ): { dx: Tensor; dw: Tensor; db: Tensor } {
   const fn = "affineBackward";
   checkCache(fn, cache, "affine", "affineForward");
-  const { x, w } = cache;
+  const x = cacheTensor(fn, cache, "x"), w = cacheTensor(fn, cache, "w", 2);
   const n = x.shape[0];
   const [d, m] = w.shape;
+  if (x.shape.length < 1 || sizeOf(x.shape.slice(1)) !== d) {
+    throw new ShapeError(
+      fn,
+      `cache.x ${fmtShape(x.shape)} does not fit cache.w ${fmtShape(w.shape)} (${d} features)`,
+    );
+  }
+  checkSameDType(fn, ["cache.x", x], ["cache.w", w]);
   checkDoutShape(fn, dout, [n, m]);
   checkSameDType(fn, ["dout", dout], ["x", x]);
-  const into = outputOptions(fn, options, { dx: x.shape, dw: [d, m], db: [m] }, x.data);
+  const into = outputOptions(fn, options, { dx: x.shape, dw: [d, m], db: [m] }, x.data, [
+    ["dout", dout.data],
+    ["cache.x", x.data],
+    ["cache.w", w.data],
+  ]);
   const dt = dtypeOf(x.data);
   const s = new Scratch();
   try {
@@ -295,7 +383,8 @@ export function affineBackward(
 }
 
 /**
- * ReLU forward pass: `out = max(0, x)` (NaN gives 0).
+ * ReLU forward pass: `out = max(0, x)` as numpy's `np.maximum(0, x)`: NaN
+ * stays NaN (a NaN is never laundered into 0), −0 stays −0.
  *
  * @param x any shape
  * @param options `{ out? }`: a preallocated output of x's shape
@@ -307,7 +396,7 @@ export function reluForward(
 ): { out: Tensor; cache: ReluCache } {
   const fn = "reluForward";
   checkTensor(fn, "x", x);
-  const into = outputOption(fn, options, x.shape, x.data);
+  const into = outputOption(fn, options, x.shape, x.data, [["x", x.data]]);
   const s = new Scratch();
   try {
     const out = s.output(dtypeOf(x.data), x.data.length, into);
@@ -330,7 +419,7 @@ export function reluForward(
 export function reluBackward(dout: Tensor, cache: ReluCache): { dx: Tensor } {
   const fn = "reluBackward";
   checkCache(fn, cache, "relu", "reluForward");
-  const { x } = cache;
+  const x = cacheTensor(fn, cache, "x");
   checkDoutShape(fn, dout, x.shape);
   checkSameDType(fn, ["dout", dout], ["x", x]);
   const s = new Scratch();

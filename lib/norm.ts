@@ -9,7 +9,7 @@
 import { describeValue, ShapeError, ValueError } from "./errors.ts";
 import type { FloatArray } from "./kernels/mod.ts";
 import { outputOptions } from "./layers.ts";
-import { checkSameDType, checkTensor, fmtShape, type Tensor } from "./tensor.ts";
+import { checkSameDType, checkTensor, fmtShape, type NamedArray, type Tensor } from "./tensor.ts";
 
 /** Default ε added to the variance. */
 export const BN_EPS = 1e-5;
@@ -37,13 +37,15 @@ export interface BackwardOptions {
 }
 
 /**
- * Checks a backward pass's preallocated outputs against `(N, D)` and `(D,)`.
+ * Checks a backward pass's preallocated outputs against `(N, D)` and `(D,)`,
+ * and that none shares memory with an input or another output.
  *
  * @param fn the public function
  * @param options the options argument (may be undefined)
  * @param n rows
  * @param d features
  * @param like an array of the outputs' dtype
+ * @param inputs every array the pass reads, by name
  * @returns the arrays given, by name
  */
 export function backwardOutputs(
@@ -52,8 +54,9 @@ export function backwardOutputs(
   n: number,
   d: number,
   like: FloatArray,
+  inputs: readonly NamedArray[],
 ): { dx?: FloatArray; dgamma?: FloatArray; dbeta?: FloatArray } {
-  return outputOptions(fn, options, { dx: [n, d], dgamma: [d], dbeta: [d] }, like);
+  return outputOptions(fn, options, { dx: [n, d], dgamma: [d], dbeta: [d] }, like, inputs);
 }
 
 /**

@@ -395,7 +395,7 @@ function pureUpdate(rule: RuleName, w: Tensor, dw: Tensor, config?: OptimConfig)
     checkLikeW(fn, `config.${key}`, s, w);
     arrays[key] = s.data;
   }
-  const memory = new ResidentPool(arrays, fn);
+  const memory = new ResidentPool(fn);
   try {
     const setup = { ...arrays, dtype: dtypeOf(w.data), length: w.data.length, memory, t };
     const r = kind.create(hyper, setup);

@@ -16,7 +16,8 @@
  * @module
  */
 
-import { BnlabError } from "./errors.ts";
+import { BnlabError, ShapeError } from "./errors.ts";
+import { LENT } from "./fc_net.ts";
 import { formatPercentF as fmtF } from "./format.ts";
 import { allocateInt32, copyOf, dtypeOf, type FloatArray, ResidentPool } from "./kernels/mod.ts";
 import type { OptimConfig, UpdateRule } from "./optim.ts";
@@ -31,9 +32,16 @@ import {
   type SolverProgress,
 } from "./solver_options.ts";
 import { ParamUpdates } from "./solver_updates.ts";
-import { checkLive, type Tensor } from "./tensor.ts";
+import { checkTensor, fmtShape, type Tensor } from "./tensor.ts";
 
 export type { SolverData, SolverModel, SolverOptions, SolverProgress };
+
+/**
+ * `{ reuse: true }` with the buffers lent for the call (see `LENT`): the
+ * solver keeps nothing a model returns beyond the step, so a net's
+ * `dispose()` frees them at once.
+ */
+const LEND = { reuse: true, [LENT]: true } as { reuse: boolean };
 
 /**
  * Examples per forward pass when `train()` measures accuracy. The notebook's
@@ -84,11 +92,14 @@ function allFinite(params: Record<string, Tensor>): boolean {
  * best so far. At epoch ends every learning rate is multiplied by `lrDecay`.
  * At the end the model gets the best parameters.
  *
- * A loss that turns NaN or infinite stops the run: `diverged` becomes true,
- * `divergedAt` holds the iteration, the loss is the last entry of
- * `lossHistory`, a message is logged (even when not verbose), no update is
- * applied, and the model gets the best parameters seen before. Parameters
- * that are not all finite are never recorded as the best.
+ * A loss or a gradient that turns NaN or infinite stops the run: `diverged`
+ * becomes true, `divergedAt` holds the iteration, the loss is the last entry
+ * of `lossHistory`, a message is logged (even when not verbose), no update is
+ * applied — a step is taken only when the loss and every gradient are finite
+ * (and, with an update rule given as a function, every new value) — and the
+ * model gets the best parameters seen before. Parameters that are not all
+ * finite are never recorded as the best. Non-finite training or validation
+ * data is refused by the constructor.
  *
  * Differences from `solver.py`: the first accuracy check always records the
  * best parameters (the notebook's strict `>` against 0 could leave
@@ -146,10 +157,12 @@ export class Solver {
   readonly trainAccHistory: number[] = [];
   /** Validation accuracy at every check. */
   readonly valAccHistory: number[] = [];
-  /** True when a non-finite loss stopped the run. */
+  /** True when a non-finite loss or gradient stopped the run. */
   diverged = false;
-  /** The 1-based iteration whose loss was not finite, or null. */
+  /** The 1-based iteration whose loss or gradient was not finite, or null. */
   divergedAt: number | null = null;
+  /** What was not finite at the last step (`"loss"`, `"grads.W1"`, …), or null. */
+  #nonFinite: string | null = null;
   readonly #rng: RandomState;
   readonly #log: (line: string) => void;
   readonly #onProgress?: (progress: SolverProgress) => void;
@@ -159,9 +172,11 @@ export class Solver {
   /** Every parameter's update rule and state. */
   readonly #updates: ParamUpdates;
   /** Resident arrays this solver allocated (the minibatch), freed by dispose() or when it is collected. */
-  readonly #memory = new ResidentPool(this, "Solver");
+  readonly #memory = new ResidentPool("Solver");
   /** Buffers for accuracy subsamples, by split. */
   readonly #samples = new Map<Tensor, { idx: Int32Array; X: FloatArray; y: Int32Array }>();
+  /** The shape of each split when the constructor checked it. */
+  readonly #dataShapes = new Map<Tensor, readonly number[]>();
   #trained = false;
   #disposed = false;
 
@@ -197,9 +212,9 @@ export class Solver {
     this.#onProgress = settings.onProgress;
     this.#yTrain = settings.yTrain;
     this.#yVal = settings.yVal;
+    for (const X of [data.X_train, data.X_val]) this.#dataShapes.set(X, [...X.shape]);
     const { builtIn, updateRule, optimConfig } = settings;
     this.#updates = new ParamUpdates(
-      this,
       builtIn,
       updateRule,
       Object.keys(model.params),
@@ -244,13 +259,13 @@ export class Solver {
 
     for (let t = 0; t < numIterations; t++) {
       const loss = this.step();
-      if (!Number.isFinite(loss)) {
-        this.diverged = true;
+      if (this.#nonFinite !== null) {
         this.divergedAt = t + 1;
+        const what = this.#nonFinite === "loss" ? "" : ` — ${this.#nonFinite} is not finite`;
         this.#log(
           `(Iteration ${t + 1} / ${numIterations}) loss: ${
             fmtF(loss)
-          } — diverged; training stopped, the best parameters so far are kept`,
+          }${what} — diverged; training stopped, the best parameters so far are kept`,
         );
         break;
       }
@@ -313,20 +328,21 @@ export class Solver {
   /**
    * One training iteration, the notebook's `_step()`: draws a minibatch of
    * `batchSize` examples with replacement, computes the loss and gradients,
-   * appends the loss to `lossHistory` and — when it is finite — updates every
-   * parameter. `train()` calls it once per iteration; it may also be called
+   * appends the loss to `lossHistory` and — when the loss and every gradient
+   * are finite — updates every parameter; otherwise nothing is updated and
+   * the run is marked `diverged` (at this iteration, when it was not
+   * already). `train()` calls it once per iteration; it may also be called
    * alone (to time one step, say). The first call makes the buffers every
    * later call reuses.
    *
-   * @returns the minibatch loss (NaN or infinite when the run diverged; then
-   *   nothing was updated)
+   * @returns the minibatch loss
    * @throws {BnlabError} when the model returns no gradient for a parameter
    */
   step(): number {
     const fn = "Solver.step";
     if (this.#disposed) throw new BnlabError(fn, "the solver was disposed; make a new Solver");
     const { X_train } = this.data;
-    checkLive(fn, "data.X_train", X_train.data);
+    this.#checkUnchanged(fn, "data.X_train", X_train);
     const numTrain = X_train.shape[0];
     const d = X_train.data.length / numTrain;
     if (this.#batch === null) {
@@ -340,10 +356,16 @@ export class Solver {
     const { idx, X, y } = this.#batch;
     this.#rng.fillChoice(numTrain, idx);
     gather(X_train.data, d, this.#yTrain, idx, X.data, y);
-    const { loss, grads } = this.model.loss(X, y, { reuse: true });
+    // A rule given as a function may keep the gradients it is given: those are handed out.
+    const { loss, grads } = this.model.loss(X, y, this.#updates.inPlace ? LEND : { reuse: true });
     this.lossHistory.push(loss);
-    if (!Number.isFinite(loss)) return loss;
-    this.#updates.step(fn, this.model.params, grads);
+    this.#nonFinite = Number.isFinite(loss)
+      ? this.#updates.step(fn, this.model.params, grads)
+      : "loss";
+    if (this.#nonFinite !== null && !this.diverged) {
+      this.diverged = true;
+      this.divergedAt = this.lossHistory.length;
+    }
     return loss;
   }
 
@@ -358,6 +380,27 @@ export class Solver {
     this.#memory.free();
     this.#updates.free();
     this.#batch = null;
+  }
+
+  /**
+   * Refuses a split whose shape or storage changed since the constructor
+   * checked it — a buffer resized, detached or freed, a shape array edited —
+   * in O(1): the data is read only where the shape says.
+   */
+  #checkUnchanged(fn: string, name: string, X: Tensor): void {
+    checkTensor(fn, name, X);
+    const shape = this.#dataShapes.get(X);
+    if (
+      shape !== undefined &&
+      (X.shape.length !== shape.length || X.shape.some((v, i) => v !== shape[i]))
+    ) {
+      throw new ShapeError(
+        fn,
+        `${name} has shape ${fmtShape(X.shape)} but had ${
+          fmtShape(shape)
+        } when the Solver was made; make a new Solver for new data`,
+      );
+    }
   }
 
   /** Copies the parameters into bestParams, reusing its arrays after the first time. */
@@ -396,7 +439,7 @@ export class Solver {
     // The solver's own splits were checked by the constructor; anything else is checked here.
     const own = (X === this.data.X_train && y === this.#yTrain) ||
       (X === this.data.X_val && y === this.#yVal);
-    if (own) checkLive(fn, "X", X.data);
+    if (own) this.#checkUnchanged(fn, "X", X);
     const ys0 = own ? y as ArrayLike<number> : checkSplit(fn, "X", "y", X, y, this.model);
     if (numSamples !== null) checkCount(fn, "numSamples", numSamples, 1);
     checkCount(fn, "batchSize", batchSize, 1);
@@ -415,7 +458,7 @@ export class Solver {
       const end = Math.min(start + batchSize, n);
       // Contiguous rows: a view, no copy.
       const batch = { shape: [end - start, ...rest], data: xs.subarray(start * d, end * d) };
-      const scores = this.model.loss(batch, undefined, { reuse: true });
+      const scores = this.model.loss(batch, undefined, LEND);
       const c = scores.shape[1], s = scores.data;
       for (let i = 0; i < end - start; i++) {
         // argmax as numpy: the first maximum, and the first NaN if there is one.

@@ -7,7 +7,7 @@
  */
 
 import { checkOptionKeys, checkWritable, describeValue, ShapeError, ValueError } from "./errors.ts";
-import { checkAllocation, DTYPE_BYTES, dtypeOf } from "./kernels/mod.ts";
+import { checkAllocation, checkResidentFits, DTYPE_BYTES, dtypeOf } from "./kernels/mod.ts";
 import { labelArray, type Labels } from "./layers.ts";
 import {
   OPTIM_CONFIG_KEYS,
@@ -21,7 +21,7 @@ import {
   type UpdateRuleName,
 } from "./optim.ts";
 import { RandomState } from "./random.ts";
-import { checkTensor, fmtShape, sizeOf, type Tensor } from "./tensor.ts";
+import { checkTensor, fmtShape, isFloatArray, sizeOf, type Tensor } from "./tensor.ts";
 
 /** What a solver needs of a model (the notebook's model interface). */
 export interface SolverModel {
@@ -219,6 +219,30 @@ export function checkSplit(
   return ys;
 }
 
+/**
+ * Refuses data holding NaN or ±∞ — one pass, once per solver: a NaN in an
+ * example would reach the gradients and the parameters. Names the first.
+ *
+ * @param fn the public function
+ * @param name the split's name in messages
+ * @param X the examples, checked as a tensor
+ */
+function checkFiniteData(fn: string, name: string, X: Tensor): void {
+  const a = X.data;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isFinite(a[i])) continue;
+    const d = a.length / X.shape[0];
+    throw new ValueError(
+      fn,
+      `${name} must hold finite numbers but holds ${a[i]} at example ${
+        Math.floor(i / d)
+      }, feature ${
+        i % d
+      } (a NaN or infinity in the data would reach the gradients and the parameters)`,
+    );
+  }
+}
+
 /** The update rule: a built-in by name or function, or the caller's function. */
 function checkRule(fn: string, model: SolverModel, options: SolverOptions) {
   const rule = options.updateRule ?? "sgd";
@@ -353,5 +377,25 @@ export function checkSolverArgs(
     DTYPE_BYTES[dtypeOf(data.X_train.data)],
     `a minibatch of batchSize ${settings.batchSize} × ${d} features`,
   );
+  // The minibatch and the optimizer's state must fit in the WebAssembly memory, with what
+  // other owners hold: per parameter, sgd keeps nothing resident, momentum and RMSProp one
+  // array, Adam three (m, v and the staged copy of the parameter it steps in place).
+  const stateArrays = { sgd: 0, sgdMomentum: 1, rmsprop: 1, adam: 3 }[rule.builtIn ?? "sgd"];
+  const bytes = [settings.batchSize * d * DTYPE_BYTES[dtypeOf(data.X_train.data)]];
+  for (const t of Object.values(model.params)) {
+    if (!isFloatArray(t?.data)) continue; // the first step names it
+    for (let k = 0; k < stateArrays; k++) bytes.push(t.data.byteLength);
+  }
+  checkResidentFits(
+    fn,
+    bytes,
+    1,
+    `the solver (its minibatch, and the ${rule.builtIn ?? "rule function's"} state of ${
+      Object.keys(model.params).length
+    } parameters)`,
+  );
+  // Last, as the one check that reads the data (once per solver).
+  checkFiniteData(fn, "data.X_train", data.X_train);
+  checkFiniteData(fn, "data.X_val", data.X_val);
   return settings;
 }

@@ -1,13 +1,14 @@
 /**
  * A solver's parameter updates: one update rule per parameter, asked to step,
- * all or nothing — every gradient is checked (and, for a rule given as a
- * function, every new value computed) before any parameter changes.
+ * all or nothing — every gradient is checked, finite values included (and,
+ * for a rule given as a function, every new value computed and tested finite)
+ * before any parameter changes.
  *
  * @module
  */
 
 import { BnlabError, describeValue, ShapeError, ValueError } from "./errors.ts";
-import { dtypeOf, type FloatArray, ResidentPool } from "./kernels/mod.ts";
+import { dtypeOf, FiniteCheck, type FloatArray, isResident, ResidentPool } from "./kernels/mod.ts";
 import {
   type InPlaceRule,
   type OptimConfig,
@@ -23,6 +24,15 @@ import { checkTensor, fmtShape, type Tensor } from "./tensor.ts";
 interface Entry {
   readonly rule: InPlaceRule;
   readonly data: FloatArray;
+}
+
+/** True when a gradients record is frozen through (record, tensors, shapes) over resident arrays. */
+function sealedResident(grads: Record<string, Tensor>): boolean {
+  if (!Object.isFrozen(grads)) return false;
+  for (const t of Object.values(grads)) {
+    if (!Object.isFrozen(t) || !Object.isFrozen(t.shape) || !isResident(t.data)) return false;
+  }
+  return true;
 }
 
 /** Whether `t` has w's shape and dtype. */
@@ -43,16 +53,21 @@ export class ParamUpdates {
   readonly configs: Record<string, OptimConfig> = {};
   readonly #rules = new Map<string, Entry>();
   readonly #memory: ResidentPool;
+  readonly #finite: FiniteCheck;
+  /**
+   * A gradients record checked before that nothing can change since: frozen
+   * through and through, over the kernels' memory (which is never resized or
+   * detached) — the record a net lends its solver, the same every step.
+   */
+  #trusted: Record<string, Tensor> | null = null;
 
   /**
-   * @param owner the solver, whose collection frees the state
    * @param builtIn the built-in rule, or null
    * @param fn the rule's function
    * @param names the parameters' names
    * @param template the hyperparameters every parameter starts from
    */
   constructor(
-    owner: object,
     builtIn: RuleName | null,
     fn: UpdateRule,
     names: readonly string[],
@@ -60,36 +75,55 @@ export class ParamUpdates {
   ) {
     this.#builtIn = builtIn;
     this.#fn = fn;
-    this.#memory = new ResidentPool(owner, "Solver");
+    this.#memory = new ResidentPool("Solver");
+    this.#finite = new FiniteCheck(this.#memory);
     for (const name of names) this.configs[name] = { ...template };
   }
 
+  /** True for a built-in rule: it keeps nothing of the gradients it is given. */
+  get inPlace(): boolean {
+    return this.#builtIn !== null;
+  }
+
   /**
-   * Updates every parameter from its gradient, all or nothing.
+   * Updates every parameter from its gradient, all or nothing: when a
+   * gradient (or, with a rule function, a new value) is not finite, nothing
+   * changes and its name is returned — the step that would write NaN or ±∞
+   * into a parameter is not taken.
    *
    * @param fn the public function, for messages
    * @param params the model's parameters (entries are replaced with a rule function)
    * @param grads a gradient for every parameter
+   * @returns null when every parameter was updated, else what was not finite
+   *   (`"grads.W1"`, or `"the update of W1"` for a rule function's result)
    * @throws {BnlabError} / {ShapeError} for a missing or mismatched gradient,
    *   or a rule function's result that is not a tensor like its parameter —
    *   before any parameter changed
    */
-  step(fn: string, params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
+  step(fn: string, params: Record<string, Tensor>, grads: Record<string, Tensor>): string | null {
     if (this.#builtIn === null) return this.#stepFunction(fn, params, grads);
     // Check every gradient and make every rule first: nothing below can throw.
-    for (const [name, w] of Object.entries(params)) this.#rule(fn, name, w, grads[name]);
+    const trusted = grads === this.#trusted;
+    for (const [name, w] of Object.entries(params)) {
+      this.#rule(fn, name, w, grads[name], trusted);
+    }
+    if (!trusted && sealedResident(grads)) this.#trusted = grads;
+    for (const name of Object.keys(params)) {
+      if (!this.#finite.all(grads[name].data)) return `grads.${name}`;
+    }
     for (const [name, w] of Object.entries(params)) {
       this.#rules.get(name)!.rule.step(w.data, grads[name].data);
     }
+    return null;
   }
 
   /** The rule for parameter `name`, made on first use (or when w's storage changed). */
-  #rule(fn: string, name: string, w: Tensor, dw: Tensor | undefined): void {
+  #rule(fn: string, name: string, w: Tensor, dw: Tensor | undefined, trusted: boolean): void {
     if (dw === undefined) {
       throw new BnlabError(fn, `the model returned no gradient for parameter ${name}`);
     }
     checkTensor(fn, `params.${name}`, w);
-    checkTensor(fn, `grads.${name}`, dw);
+    if (!trusted) checkTensor(fn, `grads.${name}`, dw);
     if (dw.data.length !== w.data.length || dtypeOf(dw.data) !== dtypeOf(w.data)) {
       throw new ShapeError(
         fn,
@@ -108,14 +142,25 @@ export class ParamUpdates {
     this.#rules.set(name, { rule: kind.create(hyper, setup), data: w.data });
   }
 
-  /** A rule function for every parameter, then every result committed. */
-  #stepFunction(fn: string, params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
+  /** A rule function for every parameter, then every result committed when all are finite. */
+  #stepFunction(
+    fn: string,
+    params: Record<string, Tensor>,
+    grads: Record<string, Tensor>,
+  ): string | null {
     const results: [string, UpdateResult][] = [];
-    for (const [name, w] of Object.entries(params)) {
+    for (const name of Object.keys(params)) {
       const dw = grads[name];
       if (dw === undefined) {
         throw new BnlabError(fn, `the model returned no gradient for parameter ${name}`);
       }
+      checkTensor(fn, `grads.${name}`, dw);
+    }
+    for (const name of Object.keys(params)) {
+      if (!this.#finite.all(grads[name].data)) return `grads.${name}`;
+    }
+    for (const [name, w] of Object.entries(params)) {
+      const dw = grads[name];
       const r = this.#fn(w, dw, this.configs[name]);
       const what = `the update rule's result for ${name}`;
       if (r === null || typeof r !== "object") {
@@ -132,10 +177,14 @@ export class ParamUpdates {
       }
       results.push([name, r]);
     }
+    for (const [name, { next }] of results) {
+      if (!this.#finite.all(next.data)) return `the update of ${name}`;
+    }
     for (const [name, { next, config }] of results) {
       params[name] = next;
       this.configs[name] = config;
     }
+    return null;
   }
 
   /**

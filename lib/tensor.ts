@@ -20,6 +20,7 @@ import {
   DTYPE_BYTES,
   dtypeOf as storageOf,
   type FloatArray,
+  isResident,
   release,
 } from "./kernels/memory.ts";
 
@@ -48,6 +49,72 @@ export function checkLive(fn: string, name: string, a: ArrayBufferView): void {
 }
 
 /**
+ * True when `v` is a genuine `Float32Array` or `Float64Array`: the engine's
+ * own typed array (`ArrayBuffer.isView` — not a `Proxy`, not an object merely
+ * inheriting the prototype) of exactly that class (not a subclass, whose
+ * `length` or `set` could differ). O(1), about 10 ns.
+ *
+ * @param v any value
+ */
+export function isFloatArray(v: unknown): v is FloatArray {
+  if (typeof v !== "object" || v === null) return false;
+  // The class first (fast; a subclass has its own), then the engine's own brand check.
+  const c = (v as { constructor?: unknown }).constructor;
+  return (c === Float32Array || c === Float64Array) && ArrayBuffer.isView(v);
+}
+
+/** What a value given as a float array is, when it is not a genuine one. */
+function notFloatArray(v: unknown): string {
+  if (ArrayBuffer.isView(v) && (v instanceof Float32Array || v instanceof Float64Array)) {
+    return `an instance of a subclass of ${
+      v instanceof Float32Array ? "Float32Array" : "Float64Array"
+    }`;
+  }
+  if (v instanceof Float32Array || v instanceof Float64Array) {
+    return `an object that only inherits from ${
+      v instanceof Float32Array ? "Float32Array" : "Float64Array"
+    } (a Proxy, say), not a typed array`;
+  }
+  return describeValue(v);
+}
+
+/**
+ * Checks that `data` is a genuine float array whose memory is usable: not a
+ * Proxy or a subclass, not freed by `freeResident`, its buffer not detached.
+ * O(1).
+ *
+ * @param fn the public function
+ * @param name the array's name in messages (`x.data`, `cache.ivar`)
+ * @param data the value
+ * @param owner what to name when the array was freed (the tensor holding it); default `name`
+ * @throws {DTypeError} when it is not a genuine `Float32Array` or `Float64Array`
+ * @throws {ValueError} when it was freed, or its buffer was detached
+ */
+export function checkFloatArray(
+  fn: string,
+  name: string,
+  data: unknown,
+  owner = name,
+): asserts data is FloatArray {
+  if (!isFloatArray(data)) {
+    throw new DTypeError(
+      fn,
+      `${name} must be a Float32Array or Float64Array but got ${
+        data === undefined ? "undefined" : notFloatArray(data)
+      }`,
+    );
+  }
+  checkLive(fn, owner, data);
+  // A detached buffer's views read length 0: only those need the question.
+  if (data.length === 0 && (data.buffer as { detached?: boolean }).detached === true) {
+    throw new ValueError(
+      fn,
+      `${name}'s buffer was detached (transferred, e.g. by postMessage or structuredClone): it holds no numbers now`,
+    );
+  }
+}
+
+/**
  * The dtype of a float array.
  *
  * @param data a `Float32Array` or `Float64Array`
@@ -55,13 +122,7 @@ export function checkLive(fn: string, name: string, a: ArrayBufferView): void {
  * @throws {DTypeError} for any other value, {ValueError} for a freed array
  */
 export function dtypeOf(data: FloatArray): DType {
-  if (!(data instanceof Float32Array || data instanceof Float64Array)) {
-    throw new DTypeError(
-      "dtypeOf",
-      `data must be a Float32Array or Float64Array but got ${describeValue(data)}`,
-    );
-  }
-  checkLive("dtypeOf", "data", data);
+  checkFloatArray("dtypeOf", "data", data);
   return storageOf(data);
 }
 
@@ -166,10 +227,10 @@ export function tensor<A extends FloatArray>(
   data: A | readonly number[],
   shape?: readonly number[],
 ): Tensor<A> {
-  if (!Array.isArray(data) && !(data instanceof Float32Array || data instanceof Float64Array)) {
+  if (!Array.isArray(data) && !isFloatArray(data)) {
     throw new DTypeError(
       "tensor",
-      `data must be a number[], Float32Array or Float64Array but got ${describeValue(data)}`,
+      `data must be a number[], Float32Array or Float64Array but got ${notFloatArray(data)}`,
     );
   }
   let arr: A;
@@ -185,7 +246,7 @@ export function tensor<A extends FloatArray>(
     arr = allocate("float64", data.length, "tensor") as A;
     arr.set(data);
   } else {
-    checkLive("tensor", "data", data);
+    checkFloatArray("tensor", "data", data);
     arr = data as A;
   }
   if (shape !== undefined) checkShape("tensor", "shape", shape, storageOf(arr));
@@ -327,14 +388,7 @@ export function checkTensor(
     );
   }
   const { shape, data } = t as { shape?: unknown; data?: unknown };
-  if (!(data instanceof Float32Array || data instanceof Float64Array)) {
-    const what = data === undefined ? "undefined" : describeValue(data);
-    throw new DTypeError(
-      fn,
-      `${name}.data must be a Float32Array or Float64Array but got ${what}`,
-    );
-  }
-  checkLive(fn, name, data);
+  checkFloatArray(fn, `${name}.data`, data, name);
   if (!Array.isArray(shape)) {
     throw new ShapeError(
       fn,
@@ -352,11 +406,14 @@ export function checkTensor(
     }
   }
   if (sizeOf(shape) !== data.length) {
+    const resized = (data.buffer as { resizable?: boolean }).resizable === true
+      ? ` (its buffer is resizable and was resized to ${data.buffer.byteLength} bytes)`
+      : "";
     throw new ShapeError(
       fn,
       `${name} has shape ${fmtShape(shape)} (${
         sizeOf(shape)
-      } numbers) but data.length ${data.length}`,
+      } numbers) but data.length ${data.length}${resized}`,
     );
   }
   if (rank !== undefined && shape.length !== rank) {
@@ -364,6 +421,51 @@ export function checkTensor(
       fn,
       `${name} must be ${rank}-D but got shape ${fmtShape(shape)}`,
     );
+  }
+}
+
+/** An array named for messages, or undefined when absent. */
+export type NamedArray = readonly [name: string, array: ArrayBufferView | undefined];
+
+/** True when two arrays share memory: the same buffer (or both the kernels' memory), overlapping bytes. */
+function overlap(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  if (a.byteLength === 0 || b.byteLength === 0) return false;
+  // Views of the WebAssembly memory made before and after a growth have different buffers.
+  const same = a.buffer === b.buffer || (isResident(a) && isResident(b));
+  return same && a.byteOffset < b.byteOffset + b.byteLength &&
+    b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/**
+ * Refuses preallocated outputs that share memory with an input or with each
+ * other (the same buffer and overlapping bytes): a kernel would read what it
+ * already overwrote, or two results would land in one place. O(1) per pair.
+ *
+ * @param fn the public function
+ * @param outputs the outputs given, by their names in messages
+ * @param inputs every array the function reads, by name
+ * @throws {ValueError} naming the first output and what it overlaps
+ */
+export function checkNoOverlap(
+  fn: string,
+  outputs: readonly NamedArray[],
+  inputs: readonly NamedArray[],
+): void {
+  for (let i = 0; i < outputs.length; i++) {
+    const [name, out] = outputs[i];
+    if (out === undefined) continue;
+    for (const [other, a] of [...inputs, ...outputs.slice(0, i)]) {
+      if (a === undefined || !overlap(out, a)) continue;
+      const what = outputs.some(([n]) => n === other) ? "another output" : "an input";
+      throw new ValueError(
+        fn,
+        `${name} shares memory with ${other} (${what}; bytes ${out.byteOffset}–${
+          out.byteOffset + out.byteLength
+        } and ${a.byteOffset}–${
+          a.byteOffset + a.byteLength
+        } of one buffer); an output must not overlap an input or another output — pass a separate array`,
+      );
+    }
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import * as bnlab from "../mod.ts";
 import {
   affineForward,
@@ -86,9 +86,45 @@ const anything: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(...caches),
 );
 
+/** A tensor over a resizable buffer, shrunk (its fixed-length view out of bounds) or grown. */
+function resized(shape: number[], how: "shrunk" | "tracking"): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const buf = new ArrayBuffer(n * 8, { maxByteLength: 4 * n * 8 + 8 });
+  const data = how === "shrunk" ? new Float64Array(buf, 0, n) : new Float64Array(buf);
+  data.set(t64(shape).data);
+  buf.resize(how === "shrunk" ? 8 : (n + 2) * 8);
+  return { shape, data };
+}
+
+/** A tensor whose buffer was transferred away (detached). */
+function detached(shape: number[]): Tensor {
+  const t = t64(shape);
+  (t.data.buffer as ArrayBuffer).transfer();
+  return t;
+}
+
+/** Magnitudes at the edge of each dtype: ±1e308, ±3e38, subnormals, −0, mixed in one tensor. */
+const EXTREMES = [1e308, -1e308, 3e38, -3e38, 5e-324, -5e-324, -0, 1e-300];
+
 /** A tensor of about this shape — or a broken one, or anything. */
 function tensorish(shape: number[]): fc.Arbitrary<unknown> {
   return fc.oneof(
+    {
+      weight: 2,
+      arbitrary: fc.integer({ min: 0, max: EXTREMES.length - 1 }).map((k) =>
+        t64(shape, (i) => EXTREMES[(i + k) % EXTREMES.length])
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom("shrunk", "tracking", "detached", "proxy").map((how) =>
+        how === "detached"
+          ? detached(shape)
+          : how === "proxy"
+          ? { shape, data: new Proxy(t64(shape).data, {}) }
+          : resized(shape, how as "shrunk" | "tracking")
+      ),
+    },
     { weight: 4, arbitrary: fc.constant(null).map(() => t64(shape)) },
     { weight: 2, arbitrary: fc.constant(null).map(() => t32(shape)) },
     {
@@ -138,10 +174,11 @@ const labelsish = fc.oneof(
 
 function snapshot(v: unknown, seen = new Set<unknown>()): unknown {
   if (ArrayBuffer.isView(v)) {
-    return {
-      view: (v as unknown as Float64Array).constructor.name,
-      data: Array.from(v as unknown as ArrayLike<number>),
-    };
+    // An index loop, not Array.from: a detached or out-of-bounds view has length 0 but
+    // cannot be iterated.
+    const a = v as unknown as ArrayLike<number>, data: number[] = [];
+    for (let i = 0; i < a.length; i++) data.push(a[i]);
+    return { view: (v as unknown as Float64Array).constructor.name, data };
   }
   if (v === null || typeof v !== "object" || seen.has(v)) return v;
   if (v instanceof RandomState) return { rng: v.nextUint32.length }; // compared by drawing, below
@@ -192,6 +229,56 @@ function check(name: string, f: () => unknown, args: unknown[], extra: unknown[]
   return false;
 }
 
+// ── aliasing: an output that is one of the inputs ───────────────────────
+
+/** Stands for "an output that is the function's first input"; `aliased` makes it so. */
+const ALIAS = Symbol("alias");
+
+/** Options for a forward pass: none, anything, or `{ out }` over an input's memory. */
+const forwardOptionish = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(ALIAS),
+  anything,
+);
+
+/** Options for a backward pass: none, anything, dx over dout, or dγ and dβ as one array. */
+const backwardOptionish = fc.oneof(
+  fc.constant(undefined),
+  fc.constantFrom("dx=dout", "dgamma=dbeta"),
+  anything,
+);
+
+/**
+ * Calls `f` with the options a marker stands for: an output over the memory
+ * of the first argument must be refused (a BnlabError); anything else is
+ * judged as every call is.
+ */
+function refusingAlias<T>(o: unknown, first: unknown, f: (options: unknown) => T): T {
+  const marked = o === ALIAS || o === "dx=dout" || o === "dgamma=dbeta";
+  const r = f(aliased(o, first));
+  if (marked && isTensorLike(first)) {
+    throw new Error(`accepted options ${String(o)}: an output overlapping an input`);
+  }
+  return r;
+}
+
+/** True for a well-formed float tensor (one an aliasing output could pass every other check with). */
+function isTensorLike(t: unknown): boolean {
+  return typeof t === "object" && t !== null && wellFormed(t) &&
+    ((t as Tensor).data instanceof Float64Array || (t as Tensor).data instanceof Float32Array);
+}
+
+/** The options a marker stands for, given the call's arguments. */
+function aliased(o: unknown, first: unknown): unknown {
+  if (o === ALIAS) return { out: first };
+  if (o === "dx=dout") return { dx: first };
+  if (o === "dgamma=dbeta") {
+    const A = t64([3]);
+    return { dgamma: A, dbeta: A };
+  }
+  return o;
+}
+
 // ── the catalogue ────────────────────────────────────────────────────────
 
 type Case = fc.Arbitrary<unknown[]>;
@@ -234,44 +321,52 @@ const CATALOGUE: Record<string, { args: Case; call?: (...a: unknown[]) => unknow
   sizeOf: { args: fc.tuple(fc.constantFrom([2, 3], [4], [])) },
   describeValue: { args: fc.tuple(anything) },
   affineForward: {
-    args: fc.tuple(
-      x43,
-      tensorish([3, 2]),
-      tensorish([2]),
-      fc.oneof(fc.constant(undefined), anything),
-    ),
+    args: fc.tuple(x43, tensorish([3, 2]), tensorish([2]), forwardOptionish),
+    call: (x, w, b, o) =>
+      refusingAlias(
+        o,
+        x,
+        (p) => bnlab.affineForward(x as Tensor, w as Tensor, b as Tensor, p as never),
+      ),
   },
   affineBackward: {
     args: fc.tuple(tensorish([4, 2]), fc.oneof(fc.constantFrom(...caches), anything)),
   },
-  reluForward: { args: fc.tuple(x43, fc.oneof(fc.constant(undefined), anything)) },
+  reluForward: {
+    args: fc.tuple(x43, forwardOptionish),
+    call: (x, o) => refusingAlias(o, x, (p) => bnlab.reluForward(x as Tensor, p as never)),
+  },
   reluBackward: { args: fc.tuple(x43, fc.oneof(fc.constantFrom(...caches), anything)) },
   softmaxLoss: { args: fc.tuple(x43, labelsish) },
   batchnormForward: {
-    args: fc.tuple(x43, v3, v3, bnParamish, fc.oneof(fc.constant(undefined), anything)),
+    args: fc.tuple(x43, v3, v3, bnParamish, forwardOptionish),
+    call: (x, g, b, p, o) =>
+      refusingAlias(
+        o,
+        x,
+        (q) =>
+          bnlab.batchnormForward(x as Tensor, g as Tensor, b as Tensor, p as never, q as never),
+      ),
   },
   batchnormBackward: {
-    args: fc.tuple(
-      x43,
-      fc.oneof(fc.constantFrom(...caches), anything),
-      fc.oneof(fc.constant(undefined), anything),
-    ),
+    args: fc.tuple(x43, fc.oneof(fc.constantFrom(...caches), anything), backwardOptionish),
+    call: (d, c, o) =>
+      refusingAlias(o, d, (q) => bnlab.batchnormBackward(d as Tensor, c as never, q as never)),
   },
   batchnormBackwardAlt: {
-    args: fc.tuple(
-      x43,
-      fc.oneof(fc.constantFrom(...caches), anything),
-      fc.oneof(fc.constant(undefined), anything),
-    ),
+    args: fc.tuple(x43, fc.oneof(fc.constantFrom(...caches), anything), backwardOptionish),
+    call: (d, c, o) =>
+      refusingAlias(o, d, (q) => bnlab.batchnormBackwardAlt(d as Tensor, c as never, q as never)),
   },
   layernormForward: {
-    args: fc.tuple(
-      x43,
-      v3,
-      v3,
-      optionish({ eps: 1e-5 }),
-      fc.oneof(fc.constant(undefined), anything),
-    ),
+    args: fc.tuple(x43, v3, v3, optionish({ eps: 1e-5 }), forwardOptionish),
+    call: (x, g, b, p, o) =>
+      refusingAlias(
+        o,
+        x,
+        (q) =>
+          bnlab.layernormForward(x as Tensor, g as Tensor, b as Tensor, p as never, q as never),
+      ),
   },
   layernormBackward: { args: fc.tuple(x43, fc.oneof(fc.constantFrom(...caches), anything)) },
   dropoutForward: { args: fc.tuple(x43, optionish({ mode: "train", p: 0.5, seed: 3 })) },
@@ -481,5 +576,170 @@ describe("Every exported function: a named error or a well-formed result, and no
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe("Every exported function on hostile memory: overlapping outputs, resized, detached and proxied buffers", () => {
+  /** A forward pass with a preallocated output, and the shapes it needs. */
+  const WITH_OUT: [string, (x: Tensor, out: Tensor) => unknown, number[]][] = [
+    ["affineForward", (x, out) => bnlab.affineForward(x, t64([3, 2]), t64([2]), { out }), [4, 2]],
+    ["reluForward", (x, out) => bnlab.reluForward(x, { out }), [4, 3]],
+    [
+      "batchnormForward",
+      (x, out) => bnlab.batchnormForward(x, t64([3]), t64([3]), { mode: "train" }, { out }),
+      [4, 3],
+    ],
+    ["layernormForward", (x, out) => bnlab.layernormForward(x, t64([3]), t64([3]), {}, { out }), [
+      4,
+      3,
+    ]],
+  ];
+
+  it("refuses an output that overlaps its input anywhere in one buffer, and accepts it just past", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: WITH_OUT.length - 1 }),
+        fc.integer({ min: 0, max: 14 }),
+        fc.boolean(),
+        (which, offset, resident) => {
+          const [name, f, outShape] = WITH_OUT[which];
+          const outLen = outShape[0] * outShape[1];
+          // x at elements 0 … 11 of one buffer; the output at offset … offset + outLen.
+          const all = resident
+            ? bnlab.residentZeros([12 + 14 + outLen]).data as Float64Array
+            : new Float64Array(12 + 14 + outLen);
+          const x = { shape: [4, 3], data: all.subarray(0, 12) };
+          x.data.set(t64([4, 3]).data);
+          const out = { shape: outShape, data: all.subarray(offset, offset + outLen) };
+          const before = x.data.slice();
+          if (offset < 12) {
+            check(name, () => f(x, out), [x]);
+            try {
+              f(x, out);
+              throw new Error(`${name} accepted an output overlapping x at offset ${offset}`);
+            } catch (e) {
+              assert(e instanceof bnlab.ValueError, `${name}: ${e}`);
+              assertStringIncludes(e.message, `${name}: options.out shares memory with x`);
+            }
+            assertEquals(x.data, before);
+          } else {
+            const expected = f(
+              { shape: [4, 3], data: before.slice() },
+              { shape: outShape, data: new Float64Array(outLen) },
+            ) as { out: Tensor };
+            f(x, out);
+            assertEquals(Array.from(out.data), Array.from(expected.out.data), name);
+          }
+          if (resident) bnlab.freeResident({ shape: [all.length], data: all });
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  /** How a buffer is made hostile after the forward pass. */
+  const BREAK: Record<string, (t: Tensor) => void> = {
+    shrunk: (t) => (t.data.buffer as ArrayBuffer).resize(8),
+    grown: (t) => (t.data.buffer as ArrayBuffer).resize(t.data.byteLength + 16),
+    detached: (t) => (t.data.buffer as ArrayBuffer).transfer(),
+  };
+
+  /** An input over a resizable buffer: fixed-length (for shrinking) or length-tracking (for growing). */
+  const hostile = (how: string): Tensor => {
+    const buf = new ArrayBuffer(12 * 8, { maxByteLength: 64 * 8 });
+    const data = how === "shrunk" ? new Float64Array(buf, 0, 12) : new Float64Array(buf);
+    data.set(t64([4, 3]).data);
+    return { shape: [4, 3], data };
+  };
+
+  /** Each backward pass, with the forward pass that makes its cache from x `(4, 3)`. */
+  const BACKWARD: [string, (x: Tensor) => { cache: unknown }, (c: unknown) => unknown][] = [
+    [
+      "affineBackward",
+      (x) => bnlab.affineForward(x, t64([3, 2]), t64([2])),
+      (c) => bnlab.affineBackward(t64([4, 2]), c as never),
+    ],
+    [
+      "reluBackward",
+      (x) => bnlab.reluForward(x),
+      (c) => bnlab.reluBackward(t64([4, 3]), c as never),
+    ],
+    [
+      "batchnormBackward",
+      (x) => bnlab.batchnormForward(x, t64([3]), t64([3]), { mode: "train" }),
+      (c) => bnlab.batchnormBackward(t64([4, 3]), c as never),
+    ],
+    [
+      "batchnormBackwardAlt",
+      (x) => bnlab.batchnormForward(x, t64([3]), t64([3]), { mode: "train" }),
+      (c) => bnlab.batchnormBackwardAlt(t64([4, 3]), c as never),
+    ],
+    [
+      "layernormBackward",
+      (x) => bnlab.layernormForward(x, t64([3]), t64([3])),
+      (c) => bnlab.layernormBackward(t64([4, 3]), c as never),
+    ],
+    [
+      "affineReluBackward",
+      (x) => bnlab.affineReluForward(x, t64([3, 2]), t64([2])),
+      (c) => bnlab.affineReluBackward(t64([4, 2]), c as never),
+    ],
+    [
+      "affineBatchnormReluBackward",
+      (x) =>
+        bnlab.affineBatchnormReluForward(x, t64([3, 2]), t64([2]), t64([2]), t64([2]), {
+          mode: "train",
+        }),
+      (c) => bnlab.affineBatchnormReluBackward(t64([4, 2]), c as never),
+    ],
+    [
+      "affineLayernormReluBackward",
+      (x) => bnlab.affineLayernormReluForward(x, t64([3, 2]), t64([2]), t64([2]), t64([2])),
+      (c) => bnlab.affineLayernormReluBackward(t64([4, 2]), c as never),
+    ],
+  ];
+
+  it("refuses, by name, a cache whose input was shrunk, grown or detached after the forward pass", () => {
+    for (const [name, forward, backward] of BACKWARD) {
+      for (const [how, breakIt] of Object.entries(BREAK)) {
+        const x = hostile(how);
+        const { cache } = forward(x);
+        breakIt(x);
+        const e = (() => {
+          try {
+            backward(cache);
+          } catch (e) {
+            return e;
+          }
+          throw new Error(`${name} accepted a cache whose x was ${how}`);
+        })();
+        assert(e instanceof BnlabError, `${name}, x ${how}: ${e}`);
+        assert(e.message.startsWith(`${name}: `), e.message);
+      }
+    }
+  });
+
+  it("refuses a resized, detached or proxied tensor as any argument, by name (the fuzz's generators)", () => {
+    // The catalogue's tensors include these already; here every forward pass meets each kind once.
+    for (const [name, f] of WITH_OUT) {
+      for (const how of ["shrunk", "grown", "detached", "proxy"]) {
+        const x = how === "proxy"
+          ? { shape: [4, 3], data: new Proxy(t64([4, 3]).data, {}) }
+          : hostile(how);
+        if (how !== "proxy") BREAK[how](x);
+        const e = (() => {
+          try {
+            f(x as Tensor, { shape: [4, 3], data: new Float64Array(12) });
+          } catch (e) {
+            return e;
+          }
+          return null;
+        })();
+        assert(
+          e instanceof BnlabError && e.message.startsWith(`${name}: `),
+          `${name}, ${how}: ${e}`,
+        );
+      }
+    }
   });
 });

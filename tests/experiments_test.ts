@@ -478,7 +478,6 @@ describe("Run as the user expects: deno task, deno run -P, and a missing permiss
       const [script, task, flags] of [
         ["sweep.ts", "sweep", "--allow-read, --allow-write, --allow-env"],
         ["sweep_merge.ts", "sweep:merge", "--allow-read, --allow-write, --allow-env"],
-        ["notebook.ts", "notebook", "--allow-read, --allow-env"],
       ]
     ) {
       const args = script === "sweep_merge.ts" ? ["--out", `${tmp}/m`, `${tmp}/s`] : ["--quick"];
@@ -488,17 +487,6 @@ describe("Run as the user expects: deno task, deno run -P, and a missing permiss
         `error: this command needs ${flags}; run \`deno task ${task}\` or \`deno run -P experiments/${script}\`\n`,
       );
     }
-  });
-
-  it("refuses notebook --html without leave to write results/notebook, before it replays a cell", async () => {
-    const r = await spawn("notebook.ts", ["--html", "--quick"], 2, ["--allow-read", "--allow-env"]);
-    assertEquals(r.stdout, "");
-    assertEquals(
-      r.stderr,
-      "error: notebook --html writes results/notebook/index.html and needs " +
-        "--allow-write=results/notebook; run `deno task notebook --html` or " +
-        "`deno run -P experiments/notebook.ts --html`\n",
-    );
   });
 });
 

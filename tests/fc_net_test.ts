@@ -578,6 +578,23 @@ describe("FullyConnectedNet keeps its state sound (adversarial cases)", () => {
     assert(p.runningMean!.data.some((v, i) => v !== before[0][i]));
   });
 
+  it("gives a NaN loss for a batch with one NaN without normalization too (its ReLU propagates NaN)", () => {
+    for (const normalization of [null, "layernorm"] as const) {
+      const m = new FullyConnectedNet([4, 4], {
+        inputDim: 3,
+        numClasses: 2,
+        normalization,
+        dtype: "float64",
+        rng: new RandomState(3),
+      });
+      const X = new RandomState(4).randn(6, 3);
+      X.data[4] = NaN;
+      const { loss, grads } = m.loss(X, [0, 1, 0, 1, 0, 1]);
+      assert(Number.isNaN(loss), `${normalization}: loss ${loss}`);
+      assert(grads.W1.data.some(Number.isNaN), `${normalization}: the NaN reaches dW1`);
+    }
+  });
+
   it("refuses frozen normParams before changing anything", () => {
     const m = make();
     const X = new RandomState(4).randn(6, 3), y = [0, 1, 0, 1, 0, 1];

@@ -5,12 +5,15 @@
  * public functions give the same results on either backend.
  *
  * Where the two implementations do the same operations in the same order
- * (every batchnorm kernel, the column sums, the ReLU, y += αx, Adam), float64
- * results are bit-identical. The matrix product fuses each multiply-add in
- * the relaxed-SIMD build and layernorm sums a row in vector lanes, so those
- * are held to a bound of a few units in the last place of the sum of |terms|.
- * float32 computes in float32 in WebAssembly and in float64 (rounded on
- * store) in the reference: held to float32's rounding, scaled the same way.
+ * (every batchnorm kernel, the column sums, the ReLU, the finiteness test,
+ * y += αx, Adam), float64 results are bit-identical; layernorm is in both
+ * dtypes (its reference rounds every operation to float32 and takes a row's
+ * sums in the WebAssembly build's lanes). The matrix product fuses each
+ * multiply-add in the relaxed-SIMD build, so it is held to a bound of a few
+ * units in the last place of the sum of |terms|. The other float32 kernels
+ * compute in float32 in WebAssembly and in float64 (rounded on store) in the
+ * reference: held to float32's rounding, scaled the same way. NaN, infinities
+ * and extreme magnitudes are cross-checked too.
  */
 import { describe, it } from "node:test";
 import fc from "fast-check";
@@ -35,6 +38,7 @@ import {
   layernormForward,
   RandomState,
   type Tensor,
+  tensor,
   ValueError,
 } from "../mod.ts";
 
@@ -70,7 +74,8 @@ function close(
     const scale = typeof bound === "number" ? bound : bound[i];
     const tol = k * EPS[dtype] * scale;
     const diff = Math.abs(a[i] - b[i]);
-    if (!(diff <= tol) && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) {
+    if (a[i] === b[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i]))) continue; // ±∞ too
+    if (!(diff <= tol)) {
       throw new Error(
         `${what}[${i}]: wasm ${a[i]} vs reference ${b[i]} (|Δ| ${diff.toExponential(2)} > ${
           tol.toExponential(2)
@@ -249,30 +254,13 @@ describe("The kernels: WebAssembly SIMD against the TypeScript reference", () =>
     );
   });
 
-  it("agree on layernorm forward and backward (row sums in vector lanes: a few ulps)", () => {
+  it("agree on layernorm forward and backward bit for bit, in both dtypes (the reference follows the lanes)", () => {
     fc.assert(
       fc.property(shapeArb, ({ n, d, dtype, seed }) => {
         const rng = new RandomState(seed);
         const x = filled(rng, dtype, n * d, 3, 2), dout = filled(rng, dtype, n * d);
         const gamma = filled(rng, dtype, d), beta = filled(rng, dtype, d);
-        const o1 = fresh(dtype, n * d), o2 = fresh(dtype, n * d);
-        const m1 = fresh(dtype, n),
-          m2 = fresh(dtype, n),
-          iv1 = fresh(dtype, n),
-          iv2 = fresh(dtype, n);
-        R.lnForward(n, d, x, gamma, beta, 1e-5, o1, m1, iv1, false);
-        W!.lnForward(n, d, x, gamma, beta, 1e-5, o2, m2, iv2, false);
-        close("ln mean", m2, m1, 4 * d + 8, dtype, 8);
-        close("ln out", o2, o1, 16 * d + 32, dtype, 64);
-        for (const masked of [false, true]) {
-          const outs = () => [fresh(dtype, n * d), fresh(dtype, d), fresh(dtype, d)];
-          const [dx1, dg1, db1] = outs(), [dx2, dg2, db2] = outs();
-          const b = masked ? beta : null;
-          R.lnBackward(n, d, dout, x, m1, iv1, gamma, b, dx1, dg1, db1);
-          W!.lnBackward(n, d, dout, x, m1, iv1, gamma, b, dx2, dg2, db2);
-          close(`ln dβ relu=${masked}`, db2, db1, kFor(dtype, 4 * n + 8, true), dtype, 4 * n);
-          close(`ln dx relu=${masked}`, dx2, dx1, 16 * d + 32, dtype, 64 * d);
-        }
+        layernormBoth(n, d, dtype, x, dout, gamma, beta);
       }),
       { numRuns: 60 },
     );
@@ -317,6 +305,220 @@ describe("The kernels: WebAssembly SIMD against the TypeScript reference", () =>
   });
 });
 
+/**
+ * Runs layernorm forward (plain and with its ReLU) and backward (plain and
+ * masked) on both backends and requires the same bits everywhere.
+ */
+function layernormBoth(
+  n: number,
+  d: number,
+  dtype: DType,
+  x: FloatArray,
+  dout: FloatArray,
+  gamma: FloatArray,
+  beta: FloatArray,
+): { out: FloatArray; hi: FloatArray; lo: FloatArray; ivar: FloatArray } {
+  const stats = () => [fresh(dtype, n), fresh(dtype, n), fresh(dtype, n)];
+  const [h1, l1, iv1] = stats(), [h2, l2, iv2] = stats();
+  const o1 = fresh(dtype, n * d), o2 = fresh(dtype, n * d);
+  for (const relu of [true, false]) { // the plain pass last: its output is returned
+    R.lnForward(n, d, x, gamma, beta, 1e-5, o1, h1, l1, iv1, relu);
+    W!.lnForward(n, d, x, gamma, beta, 1e-5, o2, h2, l2, iv2, relu);
+    for (const [what, a, b] of [["hi", h2, h1], ["lo", l2, l1], ["ivar", iv2, iv1]] as const) {
+      close(`${dtype} ${n}×${d} ln ${what}`, a, b, 0, dtype, 1);
+    }
+    close(`${dtype} ${n}×${d} ln out relu=${relu}`, o2, o1, 0, dtype, 1);
+  }
+  for (const masked of [false, true]) {
+    const outs = () => [fresh(dtype, n * d), fresh(dtype, d), fresh(dtype, d)];
+    const [dx1, dg1, db1] = outs(), [dx2, dg2, db2] = outs();
+    const b = masked ? beta : null;
+    R.lnBackward(n, d, dout, x, h1, l1, iv1, gamma, b, dx1, dg1, db1);
+    W!.lnBackward(n, d, dout, x, h1, l1, iv1, gamma, b, dx2, dg2, db2);
+    close(`${dtype} ln dβ relu=${masked}`, db2, db1, 0, dtype, 1);
+    close(`${dtype} ln dγ relu=${masked}`, dg2, dg1, 0, dtype, 1);
+    close(`${dtype} ln dx relu=${masked}`, dx2, dx1, 0, dtype, 1);
+  }
+  return { out: o1, hi: h1, lo: l1, ivar: iv1 };
+}
+
+/**
+ * Values that are not ordinary numbers, for the cross-checks on extremes: NaN,
+ * ±∞, −0, the smallest subnormal; in float64 also ±1e308 (near the largest
+ * double), in float32 ±3e38 (near the largest float).
+ */
+function specials(dtype: DType): number[] {
+  const big = dtype === "float64" ? 1e308 : 3e38;
+  return [NaN, Infinity, -Infinity, -0, dtype === "float64" ? 5e-324 : 1e-45, big, -big];
+}
+
+/** A resident array of ordinary draws with a special value at every `every`-th place. */
+function sprinkled(rng: RandomState, dtype: DType, len: number, pool: number[], every = 3) {
+  const a = filled(rng, dtype, len);
+  for (let i = 0; i < len; i += every) a[i] = pool[(i / every) % pool.length];
+  return a;
+}
+
+describe("The kernels on NaN, infinities and extreme magnitudes: the same answer on both backends", () => {
+  it("agree bit for bit on the ReLU (NaN propagated, as np.maximum(0, x)), its mask and the finiteness test", () => {
+    fc.assert(
+      fc.property(shapeArb, fc.integer({ min: 1, max: 7 }), ({ n, d, dtype, seed }, every) => {
+        const rng = new RandomState(seed), len = n * d;
+        const x = sprinkled(rng, dtype, len, specials(dtype), every), g = filled(rng, dtype, len);
+        const r1 = fresh(dtype, len), r2 = fresh(dtype, len);
+        R.relu(len, x, r1);
+        W!.relu(len, x, r2);
+        close("relu", r2, r1, 0, dtype, 1);
+        for (let i = 0; i < len; i++) {
+          const v = x[i], want = v < 0 ? 0 : v; // np.maximum(0, -0.) is -0.
+          assert(Object.is(r1[i], want), `relu(${v}) = ${r1[i]}, numpy gives ${want}`);
+        }
+        R.reluMask(len, g, x, r1);
+        W!.reluMask(len, g, x, r2);
+        close("reluMask", r2, r1, 0, dtype, 1);
+        const f1 = fresh(dtype, 1), f2 = fresh(dtype, 1);
+        for (const a of [x, g]) {
+          R.finiteCheck(len, a, f1);
+          W!.finiteCheck(len, a, f2);
+          const finite = Array.from(a).every(Number.isFinite);
+          assertEquals([f1[0] === 0, f2[0] === 0], [finite, finite]);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("agree on the matrix product with its fused ReLU when A holds NaN and infinities", () => {
+    fc.assert(
+      fc.property(shapeArb, ({ n: m, d: n, k, dtype, seed }) => {
+        const rng = new RandomState(seed);
+        const a = sprinkled(rng, dtype, m * k, [NaN, Infinity, -Infinity], 5);
+        const b = filled(rng, dtype, k * n), bias = filled(rng, dtype, n);
+        const pack = fresh(dtype, W!.packLength(k, n));
+        const c1 = fresh(dtype, m * n), c2 = fresh(dtype, m * n);
+        R.matmul(m, n, k, a, k, 1, b, n, 1, c1, bias, true, pack);
+        W!.matmul(m, n, k, a, k, 1, b, n, 1, c2, bias, true, pack);
+        for (let i = 0; i < m * n; i++) {
+          // A row holding NaN gives NaN in every column after the ReLU; an infinity, ±∞ or NaN.
+          const finite = Number.isFinite(c1[i]);
+          assertEquals(Number.isFinite(c2[i]), finite, `[${i}]: wasm ${c2[i]}, reference ${c1[i]}`);
+          if (!finite) assert(Object.is(c1[i], c2[i]), `[${i}]: wasm ${c2[i]}, reference ${c1[i]}`);
+        }
+        const rowNaN = (i: number) => Array.from(a.subarray(i * k, i * k + k)).some(Number.isNaN);
+        for (let i = 0; i < m; i++) {
+          if (rowNaN(i)) assert(Number.isNaN(c2[i * n]), `row ${i} holds NaN; out ${c2[i * n]}`);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("agree bit for bit in float64 on batchnorm's normalization with its fused ReLU at extreme inputs", () => {
+    fc.assert(
+      fc.property(shapeArb, ({ n, d, seed }) => {
+        const dtype = "float64", rng = new RandomState(seed);
+        const x = filled(rng, dtype, n * d), gamma = filled(rng, dtype, d);
+        const beta = filled(rng, dtype, d);
+        const [hi, lo, v, iv] = [
+          fresh(dtype, d),
+          fresh(dtype, d),
+          fresh(dtype, d),
+          fresh(dtype, d),
+        ];
+        R.bnStats(n, d, x, 1e-5, hi, lo, v, iv);
+        const pool = specials(dtype);
+        for (let i = 0; i < n * d; i += 4) x[i] = pool[(i / 4) % pool.length];
+        const o1 = fresh(dtype, n * d), o2 = fresh(dtype, n * d);
+        for (const relu of [false, true]) {
+          R.bnNormalize(n, d, x, hi, lo, iv, gamma, beta, o1, relu);
+          W!.bnNormalize(n, d, x, hi, lo, iv, gamma, beta, o2, relu);
+          close(`normalize relu=${relu}`, o2, o1, 0, dtype, 1);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("Layernorm on extreme rows: the same bits on both backends, and numpy's answer", () => {
+  /** One row per kind of extreme, each of d elements. */
+  const rows = (dtype: DType, d: number, rng: RandomState): number[][] => {
+    const big = dtype === "float64" ? 1e308 : 3e38, tiny = dtype === "float64" ? 5e-324 : 1e-45;
+    const alt = (v: number) => Array.from({ length: d }, (_, j) => (j % 2 ? -v : v));
+    return [
+      alt(big), // its plain sum overflows: numpy's mean is 0, its variance ∞, so x̂ = 0, out = β
+      Array.from({ length: d }, (_, j) => (j < d / 2 ? big : -big)),
+      alt(tiny), // subnormals
+      new Array(d).fill(123.456), // constant rows: x̂ = 0 exactly
+      new Array(d).fill(-3.7),
+      Array.from({ length: d }, () => 1e4 + rng.nextGauss() * 1e-3), // large mean, small spread
+      Array.from({ length: d }, (_, j) => (j === 0 ? NaN : rng.nextGauss())),
+      Array.from({ length: d }, (_, j) => (j === 1 % d ? Infinity : rng.nextGauss())),
+    ];
+  };
+
+  it("agree bit for bit on ±1e308 (±3e38 in float32), subnormals, constant rows, NaN and ∞", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<DType>("float64", "float32"),
+        fc.oneof(fc.constantFrom(1, 2, 3, 4, 5, 7, 8, 9, 1031), fc.integer({ min: 1, max: 70 })),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (dtype, d, seed) => {
+          const rng = new RandomState(seed), data = rows(dtype, d, rng), n = data.length;
+          const x = fresh(dtype, n * d);
+          x.set(data.flat());
+          const dout = filled(rng, dtype, n * d), gamma = filled(rng, dtype, d);
+          const beta = filled(rng, dtype, d);
+          const { out } = layernormBoth(n, d, dtype, x, dout, gamma, beta);
+          // The constant rows give β; so do the ±big rows of even length (their mean is 0,
+          // their variance ∞: numpy's x̂ is 0). With an odd length the mean is big/d and
+          // x − mean may overflow in float32, where numpy gives NaN too.
+          for (const i of d % 2 === 0 || d === 1 ? [0, 1, 3, 4] : [3, 4]) {
+            for (let j = 0; j < d; j++) {
+              assertEquals(out[i * d + j], beta[j], `${dtype} row ${i}, d=${d}, [${j}]`);
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("gives numpy's β for [1e308, −1e308, 1e308, −1e308] through layernormForward on both backends", () => {
+    const x = tensor([1e308, -1e308, 1e308, -1e308], [1, 4]);
+    const g = tensor([1, 2, 3, 4]), b = tensor([0.5, -0.5, 1.5, -1.5]);
+    for (const backend of ["typescript", "wasm"] as const) {
+      const before = useKernelBackend(backend);
+      try {
+        // numpy: x.mean(1) = 0, x.var(1) = inf, (x − 0) / √inf = 0 → out = β
+        assertEquals(Array.from(layernormForward(x, g, b).out.data), [0.5, -0.5, 1.5, -1.5]);
+      } finally {
+        useKernelBackend(before === "typescript" ? "typescript" : "wasm");
+      }
+    }
+  });
+
+  it("gives exactly β on a constant row of 1031 float32 values (PyTorch misses by 3.9e-5)", () => {
+    for (const backend of ["typescript", "wasm"] as const) {
+      const before = useKernelBackend(backend);
+      try {
+        for (const v of [0.1, 3.7, 123.456, -77.7]) {
+          const f = (a: number[], shape: number[]) => ({ shape, data: Float32Array.from(a) });
+          const beta = Array.from({ length: 1031 }, (_, j) => Math.fround(j / 100 - 5));
+          const { out } = layernormForward(
+            f(new Array(1031).fill(v), [1, 1031]),
+            f(new Array(1031).fill(1.5), [1031]),
+            f(beta, [1031]),
+          );
+          assertEquals(Array.from(out.data), beta, `${backend}, a row of ${v}`);
+        }
+      } finally {
+        useKernelBackend(before === "typescript" ? "typescript" : "wasm");
+      }
+    }
+  });
+});
+
 describe("The public functions on either backend", () => {
   /** Runs f with the TypeScript reference, then with WebAssembly, and returns both results. */
   function both<T>(f: () => T): [T, T] {
@@ -353,15 +555,21 @@ describe("The public functions on either backend", () => {
     }
   });
 
-  it("give the same layernorm results within a few ulps", () => {
-    const rng = new RandomState(7);
-    const x = rng.randn(9, 31), g = rng.randn(31), b = rng.randn(31), dout = rng.randn(9, 31);
-    const [ts, wasm] = both(() => {
-      const { out, cache } = layernormForward(x, g, b);
-      return { out, back: layernormBackward(dout, cache) };
-    });
-    close("out", wasm.out.data, ts.out.data, 200, "float64", 8);
-    close("dx", wasm.back.dx.data, ts.back.dx.data, 2000, "float64", 8);
+  it("give the same layernorm results, bit for bit in both dtypes", () => {
+    for (const dtype of ["float64", "float32"] as const) {
+      const rng = new RandomState(7);
+      const cast = (t: Tensor): Tensor =>
+        dtype === "float64" ? t : { shape: t.shape, data: Float32Array.from(t.data) };
+      const x = cast(rng.randn(9, 31)), g = cast(rng.randn(31)), b = cast(rng.randn(31));
+      const dout = cast(rng.randn(9, 31));
+      const [ts, wasm] = both(() => {
+        const { out, cache } = layernormForward(x, g, b);
+        return { out, back: layernormBackward(dout, cache) };
+      });
+      close(`${dtype} out`, wasm.out.data, ts.out.data, 0, dtype, 1);
+      close(`${dtype} dx`, wasm.back.dx.data, ts.back.dx.data, 0, dtype, 1);
+      close(`${dtype} dgamma`, wasm.back.dgamma.data, ts.back.dgamma.data, 0, dtype, 1);
+    }
   });
 
   it("refuses an unknown backend by name", () => {

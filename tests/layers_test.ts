@@ -4,23 +4,34 @@
  * differences on seeded random inputs (float64), plus their bad-input errors.
  */
 import { describe, it } from "node:test";
-import { assertEquals, assertInstanceOf, assertLess, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertInstanceOf, assertLess, assertThrows } from "@std/assert";
 import {
   affineBackward,
   affineForward,
+  affineLayernormReluForward,
+  affineReluForward,
+  batchnormBackward,
+  batchnormBackwardAlt,
+  batchnormForward,
   DTypeError,
   evalNumericalGradient,
   evalNumericalGradientArray,
+  freeResident,
+  layernormForward,
   RandomState,
   relError,
   reluBackward,
   reluForward,
+  residentZeros,
   ShapeError,
   softmaxLoss,
   type Tensor,
   tensor,
+  useKernelBackend,
   ValueError,
+  zeros,
 } from "../mod.ts";
+import { growMemory, wasmMemory } from "../lib/kernels/mod.ts";
 
 describe("Affine layer", () => {
   it("flattens each example of a (N, 2, 3, 2) input and matches numerical dx, dw, db (< 1e-8)", () => {
@@ -92,6 +103,37 @@ describe("ReLU layer", () => {
     assertEquals(Array.from(out.data), [0, 0, 2, 0, 4, 0.5]);
     const { dx } = reluBackward(tensor([1, 1, 1, 1, 1, 1], [2, 3]), cache);
     assertEquals(Array.from(dx.data), [0, 0, 1, 0, 1, 1]);
+  });
+
+  it("propagates NaN as numpy's np.maximum(0, x) does, on both backends (NaN is not laundered into 0)", () => {
+    // np.maximum(0, [nan, -1, 2, -0., inf, -inf, 5e-324]) = [nan, 0, 2, -0., inf, 0, 5e-324]
+    const x = [NaN, -1, 2, -0, Infinity, -Infinity, 5e-324];
+    const want = [NaN, 0, 2, -0, Infinity, 0, 5e-324];
+    for (const backend of ["typescript", "wasm"] as const) {
+      const before = useKernelBackend(backend);
+      try {
+        for (const dtype of ["float64", "float32"] as const) {
+          const t = (v: number[], shape = [v.length]) => ({
+            shape,
+            data: dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v),
+          });
+          const got = Array.from(reluForward(t(x)).out.data);
+          // float32 rounds 5e-324 to 0, as numpy's float32 does
+          assertEquals(got, dtype === "float64" ? want : [...want.slice(0, -1), 0], backend);
+          assert(Object.is(got[3], -0), `${backend} ${dtype}: relu(-0) = ${got[3]}, numpy's is -0`);
+          // The ReLUs fused into the matrix product and layernorm: a NaN in x reaches the output.
+          const xs = t([NaN, 1, 2, 3], [2, 2]), w = t([1, 0, 0, 1], [2, 2]);
+          const one = t([1, 1]), zero = t([0, 0]);
+          const fused = [
+            affineReluForward(xs, w, zero).out.data,
+            affineLayernormReluForward(xs, w, zero, one, zero).out.data,
+          ];
+          for (const out of fused) assert(Number.isNaN(out[0]), `${backend} ${dtype}: ${out}`);
+        }
+      } finally {
+        useKernelBackend(before === "typescript" ? "typescript" : "wasm");
+      }
+    }
   });
 
   it("matches the numerical gradient away from the kink (< 1e-9)", () => {
@@ -190,6 +232,95 @@ describe("The layers refuse what would corrupt their results (adversarial cases)
       ValueError,
       "softmaxLoss: y must be integer labels (a number[], an Int32Array or an IntTensor) but got a plain object with keys mode",
     );
+  });
+
+  it("refuse an output that shares memory with an input or another output, changing nothing", () => {
+    const rng = new RandomState(5);
+    const x = rng.randn(4, 3), w = rng.randn(3, 3), b = rng.randn(3), g = rng.randn(3);
+    const dout = rng.randn(4, 3);
+    const bn = batchnormForward(x, g, b, { mode: "train" }), fc = affineForward(x, w, b);
+    const A = zeros([3]);
+    // Views of one buffer that overlap x's bytes only partly (rows 1 … 4 of a 5-row buffer).
+    const buf = new Float64Array(15);
+    const shifted = { shape: [4, 3], data: buf.subarray(3, 15) };
+    const xInBuf = { shape: [4, 3], data: buf.subarray(0, 12) };
+    const cases: [string, () => unknown, string][] = [
+      [
+        "batchnormForward: options.out shares memory with x (an input",
+        () => batchnormForward(x, g, b, { mode: "train" }, { out: x }),
+        "x",
+      ],
+      [
+        "batchnormBackward: options.dbeta shares memory with options.dgamma (another output",
+        () => batchnormBackward(dout, bn.cache, { dgamma: A, dbeta: A }),
+        "A",
+      ],
+      [
+        "batchnormBackwardAlt: options.dx shares memory with dout (an input",
+        () => batchnormBackwardAlt(dout, bn.cache, { dx: dout }),
+        "dout",
+      ],
+      [
+        "affineForward: options.out shares memory with x (an input",
+        () => affineForward(x, w, b, { out: x }),
+        "x",
+      ],
+      [
+        "affineForward: options.out shares memory with x (an input",
+        () => affineForward(xInBuf, w, b, { out: shifted }),
+        "buf",
+      ],
+      [
+        "affineBackward: options.dw shares memory with cache.w (an input",
+        () => affineBackward(dout, fc.cache, { dw: w }),
+        "w",
+      ],
+      [
+        "reluForward: options.out shares memory with x (an input",
+        () => reluForward(x, { out: x }),
+        "x",
+      ],
+      [
+        "layernormForward: options.out shares memory with x (an input",
+        () => layernormForward(x, g, b, {}, { out: x }),
+        "x",
+      ],
+    ];
+    for (const [message, f] of cases) {
+      const before = [
+        x.data.slice(),
+        dout.data.slice(),
+        w.data.slice(),
+        buf.slice(),
+        A.data.slice(),
+      ];
+      assertThrows(f, ValueError, message);
+      assertEquals([x.data, dout.data, w.data, buf, A.data], before, message);
+    }
+    // Views of one buffer that do not overlap are separate arrays: accepted.
+    const apart = { shape: [4, 3], data: new Float64Array(24).subarray(12) };
+    const head = { shape: [4, 3], data: new Float64Array(apart.data.buffer, 0, 12) };
+    head.data.set(x.data);
+    reluForward(head, { out: apart });
+    assertEquals(Array.from(apart.data), Array.from(x.data).map((v) => Math.max(0, v)));
+  });
+
+  it("refuse overlapping resident outputs too, even through a buffer taken after the memory grew", () => {
+    const r = residentZeros([4, 3]);
+    growMemory(1); // the memory's buffer is a new object now; r's stays the old one
+    const buffer = wasmMemory!.buffer;
+    assert(buffer !== r.data.buffer);
+    const alias = { shape: [4, 3], data: new Float64Array(buffer, r.data.byteOffset, 12) };
+    r.data.set(new RandomState(6).randn(4, 3).data);
+    assertThrows(
+      () => reluForward(r, { out: alias }),
+      ValueError,
+      "reluForward: options.out shares memory with x",
+    );
+    const other = residentZeros([4, 3]);
+    reluForward(r, { out: other }); // two blocks of the one memory: accepted
+    freeResident(r);
+    freeResident(other);
   });
 
   it("write into preallocated outputs when given, and check them", () => {

@@ -25,17 +25,30 @@ import {
   pngProblem,
   pngSize,
   serializeNotebook,
-} from "../experiments/notebook/mod.ts";
-import { main as notebookCheck } from "../scripts/notebook_check.ts";
-import { cellProblems, countChecks, replayJudgedCount } from "../scripts/notebook/judge.ts";
+} from "../notebook/jupyter/mod.ts";
+import { main as notebookCheck } from "../notebook/verify/main.ts";
+import {
+  CHECKS,
+  type Implementation,
+  renderResult,
+  sectionChecks,
+  SECTIONS,
+} from "../notebook/checks/mod.ts";
+import { checkSection, ChecksFailedError } from "../notebook/jupyter/mod.ts";
+import {
+  cellProblems,
+  countChecks,
+  countPassedChecks,
+  replayCounts,
+} from "../notebook/verify/judge.ts";
 import {
   KernelSpecError,
   parseMessage,
   readKernelSpec,
   signFrames,
-} from "../scripts/notebook/wire.ts";
+} from "../notebook/verify/wire.ts";
 
-const NOTEBOOK = "notebooks/batch_normalization.ipynb";
+const NOTEBOOK = "notebook/jupyter/batch_normalization.ipynb";
 const text = await Deno.readTextFile(NOTEBOOK);
 const nb = parseNotebook(text, NOTEBOOK);
 
@@ -98,7 +111,7 @@ const chart = (spec: unknown, png = pngOf(840, 1043)): NbOutput => ({
   metadata: {},
 });
 
-describe("The committed notebook (notebooks/batch_normalization.ipynb)", () => {
+describe("The committed notebook (notebook/jupyter/batch_normalization.ipynb)", () => {
   it("is in the canonical layout, every cell source ending in a newline (deno fmt --check needs it)", () => {
     assertEquals(serializeNotebook(nb), text);
     for (const c of nb.cells) assertMatch(c.source, /\n$/, `cell ${c.id}`);
@@ -113,15 +126,28 @@ describe("The committed notebook (notebooks/batch_normalization.ipynb)", () => {
     assertEquals(text.includes("\\u001b["), false, "the committed outputs contain ANSI escapes");
   });
 
-  it("shows as many ✓ as the replay judges numbers", async () => {
-    const checks = codeCells(nb).reduce((n, c) => n + countChecks(c.outputs), 0);
-    assertEquals(checks, await replayJudgedCount());
-    assertEquals(checks, 52);
+  it("shows as many checks ✓ and numbers ✓ as the replay judges", async () => {
+    const numbers = codeCells(nb).reduce((n, c) => n + countChecks(c.outputs), 0);
+    const passed = codeCells(nb).reduce((n, c) => n + countPassedChecks(c.outputs), 0);
+    const judged = CHECKS.flatMap((c) => c.numbers).filter((n) => !("info" in n.tolerance));
+    assertEquals(await replayCounts(), { numbers: judged.length, checks: CHECKS.length });
+    assertEquals({ numbers, checks: passed }, await replayCounts());
+  });
+
+  it("runs each section of the notebook's checks in one code cell, which names it for the page", () => {
+    const shown = codeCells(nb).flatMap((c) => {
+      const m = /await checkSection\("([^"]+)", impl\);/.exec(c.source);
+      if (!m) return [];
+      assertEquals(c.metadata.bnlab?.replay, m[1], `cell ${c.id} runs one section, names another`);
+      assertEquals(c.metadata.bnlab?.cs231n_output, undefined, `cell ${c.id}: the checks hold it`);
+      return [m[1]];
+    });
+    assertEquals(shown, SECTIONS.map((s) => s.title));
   });
 
   it("names the project kernelspec, which runs Deno 2.9.6 through npx with NO_COLOR=1", async () => {
     assertEquals((nb.metadata.kernelspec as { name: string }).name, "deno");
-    const spec = await readKernelSpec("notebooks/kernels/deno");
+    const spec = await readKernelSpec("notebook/jupyter/kernels/deno");
     assertEquals(spec.argv.slice(0, 2), ["sh", "-c"]);
     assertStringIncludes(spec.argv[2], "npx --yes deno@2.9.6 eval --no-config");
     assertStringIncludes(
@@ -160,24 +186,30 @@ describe("Reading and writing notebooks", () => {
     const url = new URL(`file:///repo/${NOTEBOOK}`);
     const { code, origins } = joinCodeCells(nb, url);
     assertStringIncludes(code, 'from "file:///repo/mod.ts"');
-    assertStringIncludes(code, 'from "file:///repo/experiments/notebook/charts.ts"');
+    assertStringIncludes(code, 'from "file:///repo/notebook/jupyter/charts.ts"');
     assertStringIncludes(code, 'from "@std/assert"');
     const lines = code.split("\n");
-    const k = lines.findIndex((l) => l.startsWith("random.seed(231)"));
+    const k = lines.findIndex((l) =>
+      l.startsWith('await checkSection("Batch normalization: forward"')
+    );
     assertEquals(origins[k], { cell: 2, line: 5 }); // forward-train: after 4 comment lines
     assertEquals(origins.length, lines.length - 1);
   });
 });
 
 describe("Comparing fresh outputs with the committed ones", () => {
-  it("masks timings only: a number before ms, µs or s, and the speedup figure", () => {
+  it("masks timings only: a number before ms, µs or s, and a speedup with the padding before it", () => {
     assertEquals(
       maskTimings("took 12.5 ms, then 3 s and 85 µs"),
       "took <t> ms, then <t> s and <t> µs",
     );
     assertEquals(
-      maskTimings("speedup: 2.11x (the notebook timed one call: 1.20x)"),
-      "speedup: <t>x (the notebook timed one call: 1.20x)",
+      maskTimings("     speedup   1.20x   0.98x    median of 20 timed pairs"),
+      "     speedup<t>x<t>x    median of 20 timed pairs",
+    );
+    assertEquals(
+      maskTimings("     speedup   1.20x  12.05x    median of 20 timed pairs"),
+      maskTimings("     speedup   1.20x   1.05x    median of 20 timed pairs"),
     );
     for (const kept of ["(Iteration 1 / 200) loss: 2.338074", "10 epochs", "5 scales", "1e-8"]) {
       assertEquals(maskTimings(kept), kept);
@@ -185,9 +217,12 @@ describe("Comparing fresh outputs with the committed ones", () => {
   });
 
   it("accepts outputs that differ in timings and finds a changed digit, naming the line", () => {
-    const a = [stream("dx error  1.70e-9\nspeedup: 2.11x\n")];
-    assertEquals(compareOutputs(a, [stream("dx error  1.70e-9\nspeedup: 1.87x\n")]), []);
-    const d = compareOutputs(a, [stream("dx error  1.71e-9\nspeedup: 2.11x\n")]);
+    const a = [stream("dx error  1.70e-9\nspeedup  1.20x  2.11x  timing\n")];
+    assertEquals(
+      compareOutputs(a, [stream("dx error  1.70e-9\nspeedup  1.20x  1.87x  timing\n")]),
+      [],
+    );
+    const d = compareOutputs(a, [stream("dx error  1.71e-9\nspeedup  1.20x  2.11x  timing\n")]);
     assertEquals(d, [
       'output 0 (stdout): line 1: committed "dx error  1.70e-9" vs fresh "dx error  1.71e-9"',
     ]);
@@ -276,6 +311,28 @@ describe("Judging a freshly run cell", () => {
     assertEquals(countChecks([stream("✓ < 1e-8\n✓ < 1e-4\n")]), 2);
   });
 
+  it("reads the checks' report: a check's ✓ line is not a number's, a check not implemented fails", () => {
+    const report = [
+      " ✓ batchnorm-backward: the backward pass matches the numerical gradients",
+      "                   notebook     bnlab    check",
+      "     dx error       1.70e-9  5.31e-10  ✓ < 1e-8",
+      "     x: entries changed   0         0  ✓ exact",
+      "     speedup          1.20x     1.08x    median of 20 timed pairs",
+      "",
+    ].join("\n");
+    assertEquals(cellProblems(plain, [stream(report)]), []);
+    assertEquals(countChecks([stream(report)]), 2);
+    assertEquals(countPassedChecks([stream(report)]), 1);
+    const stub =
+      " · batchnorm-backward: the backward pass …\n     not implemented: batchnormBackward throws NotImplementedError\n";
+    assertEquals(cellProblems(plain, [stream(stub)]), [
+      "a check not implemented: · batchnorm-backward: the backward pass …",
+    ]);
+    assertEquals(cellProblems(plain, [stream(" ✗ batchnorm-backward: the backward pass …\n")]), [
+      "a ✗: ✗ batchnorm-backward: the backward pass …",
+    ]);
+  });
+
   it("fails a chart cell whose chart lacks its PNG, or that displayed none", () => {
     const noPng = chart({});
     if (noPng.output_type === "display_data") delete noPng.data["image/png"];
@@ -344,7 +401,7 @@ describe("deno task notebook:check, called wrongly", () => {
 
   it("ends a notebook that is not JSON in one line with exit code 2", async () => {
     await withNotebook("{ not json", async (path) => {
-      const r = await run(["--notebook", path, "--kernel", "notebooks/kernels/deno"]);
+      const r = await run(["--notebook", path, "--kernel", "notebook/jupyter/kernels/deno"]);
       assertEquals(r.code, 2);
       assertEquals(r.lines.length, 1);
       assertMatch(r.lines[0], /^notebook:check: parseNotebook: .*x\.ipynb is not JSON: /);
@@ -386,5 +443,55 @@ describe("deno task notebook:check, called wrongly", () => {
       code: 2,
       lines: ["notebook:check: --executor must be kernel or nbconvert but got papermill"],
     });
+  });
+});
+
+describe("A cell of checks (checkSection), on bnlab and on a learner's module", () => {
+  it("prints the section as deno task notebook does, with bnlab's column, and returns the results", async () => {
+    const lines: string[] = [];
+    const results = await checkSection("Batch normalization: backward", undefined, {
+      print: (l) => lines.push(l),
+    });
+    assertEquals(
+      results.map((r) => r.name),
+      sectionChecks("Batch normalization: backward").map((c) => c.name),
+    );
+    assertEquals(lines, [
+      "── Batch normalization: backward",
+      ...results.flatMap((r) => renderResult(r, { column: "bnlab" })),
+    ]);
+  });
+
+  it("runs on the module the setup cell imports instead: a correct one passes, in the column 'yours'", async () => {
+    const lines: string[] = [];
+    // A learner's module, as the setup cell would import it (its net's types are its own).
+    const correct = await import("./fixtures/learners/correct.ts") as unknown as Implementation;
+    const results = await checkSection("Batch normalization: forward", correct, {
+      print: (l) => lines.push(l),
+    });
+    assertEquals(results.map((r) => r.status), ["passed", "passed"]);
+    assertMatch(lines[2], /notebook +yours +check$/);
+  });
+
+  it("stops the cell after printing when a check fails, as a failed assertion stops it", async () => {
+    const lines: string[] = [];
+    const buggy = await import(
+      "./fixtures/learners/variance_n_minus_1.ts"
+    ) as unknown as Implementation;
+    const e = await assertRejects(
+      () => checkSection("Batch normalization: forward", buggy, { print: (l) => lines.push(l) }),
+      ChecksFailedError,
+    );
+    assertEquals(
+      e.message,
+      "Batch normalization: forward: 2 checks: 0 passed, 2 failed, 0 not implemented " +
+        "(batchnorm-forward-train, batchnorm-forward-gamma-beta)",
+    );
+    assertStringIncludes(lines.join("\n"), "help: stds are √((N−1)/N) = 0.99750 of γ");
+    await assertRejects(
+      () => checkSection("Batch normalization: sideways"),
+      RangeError,
+      'sectionChecks: no section "Batch normalization: sideways"',
+    );
   });
 });

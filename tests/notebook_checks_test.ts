@@ -200,10 +200,26 @@ describe("The closed form's tolerance, chosen from the conditioning of the noteb
 });
 
 describe("The notebook's printed numbers, written once", () => {
-  /** Files still holding their own copy until the replay draws from notebook/checks (phase 2 of issue 15). */
-  const PENDING = ["experiments/notebook/", "tests/notebook_test.ts"];
+  /**
+   * The text of a file that counts as source: a `.ts` file whole; of a
+   * Jupyter notebook its cells' sources and metadata (its committed outputs
+   * are what the cells printed: they quote the numbers, as the README's
+   * excerpts of reports do).
+   */
+  function sourceText(path: string, text: string): string | null {
+    if (path.endsWith(".ts")) return text;
+    if (!path.endsWith(".ipynb")) return null;
+    const nb = JSON.parse(text) as {
+      metadata: unknown;
+      cells: { source: string | string[]; metadata: unknown }[];
+    };
+    return [
+      JSON.stringify(nb.metadata),
+      ...nb.cells.flatMap((c) => [[c.source].flat().join(""), JSON.stringify(c.metadata)]),
+    ].join("\n");
+  }
 
-  it("appear in the source only in notebook/checks/ (every long printed number)", async () => {
+  it("appear in the source only in notebook/checks/: every .ts file, and the Jupyter notebook's cells but not their outputs", async () => {
     const numbers = new Set<string>();
     const add = (v: number | null) => {
       if (v === null) return;
@@ -216,14 +232,16 @@ describe("The notebook's printed numbers, written once", () => {
     assertGreater(numbers.size, 25);
     const root = new URL("../", import.meta.url);
     const found = new Map<string, string[]>();
+    let notebooks = 0;
     const walk = async (dir: URL, rel: string) => {
       for await (const e of Deno.readDir(dir)) {
         const path = rel + e.name;
         if (["node_modules", "results", ".git", "data"].includes(e.name)) continue;
-        if (PENDING.some((p) => path.startsWith(p))) continue;
         if (e.isDirectory) await walk(new URL(`${e.name}/`, dir), `${path}/`);
-        else if (e.name.endsWith(".ts") && !path.startsWith("tests/notebook_checks_test.ts")) {
-          const text = await Deno.readTextFile(new URL(e.name, dir));
+        else if (path !== "tests/notebook_checks_test.ts") {
+          const text = sourceText(path, await Deno.readTextFile(new URL(e.name, dir)));
+          if (text === null) continue;
+          if (path.endsWith(".ipynb")) notebooks++;
           for (const n of numbers) {
             if (text.includes(n)) found.set(n, [...found.get(n) ?? [], path]);
           }
@@ -231,6 +249,7 @@ describe("The notebook's printed numbers, written once", () => {
       }
     };
     await walk(root, "");
+    assertEquals(notebooks, 1, "the Jupyter notebook is searched");
     for (const [n, files] of found) {
       assertEquals(files.length, 1, `${n} is written in ${files.join(", ")}`);
       assert(files[0].startsWith("notebook/checks/"), `${n} is written in ${files[0]}`);

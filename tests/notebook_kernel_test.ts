@@ -7,9 +7,9 @@
  */
 import { after, before, describe, it } from "node:test";
 import { assertEquals } from "@std/assert";
-import { encodeFrame, flushOutput, kernelConnection } from "../experiments/notebook/mod.ts";
-import { KernelClient } from "../scripts/notebook/kernel.ts";
-import { readKernelSpec } from "../scripts/notebook/wire.ts";
+import { encodeFrame, flushOutput, kernelConnection } from "../notebook/jupyter/mod.ts";
+import { KernelClient } from "../notebook/verify/kernel.ts";
+import { readKernelSpec } from "../notebook/verify/wire.ts";
 
 describe("ZMTP frames", () => {
   it("encodes a body of up to 255 bytes with a one-byte size and a longer one with eight", () => {
@@ -23,7 +23,10 @@ describe("ZMTP frames", () => {
 describe("A cell that ends with await flushOutput(), in Deno's kernel", () => {
   let kernel: KernelClient;
   before(async () => {
-    kernel = await KernelClient.start(await readKernelSpec("notebooks/kernels/deno"), "notebooks");
+    kernel = await KernelClient.start(
+      await readKernelSpec("notebook/jupyter/kernels/deno"),
+      "notebook/jupyter",
+    );
   });
   after(async () => {
     await kernel?.shutdown();
@@ -31,7 +34,7 @@ describe("A cell that ends with await flushOutput(), in Deno's kernel", () => {
 
   it("delivers all 400 printed lines and its display before the cell's idle", async () => {
     const code = [
-      'import { flushOutput } from "../experiments/notebook/kernel_output.ts";',
+      'import { flushOutput } from "./kernel_output.ts";',
       'for (let i = 0; i < 400; i++) console.log(`line ${i} ${"x".repeat(60)}`);',
       'await Deno.jupyter.display({ "text/plain": "shown" }, { raw: true });',
       'console.log("last");',

@@ -17,23 +17,23 @@ import {
   assertThrows,
 } from "@std/assert";
 import { UsageError } from "../experiments/harness/mod.ts";
+import { type CheckResult, CHECKS, judgeNumber } from "../notebook/checks/mod.ts";
+import { codeCells, readNotebook } from "../notebook/jupyter/mod.ts";
 import {
   type BenchCompare,
-  codeCells,
   esc,
-  judgeCell,
+  LONG_TABLE,
   matchReplay,
   NOTEBOOK_PATH,
-  type NotebookReport,
   numbersTable,
   parseBenchCompare,
   readBenchCompare,
-  readNotebook,
   renderMarkdown,
   renderPage,
-  replay,
+  resultsTable,
   writePage,
-} from "../experiments/notebook/mod.ts";
+} from "../notebook/page/mod.ts";
+import { type NotebookReport, replay } from "../notebook/replay/mod.ts";
 import { Browser, findChromium } from "./_chromium.ts";
 
 /** A benchmark comparison made up for these tests (never written under bench/results/). */
@@ -80,16 +80,13 @@ async function pageHtml(bench: BenchCompare | null): Promise<string> {
 }
 
 describe("The notebook page's parts", () => {
-  it("marks a number ✓ or ✗ as the replay's report judged it, and an unjudged one with why", () => {
-    const { numbers } = judgeCell({
-      title: "t",
-      numbers: [
-        { label: "m", notebook: 1, ours: 1 + 1e-9, check: { within: 1e-8 } },
-        { label: "m2", notebook: 1, ours: 1.1, check: { within: 1e-8 } },
-        { label: "e", notebook: 0, ours: 2e-8, check: { below: 1e-8 } },
-        { label: "t", notebook: 1.2, ours: 3, check: { info: "a timing" } },
-      ],
-    });
+  it("marks a number ✓ or ✗ as the check judged it, and an unjudged one with why", () => {
+    const numbers = [
+      judgeNumber({ label: "m", reference: 1, tolerance: { within: 1e-8 } }, 1 + 1e-9),
+      judgeNumber({ label: "m2", reference: 1, tolerance: { within: 1e-8 } }, 1.1),
+      judgeNumber({ label: "e", reference: 0, tolerance: { below: 1e-8 } }, 2e-8),
+      judgeNumber({ label: "t", reference: 1.2, tolerance: { info: "a timing" } }, 3),
+    ];
     const rows = numbersTable(numbers).match(/<tr class="[^"]+">.*?<\/tr>/g) ?? [];
     assertEquals(rows.map((r) => /<tr class="([^"]+)">/.exec(r)?.[1]), [
       "ok",
@@ -105,6 +102,69 @@ describe("The notebook page's parts", () => {
     assertStringIncludes(below, "✗</span> &#60; 1e-8");
     assertEquals(/mark/.test(info), false);
     assertStringIncludes(info, "a timing");
+  });
+
+  it("lays a section's checks out as one table: each check's verdict, name and claim, whose reference, its numbers, problem and help", () => {
+    const check = (name: string, over: Partial<CheckResult>): CheckResult => ({
+      name,
+      section: "s",
+      claim: `the claim of ${name}`,
+      source: "notebook",
+      status: "passed",
+      numbers: [],
+      missing: [],
+      printed: [],
+      seconds: 0,
+      ...over,
+    });
+    const html = resultsTable([
+      check("good", {
+        numbers: [judgeNumber({ label: "m", reference: 1, tolerance: { within: 1e-8 } }, 1)],
+      }),
+      check("exact-one", {
+        source: "maths",
+        status: "failed",
+        numbers: [judgeNumber({ label: "x changed", reference: 0, tolerance: { within: 0 } }, 3)],
+        help: "do not change x",
+      }),
+      check("threw", { status: "failed", problem: "batchnormForward threw Error: <boom>" }),
+    ]);
+    const rows = (html.match(/<tr class="[^"]+"[^>]*>.*?<\/tr>/g) ?? []).map(String);
+    assertEquals(rows.map((r) => /<tr class="([^"]+)"/.exec(r)?.[1]), [
+      "check",
+      "ok",
+      "check",
+      "off",
+      "help",
+      "check",
+      "problem",
+    ]);
+    assertStringIncludes(
+      rows[0],
+      '<span class="verdict ok" title="passed">✓</span> <strong>good</strong>',
+    );
+    assertStringIncludes(rows[2], "(the reference is exact)");
+    assertStringIncludes(rows[3], '<td class="num" data-label="exact">0</td>');
+    assertStringIncludes(rows[3], "✗</span> exact");
+    assertStringIncludes(rows[4], "help: do not change x");
+    assertStringIncludes(rows[6], "✗ batchnormForward threw Error: &#60;boom&#62;");
+  });
+
+  it("summarizes a table of more than 24 numbers in one line, the full table behind a <details>", () => {
+    const many = Array.from(
+      { length: LONG_TABLE + 1 },
+      (_, i) => judgeNumber({ label: `n${i}`, reference: 0, tolerance: { below: 1e-8 } }, 0),
+    );
+    const html = numbersTable(many);
+    assertStringIncludes(
+      html,
+      `<p class="summary">${LONG_TABLE + 1} numbers: ${LONG_TABLE + 1} ✓.</p>`,
+    );
+    assertStringIncludes(
+      html,
+      `<details class="long"><summary>All ${LONG_TABLE + 1} numbers</summary>`,
+    );
+    assertEquals(numbersTable(many.slice(1)).includes("<details"), false);
   });
 
   it("renders the notebook's markdown: headings, emphasis, code, and escapes everything else", () => {
@@ -178,6 +238,10 @@ describe("The notebook page's parts", () => {
 interface Seen {
   cells: { id: string; code: boolean; text: number; source: number; outputs: number }[];
   okMarks: number;
+  /** Checks shown as passed (their ✓ beside the name), failed or not implemented. */
+  verdicts: { ok: number; other: number };
+  /** Per cell of checks: the checks' names shown, and the numpy code beside them. */
+  checkCells: { id: string; names: string[]; numpy: string }[];
   offMarks: number;
   header: string;
   charts: { title: string; marks: number; drawn: number; width: number; height: number }[];
@@ -243,11 +307,22 @@ async function inspect(executable: string): Promise<{ seen: Seen; report: Report
       return {
         cells, charts,
         okMarks: document.querySelectorAll(".mark.ok").length,
+        verdicts: {
+          ok: document.querySelectorAll(".verdict.ok").length,
+          other: document.querySelectorAll(".verdict:not(.ok)").length,
+        },
+        checkCells: [...document.querySelectorAll("section.cell")]
+          .filter((s) => s.querySelector("tr.check"))
+          .map((s) => ({
+            id: s.dataset.cell,
+            names: [...s.querySelectorAll("tr.check strong")].map((e) => e.textContent),
+            numpy: [...s.querySelectorAll("pre.numpy")].map((e) => e.innerText).join("\\n"),
+          })),
         offMarks: document.querySelectorAll(".mark.off").length,
         header: document.querySelector("header .counts").innerText,
         benchRows: document.querySelectorAll("table.bench-table tbody tr").length,
         summarized: [...document.querySelectorAll("details.long")].map((d) => ({
-          rows: d.querySelectorAll("tbody tr").length,
+          rows: d.querySelectorAll("tbody tr.ok, tbody tr.off, tbody tr.info").length,
           summary: d.previousElementSibling?.innerText ?? "",
         })),
       };
@@ -262,10 +337,12 @@ async function inspect(executable: string): Promise<{ seen: Seen; report: Report
       "document.documentElement.scrollWidth - document.documentElement.clientWidth",
     );
     const tooWide400 = await browser.evaluate<string[]>(TOO_WIDE);
-    const marksOffScreen = await browser.evaluate<number>(`[...document.querySelectorAll(".mark")]
+    const marksOffScreen = await browser.evaluate<number>(
+      `[...document.querySelectorAll(".mark, .verdict")]
       .filter((m) => !m.closest("details:not([open])"))
       .filter((m) => { const r = m.getBoundingClientRect(); return r.right > 400 || r.width === 0; })
-      .length`);
+      .length`,
+    );
     const phoneCharts = await browser.evaluate<{ width: number; labelPx: number }[]>(
       `[...document.querySelectorAll("figure.chart svg")]
         .filter((svg) => svg.getBoundingClientRect().width > 0)
@@ -330,10 +407,24 @@ describe("The notebook page in headless Chromium", () => {
   it("shows as many ✓ as the replay reproduces, no ✗, and the counts in the header", async () => {
     const { seen, report } = await open();
     assertEquals(seen.okMarks, report.ok);
+    assertEquals(seen.verdicts, { ok: CHECKS.length, other: 0 });
+    assertStringIncludes(seen.header, `${CHECKS.length} of ${CHECKS.length} checks passed`);
     assertEquals(seen.offMarks, 0);
     assertStringIncludes(seen.header, `${report.ok} numbers reproduced ✓`);
     assertStringIncludes(seen.header, "0 off ✗");
     assertStringIncludes(seen.header, "5 cells on other data");
+  });
+
+  it("shows every check in the cell of its section, beside the cell's numpy code from the checks", async () => {
+    const { seen } = await open();
+    assertEquals(seen.checkCells.flatMap((c) => c.names), CHECKS.map((c) => c.name));
+    for (const c of seen.checkCells) {
+      for (const name of c.names) {
+        const code = CHECKS.find((k) => k.name === name)!.code;
+        const firstLine = code.split("\n").find((l) => l.trim() !== "")!;
+        assertStringIncludes(c.numpy, firstLine.trim(), `${c.id}: the numpy code of ${name}`);
+      }
+    }
   });
 
   it("draws marks in every chart: point and line paths with a non-empty shape", async () => {
@@ -386,7 +477,10 @@ describe("The notebook page in headless Chromium", () => {
     assertGreater(seen.summarized.length, 0);
     for (const t of seen.summarized) {
       assertGreater(t.rows, 24);
-      assertMatch(t.summary, new RegExp(`^${t.rows} numbers: `));
+      assertMatch(
+        t.summary,
+        new RegExp(`^${t.rows} numbers( in (\\d+) checks \\(\\2 passed\\))?: `),
+      );
     }
   });
 

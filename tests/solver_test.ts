@@ -423,6 +423,95 @@ describe("Solver: a run that diverges", () => {
   });
 });
 
+describe("Solver: NaN never becomes state (adversarial cases)", () => {
+  const data = () => {
+    const d = new RandomState(5);
+    const X = d.randn(40, 6), y = d.randint(3, undefined, [40]);
+    return { X_train: X, y_train: y, X_val: X, y_val: y };
+  };
+  const net = (rng: RandomState) =>
+    new FullyConnectedNet([8], { inputDim: 6, numClasses: 3, dtype: "float64", rng });
+  const quiet = (rng: RandomState, log: string[] = []) => ({
+    batchSize: 10,
+    numEpochs: 2,
+    verbose: false,
+    rng,
+    log: (l: string) => log.push(l),
+  });
+
+  it("refuses training or validation data holding NaN or an infinity, naming where", () => {
+    const rng = new RandomState(1);
+    for (const [split, v] of [["X_train", NaN], ["X_val", -Infinity]] as const) {
+      const bad = data();
+      const X = { shape: bad[split].shape, data: bad[split].data.slice() };
+      X.data[13] = v;
+      assertThrows(
+        () => new Solver(net(rng), { ...bad, [split]: X }, quiet(rng)),
+        ValueError,
+        `Solver: data.${split} must hold finite numbers but holds ${v} at example 2, feature 1`,
+      );
+    }
+  });
+
+  it("stops as diverged when a NaN reaches the data after the check: the net without normalization no longer hides it", () => {
+    // The issue's case: one NaN in the data of a net with no batchnorm; its ReLU used to give 0,
+    // the loss stayed finite (1.0986) and every weight of W1 became NaN.
+    const rng = new RandomState(2);
+    const d = data(), model = net(rng), log: string[] = [];
+    const solver = new Solver(model, d, quiet(rng, log));
+    d.X_train.data[7] = NaN; // after the constructor's check: the loss must catch it
+    for (let i = 0; i < 8 && !solver.diverged; i++) solver.step();
+    assertEquals(solver.diverged, true);
+    assert(Number.isNaN(solver.lossHistory.at(-1)!), `${solver.lossHistory}`);
+    for (const [k, t] of Object.entries(model.params)) {
+      assert(t.data.every(Number.isFinite), `params.${k} holds a non-finite value`);
+    }
+  });
+
+  it("stops as diverged at a gradient that is not finite under a finite loss, and updates nothing at that step", () => {
+    const rng = new RandomState(3);
+    const inner = net(rng);
+    let calls = 0;
+    // A model whose third gradient of b1 holds an infinity while its loss is finite.
+    const model: SolverModel = {
+      params: inner.params,
+      numClasses: 3,
+      inputDim: 6,
+      loss: ((X: Tensor, y?: ArrayLike<number>, o?: { reuse?: boolean }) => {
+        if (y === undefined) return inner.loss(X, undefined, o);
+        const r = inner.loss(X, y, o);
+        if (++calls === 3) r.grads.b1.data[2] = Infinity;
+        return r;
+      }) as SolverModel["loss"],
+    };
+    for (const updateRule of ["adam", sgd] as const) {
+      calls = 0;
+      const log: string[] = [];
+      const solver = new Solver(model, data(), { ...quiet(rng, log), updateRule });
+      solver.step();
+      solver.step();
+      const before = Object.fromEntries(
+        Object.entries(model.params).map(([k, t]) => [k, t.data.slice()]),
+      );
+      const loss = solver.step();
+      assert(Number.isFinite(loss));
+      assertEquals([solver.diverged, solver.divergedAt], [true, 3]);
+      for (const [k, t] of Object.entries(model.params)) assertEquals(t.data, before[k], k);
+    }
+    calls = 0;
+    const log: string[] = [];
+    const solver = new Solver(model, data(), { ...quiet(rng, log), updateRule: "sgd" });
+    solver.train();
+    assertEquals([solver.diverged, solver.divergedAt, solver.lossHistory.length], [true, 3, 3]);
+    assertEquals(
+      log.at(-1),
+      `(Iteration 3 / 8) loss: ${
+        formatPercentF(solver.lossHistory[2])
+      } — grads.b1 is not finite — diverged; training stopped, the best parameters so far are kept`,
+    );
+  });
+});
+
 describe("Bad input to the Solver", () => {
   const data = syntheticData();
   const rng = new RandomState(9);

@@ -62,7 +62,6 @@ const COPIED = [
   "lib",
   "experiments",
   "scripts",
-  "notebooks",
   "notebook",
   "data",
   "bench",

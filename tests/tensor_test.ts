@@ -8,6 +8,7 @@ import {
   assert,
   assertEquals,
   assertLess,
+  assertMatch,
   assertStrictEquals,
   assertStringIncludes,
   assertThrows,
@@ -16,18 +17,28 @@ import {
   affineBackward,
   affineForward,
   batchnormBackward,
+  batchnormBackwardAlt,
   batchnormForward,
+  BnlabError,
   clone,
   describeValue,
+  dropoutBackward,
+  dropoutForward,
+  DTypeError,
   dtypeOf,
   freeResident,
+  FullyConnectedNet,
   kernelBackend,
+  layernormBackward,
+  layernormForward,
   memoryStats,
   RandomState,
   relError,
+  reluBackward,
   reluForward,
   residentZeros,
   ShapeError,
+  Solver,
   type Tensor,
   tensor,
   ValueError,
@@ -195,6 +206,152 @@ const haveTime = (() => {
   }
 })();
 
+describe("Buffers that change shape: named errors, never a read past an array (adversarial cases)", () => {
+  const rng = new RandomState(8);
+  const g = tensor([1, 1]), b = tensor([0, 0]);
+
+  it("refuses a resizable buffer shrunk between the forward and the backward pass", () => {
+    const buf = new ArrayBuffer(6 * 8, { maxByteLength: 64 * 8 });
+    const x = { shape: [3, 2], data: new Float64Array(buf, 0, 6) }; // fixed length on a resizable buffer
+    x.data.set(rng.randn(3, 2).data);
+    const dout = rng.randn(3, 2);
+    const bn = batchnormForward(x, g, b, { mode: "train" });
+    const ln = layernormForward(x, g, b);
+    const fc = affineForward(x, tensor([1, 0, 0, 1], [2, 2]), b);
+    buf.resize(2 * 8); // x's view is now out of bounds: its length reads 0
+    const message =
+      "cache.x has shape (3, 2) (6 numbers) but data.length 0 (its buffer is resizable";
+    assertThrows(() => batchnormBackward(dout, bn.cache), ShapeError, message);
+    assertThrows(() => batchnormBackwardAlt(dout, bn.cache), ShapeError, message);
+    assertThrows(() => layernormBackward(dout, ln.cache), ShapeError, message);
+    assertThrows(() => affineBackward(rng.randn(3, 2), fc.cache), ShapeError, message);
+    // A length-tracking view grown past its shape is refused as well.
+    const grow = new ArrayBuffer(6 * 8, { maxByteLength: 64 * 8 });
+    const t = { shape: [3, 2], data: new Float64Array(grow) };
+    grow.resize(8 * 8);
+    assertThrows(
+      () => reluForward(t),
+      ShapeError,
+      "x has shape (3, 2) (6 numbers) but data.length 8",
+    );
+  });
+
+  it("refuses a detached buffer by name", () => {
+    const x = rng.randn(2, 2);
+    const { cache } = reluForward(x);
+    (x.data.buffer as ArrayBuffer).transfer(); // detaches x's buffer
+    assertThrows(
+      () => reluForward(x),
+      ValueError,
+      "reluForward: x.data's buffer was detached (transferred, e.g. by postMessage or structuredClone)",
+    );
+    assertThrows(
+      () => reluBackward(rng.randn(2, 2), cache),
+      ValueError,
+      "cache.x.data's buffer was detached",
+    );
+  });
+
+  it("refuses a Proxy, a subclass or a fake as data, naming each", () => {
+    const real = new Float64Array(4);
+    class Sub extends Float64Array {}
+    const cases: [unknown, string][] = [
+      [new Proxy(real, {}), "an object that only inherits from Float64Array (a Proxy, say)"],
+      [Object.create(Float64Array.prototype), "an object that only inherits from Float64Array"],
+      [new Sub(4), "an instance of a subclass of Float64Array"],
+    ];
+    for (const [data, what] of cases) {
+      const t = { shape: [2, 2], data } as unknown as Tensor;
+      assertThrows(
+        () => layernormForward(t, g, b),
+        DTypeError,
+        `x.data must be a Float32Array or Float64Array but got ${what}`,
+      );
+      assertThrows(() => tensor(data as Float64Array, [2, 2]), DTypeError, `tensor: data must be`);
+      assertThrows(() => dtypeOf(data as Float64Array), DTypeError, "dtypeOf: data must be");
+    }
+  });
+
+  it("refuses a cache missing a field, or one whose statistics do not fit its x", () => {
+    const x = rng.randn(4, 2), dout = rng.randn(4, 2);
+    const bn = batchnormForward(x, g, b, { mode: "train" }).cache;
+    const ln = layernormForward(x, g, b).cache;
+    const drop = dropoutForward(x, { mode: "train", p: 0.5, seed: 1 }).cache;
+    const without = <C extends object>(c: C, key: string) => {
+      const copy = { ...c } as Record<string, unknown>;
+      delete copy[key];
+      return copy as C;
+    };
+    const cases: [string, () => unknown][] = [
+      [
+        "batchnormBackward: cache.ivar is missing",
+        () => batchnormBackward(dout, without(bn, "ivar")),
+      ],
+      [
+        "batchnormBackwardAlt: cache.gamma is missing",
+        () => batchnormBackwardAlt(dout, without(bn, "gamma")),
+      ],
+      [
+        "batchnormBackward: cache.meanLo must have length 2 but has 3",
+        () => batchnormBackward(dout, { ...bn, meanLo: new Float64Array(3) }),
+      ],
+      [
+        "batchnormBackward: cache.eps must be a positive number but is undefined",
+        () => batchnormBackward(dout, without(bn, "eps")),
+      ],
+      [
+        "layernormBackward: cache.meanLo is missing",
+        () => layernormBackward(dout, without(ln, "meanLo")),
+      ],
+      [
+        "layernormBackward: cache.ivar must have length 4 but has 2",
+        () => layernormBackward(dout, { ...ln, ivar: new Float64Array(2) }),
+      ],
+      [
+        "affineBackward: cache.w is missing",
+        () =>
+          affineBackward(
+            rng.randn(4, 2),
+            without(affineForward(x, tensor([1, 0, 0, 1], [2, 2]), b).cache, "w"),
+          ),
+      ],
+      [
+        "dropoutBackward: cache.mask must be a Float64Array of 8 numbers",
+        () => dropoutBackward(dout, { ...drop, mask: new Float64Array(3) }),
+      ],
+    ];
+    for (const [message, f] of cases) {
+      const e = assertThrows(f, BnlabError, message);
+      const want = /missing|must be a positive|must be "train"/.test(message)
+        ? ValueError
+        : ShapeError;
+      assert(e instanceof want, `${e.name}: ${e.message}`);
+    }
+  });
+
+  it("checks each split again at every step, in O(1): data resized after the Solver was made is refused", () => {
+    const buf = new ArrayBuffer(20 * 3 * 8, { maxByteLength: 40 * 3 * 8 });
+    const X = { shape: [20, 3], data: new Float64Array(buf) };
+    X.data.set(rng.randn(20, 3).data);
+    const y = rng.randint(2, undefined, [20]);
+    const model = new FullyConnectedNet([4], { inputDim: 3, numClasses: 2, rng });
+    const solver = new Solver(model, { X_train: X, y_train: y, X_val: X, y_val: y }, {
+      batchSize: 5,
+      verbose: false,
+      rng,
+    });
+    solver.step();
+    buf.resize(10 * 3 * 8);
+    assertThrows(
+      () => solver.step(),
+      ShapeError,
+      "Solver.step: data.X_train has shape (20, 3) (60 numbers) but data.length 30",
+    );
+    (X as { shape: number[] }).shape = [10, 3];
+    assertThrows(() => solver.step(), ShapeError, "data.X_train has shape (10, 3) but had (20, 3)");
+  });
+});
+
 describe("Oversized requests fail fast, in a process of their own", () => {
   it(
     "each ends in a ValueError naming the size and the limit, within a second, the process under 300 MB (/usr/bin/time -v)",
@@ -225,6 +382,50 @@ describe("Oversized requests fail fast, in a process of their own", () => {
         assertLess(l.ms, 1000);
       }
       assertLess(rss, 300);
+    },
+  );
+});
+
+describe("The WebAssembly memory's bound: a named error, never the operating system", () => {
+  it(
+    "refuses a net from its total size in milliseconds, and ends a loop of undisposed nets at the bound (/usr/bin/time -v)",
+    { skip: haveTime ? false : `${TIME} is not installed (Debian package "time")` },
+    async () => {
+      const child = new URL("./fixtures/memory_bound_child.ts", import.meta.url).pathname;
+      const out = await new Deno.Command(TIME, {
+        args: ["-v", Deno.execPath(), "run", "--allow-read", child],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) =>
+        JSON.parse(l)
+      );
+      const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1]) / 1024;
+      console.log(
+        `  ${
+          lines.map((l) => `${l.what} ${l.ms.toFixed(1)} ms${l.nets ? ` (${l.nets} nets)` : ""}`)
+            .join("; ")
+        }; peak ${rss.toFixed(0)} MB`,
+      );
+      const [big, loop, solver] = lines;
+      assertEquals([big.ok, big.name, loop.ok, loop.name, solver.ok, solver.name], [
+        false,
+        "ValueError",
+        false,
+        "ValueError",
+        false,
+        "ValueError",
+      ]);
+      assertStringIncludes(
+        big.message,
+        "FullyConnectedNet: the net (40002200010 parameters, each with a copy for the kernels and a gradient) needs 298 GiB of WebAssembly memory, but 4.00 GiB is left of at most 4.00 GiB",
+      );
+      assertLess(big.ms, 100);
+      assertMatch(loop.message, /^FullyConnectedNet(\.loss)?: .* is left of at most 256 MiB/);
+      assertLess(loop.nets, 3300);
+      assertStringIncludes(solver.message, "Solver: the solver (its minibatch, and the adam state");
+      assertLess(rss, 800);
     },
   );
 });

@@ -9,8 +9,18 @@
  *   array the garbage collector owns;
  * - **the WebAssembly memory** ("resident" arrays) — one shared
  *   `WebAssembly.Memory` that the SIMD kernels compute in. Only owners with a
- *   known lifetime keep arrays there: a net's or a solver's workspace, and the
- *   temporaries of a single call (freed before it returns).
+ *   known lifetime keep arrays there: a net's or a solver's workspace
+ *   ({@linkcode ResidentPool}), the temporaries of a single call (freed before
+ *   it returns), and arrays freed when collected ({@linkcode allocateHeld}).
+ *
+ * **A block is never reused while an array handed out over it is reachable.**
+ * An owner's arrays that a user may hold (a net's gradients returned by
+ * `loss(X, y, { reuse: true })`) are *handed out* by its pool: each carries a
+ * hidden, non-enumerable property pointing at the pool, so the pool — whose
+ * collection frees its blocks — lives as long as any of them; `free()` (an
+ * owner's `dispose()`) returns at once only the blocks never handed out. What
+ * is not a holder: a `subarray` of a handed-out array, or a new view over its
+ * `.buffer` — those do not keep the memory.
  *
  * The memory is *shared* (`shared: true`) on purpose: growing a shared memory
  * never detaches the views already made of it, so a resident array stays valid
@@ -40,6 +50,19 @@ export const DTYPE_BYTES: Readonly<Record<DType, number>> = { float32: 4, float6
  * memory can address. A request above it is refused before anything is allocated.
  */
 export const MAX_ARRAY_BYTES = 2 ** 32;
+
+/**
+ * The most bytes the WebAssembly memory may hold: 4 GiB, what one memory can
+ * address (65,536 pages of 64 KiB). Everything resident — every net's
+ * parameter copies, gradients and workspaces, every solver's minibatch and
+ * optimizer state, held arrays and a call's temporaries — shares it. A net or
+ * solver that would not fit is refused before anything is allocated
+ * ({@linkcode checkResidentFits}); an allocation past it, with a `ValueError`
+ * — never by the operating system. (Measured on a 2-vCPU, 24 GB machine: a
+ * synchronous loop of undisposed notebook nets reaches it at the 3,219th net,
+ * the process at 4.1 GiB.)
+ */
+export const MAX_MEMORY_BYTES = 2 ** 32;
 
 const PAGE = 65536;
 /** Blocks start on 64-byte boundaries (a cache line, four v128 lanes). */
@@ -95,6 +118,7 @@ export function checkAllocation(
 function fmtBytes(b: number): string {
   if (b >= 2 ** 30) return `${(b / 2 ** 30).toPrecision(3)} GiB`;
   if (b >= 2 ** 20) return `${(b / 2 ** 20).toPrecision(3)} MiB`;
+  if (b >= 2 ** 10) return `${(b / 2 ** 10).toPrecision(3)} KiB`;
   return `${b} bytes`;
 }
 
@@ -158,6 +182,9 @@ class WasmHeap {
   readonly #buffers = new Set<ArrayBufferLike>();
   readonly #free: Block[] = [];
   readonly #used = new Map<number, number>();
+  #inUse = 0;
+  /** The bytes the memory may grow to (lowered only by specs, {@linkcode setMemoryLimit}). */
+  limit = MAX_MEMORY_BYTES;
   #top: number;
 
   constructor() {
@@ -178,19 +205,17 @@ class WasmHeap {
 
   /** Bytes in live blocks. */
   get bytesInUse(): number {
-    let s = 0;
-    for (const size of this.#used.values()) s += size;
-    return s;
+    return this.#inUse;
   }
 
   owns(buffer: ArrayBufferLike): boolean {
     return this.#buffers.has(buffer);
   }
 
-  alloc(bytes: number): number {
-    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+  alloc(bytes: number, fn: string): number {
+    const size = blockSize(bytes);
     let i = this.#free.findIndex((b) => b.size >= size);
-    if (i < 0) i = this.#grow(size);
+    if (i < 0) i = this.#grow(size, fn);
     const b = this.#free[i];
     const ptr = b.ptr;
     if (b.size === size) this.#free.splice(i, 1);
@@ -199,6 +224,7 @@ class WasmHeap {
       b.size -= size;
     }
     this.#used.set(ptr, size);
+    this.#inUse += size;
     return ptr;
   }
 
@@ -206,6 +232,7 @@ class WasmHeap {
     const size = this.#used.get(ptr);
     if (size === undefined) return;
     this.#used.delete(ptr);
+    this.#inUse -= size;
     const free = this.#free;
     let i = 0;
     while (i < free.length && free[i].ptr < ptr) i++;
@@ -222,7 +249,7 @@ class WasmHeap {
   }
 
   /** Grows the memory so a free block of `size` bytes exists; returns its index. */
-  #grow(size: number): number {
+  #grow(size: number, fn: string): number {
     const end = this.memory.buffer.byteLength;
     const last = this.#free.at(-1);
     const tail = last && last.ptr + last.size === end ? last.size : 0;
@@ -230,13 +257,15 @@ class WasmHeap {
     // Grow by at least half the current size, so growth happens O(log n) times.
     const pages = Math.max(Math.ceil(need / PAGE), Math.ceil(end / PAGE / 2));
     const have = end / PAGE;
-    const grant = Math.min(pages, MAX_PAGES - have);
+    const grant = Math.min(pages, Math.floor(this.limit / PAGE) - have);
     if (grant < Math.ceil(need / PAGE)) {
       throw new ValueError(
-        "allocateResident",
-        `the WebAssembly memory cannot hold ${fmtBytes(size)} more (it has ${
+        fn,
+        `the WebAssembly memory cannot hold ${fmtBytes(size)} more: it holds ${
           fmtBytes(end)
-        } of at most ${fmtBytes(MAX_PAGES * PAGE)})`,
+        } of at most ${fmtBytes(this.limit)}, ${
+          fmtBytes(this.#inUse)
+        } in live blocks (${MEMORY_HINT})`,
       );
     }
     this.memory.grow(grant);
@@ -256,6 +285,15 @@ class WasmHeap {
     else this.#free.push({ ptr: end, size: pages * PAGE });
   }
 }
+
+/** Bytes of the block an allocation of `bytes` takes: a multiple of {@linkcode ALIGN}, at least one. */
+function blockSize(bytes: number): number {
+  return Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+}
+
+/** What to do when the WebAssembly memory is full, for messages. */
+const MEMORY_HINT =
+  "nets, solvers and held arrays share it: dispose() the nets and solvers you no longer need";
 
 function sharedMemoryWorks(): boolean {
   try {
@@ -305,7 +343,7 @@ export function allocateResident(
   checkAllocation(fn, length, bytes);
   if (wasmHeap === null) return allocate(dtype, length, fn);
   count++;
-  const ptr = wasmHeap.alloc(length * bytes);
+  const ptr = wasmHeap.alloc(length * bytes, fn);
   const buf = wasmHeap.memory.buffer;
   const a = dtype === "float32"
     ? new Float32Array(buf, ptr, length)
@@ -335,6 +373,54 @@ export function growMemory(pages: number): void {
   wasmHeap?.growBy(pages);
 }
 
+/**
+ * Refuses, before anything is allocated, an owner whose resident arrays
+ * cannot fit in what the WebAssembly memory has left: at most
+ * {@linkcode MAX_MEMORY_BYTES} in all, less the blocks in use. O(arrays).
+ *
+ * @param fn the public function, for the message
+ * @param lengths the element count of every array the owner will allocate
+ * @param bytesPerElement size of one element
+ * @param what what needs the memory, e.g. `"the net (2,048,010 parameters)"`
+ * @throws {ValueError} naming the size needed, what is left and the bound
+ */
+export function checkResidentFits(
+  fn: string,
+  lengths: readonly number[],
+  bytesPerElement: number,
+  what: string,
+): void {
+  if (wasmHeap === null) return;
+  let need = 0;
+  for (const n of lengths) need += blockSize(n * bytesPerElement);
+  const left = wasmHeap.limit - PAGE - wasmHeap.bytesInUse;
+  if (need > left) {
+    throw new ValueError(
+      fn,
+      `${what} needs ${fmtBytes(need)} of WebAssembly memory, but ${
+        fmtBytes(Math.max(0, left))
+      } is left of at most ${fmtBytes(wasmHeap.limit)} (${
+        fmtBytes(wasmHeap.bytesInUse)
+      } in use; ${MEMORY_HINT})`,
+    );
+  }
+}
+
+/**
+ * Lowers (or restores) the bound of the WebAssembly memory — for specs that
+ * show what happens at the bound without filling 4 GiB. Never below what the
+ * memory already holds, never above {@linkcode MAX_MEMORY_BYTES}.
+ *
+ * @param bytes the new bound
+ * @returns the bound before
+ */
+export function setMemoryLimit(bytes: number): number {
+  if (wasmHeap === null) return MAX_MEMORY_BYTES;
+  const before = wasmHeap.limit;
+  wasmHeap.limit = Math.min(MAX_MEMORY_BYTES, Math.max(bytes, wasmHeap.byteLength));
+  return before;
+}
+
 /** Bytes the WebAssembly memory holds and how many are in live blocks (0, 0 without one). */
 export function memoryStats(): { byteLength: number; bytesInUse: number } {
   return wasmHeap === null
@@ -342,28 +428,47 @@ export function memoryStats(): { byteLength: number; bytesInUse: number } {
     : { byteLength: wasmHeap.byteLength, bytesInUse: wasmHeap.bytesInUse };
 }
 
-/** Frees the blocks of owners the collector took without their `free()`. */
-const collected = new FinalizationRegistry<FloatArray[]>((arrays) => {
-  for (const a of arrays) release(a);
+/**
+ * The hidden property by which an array of a pool keeps the pool — and so its
+ * blocks — alive: a symbol, non-enumerable, so it shows in no listing, copy
+ * or comparison of the array.
+ */
+const HOLDER: unique symbol = Symbol("bnlab.memoryOwner");
+
+/**
+ * Frees the blocks of pools the collector took, by address: the registry
+ * holds only numbers, never an array (which would keep its pool alive).
+ */
+const collectedPools = new FinalizationRegistry<Set<number>>((ptrs) => {
+  for (const ptr of ptrs) wasmHeap?.free(ptr);
+  ptrs.clear();
 });
 
 /**
- * The resident arrays one owner (a net, a solver) allocates for its life: all
- * freed by {@linkcode ResidentPool.free}, or when the owner is collected.
+ * The resident arrays one owner (a net, a solver) allocates for its life. The
+ * owner holds the pool; every array it handed out holds it too (a hidden
+ * property), and the pool's blocks return to the allocator when the pool is
+ * collected — so never while the owner or any array handed out is reachable.
+ * {@linkcode ResidentPool.free} returns at once the blocks never handed out
+ * ({@linkcode ResidentPool.handOut}); the handed-out ones stay until the
+ * collector finds every array handed out unreachable.
  */
 export class ResidentPool {
-  readonly #arrays: FloatArray[] = [];
+  /** Addresses of every block not yet returned: what the collector frees. */
+  readonly #ptrs = new Set<number>();
+  /** The arrays never handed out: what `free()` returns at once. */
+  readonly #kept = new Set<FloatArray>();
   readonly #fn: string;
 
   /**
-   * A pool tied to `owner`'s life.
+   * An empty pool. Its owner must hold it (a field): the pool is freed when
+   * it is collected.
    *
-   * @param owner the object whose arrays these are
    * @param fn the public name the allocations are made for (named when a size is refused)
    */
-  constructor(owner: object, fn: string) {
+  constructor(fn: string) {
     this.#fn = fn;
-    collected.register(owner, this.#arrays, this);
+    collectedPools.register(this, this.#ptrs);
   }
 
   /**
@@ -376,14 +481,94 @@ export class ResidentPool {
    */
   alloc(dtype: DType, length: number, zero = true): FloatArray {
     const a = allocateResident(dtype, length, this.#fn, zero);
-    this.#arrays.push(a);
+    if (wasmHeap !== null && wasmHeap.owns(a.buffer)) {
+      this.#ptrs.add(a.byteOffset);
+      this.#kept.add(a);
+    }
     return a;
   }
 
-  /** Frees every array now; the arrays must not be used afterwards. */
-  free(): void {
-    collected.unregister(this);
-    for (const a of this.#arrays) release(a);
-    this.#arrays.length = 0;
+  /**
+   * Marks `a` as handed out to a user: it holds the pool from now on (a
+   * hidden property), and `free()` leaves its block to the collector, which
+   * returns it when neither `a` nor the pool's owner is reachable.
+   *
+   * @param a an array of this pool
+   * @returns a
+   */
+  handOut<A extends FloatArray>(a: A): A {
+    if (this.#kept.delete(a)) Object.defineProperty(a, HOLDER, { value: this });
+    return a;
   }
+
+  /**
+   * Returns every block never handed out now (those arrays must not be used
+   * afterwards); the pool may allocate again.
+   */
+  free(): void {
+    for (const a of this.#kept) {
+      this.#ptrs.delete(a.byteOffset);
+      release(a);
+    }
+    this.#kept.clear();
+  }
+}
+
+/**
+ * The most bytes {@linkcode allocateHeld} keeps in the WebAssembly memory at
+ * once: 64 MiB. Held arrays return only when collected, and the collector
+ * cannot run inside a synchronous loop; past this budget a call gets an
+ * ordinary JavaScript-heap array instead, so a loop of plain calls cannot
+ * grow the memory toward its 4 GiB limit.
+ */
+export const HELD_BUDGET_BYTES = 64 * 2 ** 20;
+
+let heldOutstanding = 0;
+
+/** Returns a held array's block when the array is collected. */
+const collectedHeld = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => {
+  wasmHeap?.free(b.ptr);
+  heldOutstanding -= b.bytes;
+});
+
+/**
+ * For plain calls that return their output in the WebAssembly memory (so a
+ * later call reads it in place): a resident array whose block returns to the
+ * allocator only when the array object itself is garbage-collected — never
+ * while it is reachable. While {@linkcode HELD_BUDGET_BYTES} bytes of such
+ * arrays are outstanding, the next ones are ordinary JavaScript-heap arrays
+ * (the kernels then stage them, as any caller's array). A `subarray` of a
+ * held array, or a new view over its `.buffer`, does not keep it.
+ *
+ * @param dtype storage
+ * @param length elements
+ * @param fn the public function asking (named when the size is refused)
+ * @param zero fill with zeros (default); `false` leaves whatever the block held
+ * @throws {ValueError} when the array would exceed {@linkcode MAX_ARRAY_BYTES}
+ */
+export function allocateHeld(
+  dtype: DType,
+  length: number,
+  fn = "allocate",
+  zero = true,
+): FloatArray {
+  const bytes = length * DTYPE_BYTES[dtype];
+  checkAllocation(fn, length, DTYPE_BYTES[dtype]);
+  if (wasmHeap === null || heldOutstanding + bytes > HELD_BUDGET_BYTES) {
+    return allocate(dtype, length, fn);
+  }
+  let a: FloatArray;
+  try {
+    a = allocateResident(dtype, length, fn, zero);
+  } catch {
+    return allocate(dtype, length, fn); // the WebAssembly memory is full: the heap will do
+  }
+  heldOutstanding += bytes;
+  collectedHeld.register(a, { ptr: a.byteOffset, bytes });
+  return a;
+}
+
+/** Bytes of {@linkcode allocateHeld} arrays not yet collected. */
+export function heldBytes(): number {
+  return heldOutstanding;
 }

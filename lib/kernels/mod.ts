@@ -148,6 +148,43 @@ export class StagingBuffer {
 }
 
 /**
+ * An owner's finiteness test of arrays (a solver's gradients): one pass of the
+ * kernels where they can read the array in place, else a loop; its one-element
+ * result buffers come from the owner's pool on first use, so a test allocates
+ * nothing afterwards.
+ */
+export class FiniteCheck {
+  readonly #pool: ResidentPool;
+  readonly #flags = new Map<DType, FloatArray>();
+
+  /**
+   * A test whose memory `pool` owns.
+   *
+   * @param pool the owner's resident memory
+   */
+  constructor(pool: ResidentPool) {
+    this.#pool = pool;
+  }
+
+  /**
+   * True when every element of `a` is finite (no NaN, no ±∞).
+   *
+   * @param a the array tested
+   */
+  all(a: FloatArray): boolean {
+    if (needsStaging(a)) {
+      for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+      return true;
+    }
+    const dtype = dtypeOf(a);
+    let flag = this.#flags.get(dtype);
+    if (flag === undefined) this.#flags.set(dtype, flag = this.#pool.alloc(dtype, 1));
+    active.finiteCheck(a.length, a, flag);
+    return flag[0] === 0;
+  }
+}
+
+/**
  * The arrays of one public call, made fit for the active kernels: inputs that
  * are not resident are copied into the WebAssembly memory, outputs are
  * computed there and copied out into arrays the caller owns, and every

@@ -4,8 +4,10 @@
  * loop per formula — and to compute what the WebAssembly kernels compute:
  * the same operations in the same order, so in float64 the two give the same
  * bits (except the matrix product, where the WebAssembly build fuses each
- * multiply-add, and layernorm's row sums, which WebAssembly takes in vector
- * lanes). JavaScript arithmetic is float64; float32 arrays round on store.
+ * multiply-add). JavaScript arithmetic is float64; float32 arrays round on
+ * store — except in layernorm, which rounds every operation to float32 and
+ * takes its row sums in the WebAssembly build's lanes, so it gives the same
+ * bits in both dtypes, extreme magnitudes included.
  *
  * @module
  */
@@ -13,8 +15,37 @@
 import type { FloatArray } from "./memory.ts";
 import type { Kernels } from "./types.ts";
 
-/** `x > 0 ? x : 0` (NaN gives 0). */
-const relu = (v: number): number => (v > 0 ? v : 0);
+/** `x < 0 ? 0 : x`, as numpy's `np.maximum(0, x)`: NaN stays NaN, −0 stays −0. */
+const relu = (v: number): number => (v < 0 ? 0 : v);
+
+/** Rounding to an array's dtype: to float32 after every operation, or none (float64). */
+const roundTo = (a: FloatArray): (v: number) => number =>
+  a instanceof Float32Array ? Math.fround : (v) => v;
+
+/** The WebAssembly build's lanes per vector for an array's dtype: 4 float32, 2 float64. */
+const lanesOf = (a: FloatArray): number => (a instanceof Float32Array ? 4 : 2);
+
+/**
+ * Σ term(j) for j < d in the WebAssembly build's order: lane j mod L of an
+ * L-lane accumulator for the full vectors, the lanes summed in order, then
+ * the last partial vector's terms in order (or, `tailInLanes`, in their lanes
+ * too, as a zero-padded vector), every addition rounded by r.
+ */
+function laneSum(
+  d: number,
+  L: number,
+  r: (v: number) => number,
+  term: (j: number) => number,
+  tailInLanes = false,
+): number {
+  const full = tailInLanes ? d : d - (d % L);
+  const acc = [0, 0, 0, 0];
+  for (let j = 0; j < full; j++) acc[j % L] = r(acc[j % L] + term(j));
+  let s = acc[0];
+  for (let l = 1; l < L; l++) s = r(s + acc[l]);
+  for (let j = full; j < d; j++) s = r(s + term(j));
+  return s;
+}
 
 /** The TypeScript reference implementation of {@linkcode Kernels}. */
 export const referenceKernels: Kernels = {
@@ -46,6 +77,13 @@ export const referenceKernels: Kernels = {
 
   relu(len, x, out) {
     for (let i = 0; i < len; i++) out[i] = relu(x[i]);
+  },
+
+  finiteCheck(len, x, flag) {
+    // x − x is 0 for a finite x and NaN for NaN or ±∞: the sum is 0 or NaN.
+    let s = 0;
+    for (let i = 0; i < len; i++) s += x[i] - x[i];
+    flag[0] = s;
   },
 
   reluMask(len, dout, y, dx) {
@@ -190,48 +228,58 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  lnForward(n, d, x, gamma, beta, eps, out, mean, ivar, relu_) {
+  lnForward(n, d, x, gamma, beta, eps, out, meanHi, meanLo, ivar, relu_) {
+    // In x's dtype (float32 rounds every operation), sums in the WebAssembly build's lanes.
+    const r = roundTo(x), L = lanesOf(x), e = r(eps);
     for (let i = 0; i < n; i++) {
       const o = i * d;
-      // μₙ = (1/D) Σ_d x
-      let m = 0;
-      for (let j = 0; j < d; j++) m += x[o + j];
-      m /= d;
-      // σ²ₙ = (1/D) Σ_d (x − μₙ)², biased, from centred values
-      let v = 0;
-      for (let j = 0; j < d; j++) v += (x[o + j] - m) * (x[o + j] - m);
-      const iv = 1 / Math.sqrt(v / d + eps);
-      mean[i] = m;
+      const centred = (j: number, shift: number) => r(x[o + j] - shift);
+      // (1/D) Σ (x − shift); when the sum overflows, Σ ((x − shift) / D), which cannot.
+      const meanOf = (sum: number, shift: number) =>
+        Number.isFinite(sum) ? r(sum / d) : laneSum(d, L, r, (j) => r(centred(j, shift) / d));
+      // hi = (1/D) Σ_d x
+      const hi = meanOf(laneSum(d, L, r, (j) => centred(j, 0)), 0);
+      // lo = (1/D) Σ_d (x − hi), σ² = (1/D) Σ_d (x − hi)² − lo², biased, clamped at 0
+      const lo = meanOf(laneSum(d, L, r, (j) => centred(j, hi)), hi);
+      const sq = laneSum(d, L, r, (j) => r(centred(j, hi) * centred(j, hi)));
+      // ∞ when (1/D) Σ c² overflowed (then lo² may too, since lo² ≤ it)
+      const m2 = r(sq / d);
+      const variance = Number.isFinite(m2) ? Math.max(0, r(m2 - r(lo * lo))) : m2;
+      const iv = r(1 / r(Math.sqrt(r(variance + e))));
+      meanHi[i] = hi;
+      meanLo[i] = lo;
       ivar[i] = iv;
-      // x̂ = (x − μₙ) · ivarₙ, out = γ x̂ + β
+      // x̂ = ((x − hi) − lo) · ivar, out = γ x̂ + β
       for (let j = 0; j < d; j++) {
-        const y = gamma[j] * ((x[o + j] - mean[i]) * ivar[i]) + beta[j];
+        const y = r(r(gamma[j] * r(r(centred(j, hi) - lo) * iv)) + beta[j]);
         out[o + j] = relu_ ? relu(y) : y;
       }
     }
   },
 
-  lnBackward(n, d, dout, x, mean, ivar, gamma, beta, dx, dgamma, dbeta) {
+  lnBackward(n, d, dout, x, meanHi, meanLo, ivar, gamma, beta, dx, dgamma, dbeta) {
+    const r = roundTo(x), L = lanesOf(x);
     dgamma.fill(0);
     dbeta.fill(0);
     for (let i = 0; i < n; i++) {
-      const o = i * d;
-      const xhat = (j: number) => (x[o + j] - mean[i]) * ivar[i];
-      const up = (j: number) => beta === null || gamma[j] * xhat(j) + beta[j] > 0 ? dout[o + j] : 0;
-      // Reductions over the row: (b) Σ_d dx̂ and (c) Σ_d dx̂ · x̂, dx̂ = dout · γ;
-      // over the batch dγ = Σₙ dout · x̂, dβ = Σₙ dout.
-      let sum = 0, sumXhat = 0;
+      const o = i * d, hi = meanHi[i], lo = meanLo[i], iv = ivar[i];
+      const xhat = (j: number) => r(r(r(x[o + j] - hi) - lo) * iv);
+      const up = (j: number) =>
+        beta === null || r(r(gamma[j] * xhat(j)) + beta[j]) > 0 ? dout[o + j] : 0;
+      // Reductions over the row: (b) Σ_d dx̂ and (c) Σ_d dx̂ · x̂, dx̂ = dout · γ, every
+      // element in its lane (the last partial vector's too); over the batch
+      // dγ = Σₙ dout · x̂, dβ = Σₙ dout.
+      const dxhat = (j: number) => r(up(j) * gamma[j]);
+      const sum = laneSum(d, L, r, dxhat, true);
+      const sumXhat = laneSum(d, L, r, (j) => r(dxhat(j) * xhat(j)), true);
       for (let j = 0; j < d; j++) {
-        const g = up(j), h = xhat(j), dxhat = g * gamma[j];
-        sum += dxhat;
-        sumXhat += dxhat * h;
-        dbeta[j] += g;
-        dgamma[j] += g * h;
+        dbeta[j] = r(dbeta[j] + up(j));
+        dgamma[j] = r(dgamma[j] + r(up(j) * xhat(j)));
       }
       // One pass: dx = (ivar / D) · (D · dx̂ − (b) − x̂ · (c)).
-      const scale = ivar[i] / d;
+      const scale = r(iv / d);
       for (let j = 0; j < d; j++) {
-        dx[o + j] = scale * (d * up(j) * gamma[j] - sum - xhat(j) * sumXhat);
+        dx[o + j] = r(scale * r(r(r(r(d * up(j)) * gamma[j]) - sum) - r(xhat(j) * sumXhat)));
       }
     }
   },

@@ -57,7 +57,7 @@ export interface Kernels {
    * @param csb column stride of B
    * @param c output `(m×n)`
    * @param bias `(n,)` added to every row, or null
-   * @param relu apply `max(0, ·)` (NaN → 0) after the bias
+   * @param relu apply `max(0, ·)` after the bias (NaN stays NaN, as numpy's `np.maximum`)
    * @param pack scratch of {@linkcode Kernels.packLength} elements
    */
   matmul(
@@ -87,13 +87,23 @@ export interface Kernels {
   colSum(m: number, n: number, src: FloatArray, dst: FloatArray): void;
 
   /**
-   * `out = x > 0 ? x : 0`.
+   * `out = x < 0 ? 0 : x`, as numpy's `np.maximum(0, x)`: NaN stays NaN, −0 stays −0.
    *
    * @param len elements
    * @param x input
    * @param out output (may be x)
    */
   relu(len: number, x: FloatArray, out: FloatArray): void;
+
+  /**
+   * The finiteness test: `flag[0] = 0` when every element of x is finite, NaN
+   * when one is NaN or ±∞ (the sum of `x − x`, which is 0 for a finite x).
+   *
+   * @param len elements
+   * @param x the array tested
+   * @param flag `(1,)` the result
+   */
+  finiteCheck(len: number, x: FloatArray, flag: FloatArray): void;
 
   /**
    * `dx = y > 0 ? dout : 0` — the ReLU's backward pass from its output y.
@@ -279,7 +289,9 @@ export interface Kernels {
   ): void;
 
   /**
-   * Layernorm forward, per row (see `layernormForward`), ReLU when asked.
+   * Layernorm forward, per row (see `layernormForward`), ReLU when asked: the
+   * row's mean as a double-double `hi + lo`, its sums in the WebAssembly
+   * build's lane order (the reference follows it, in the dtype's rounding).
    *
    * @param n rows
    * @param d features
@@ -288,7 +300,8 @@ export interface Kernels {
    * @param beta `(d,)`
    * @param eps ε
    * @param out `(n×d)` out
-   * @param mean `(n,)` out: every row's mean
+   * @param meanHi `(n,)` out: every row's mean, high part
+   * @param meanLo `(n,)` out: its low part
    * @param ivar `(n,)` out: every row's `1/√(σ² + ε)`
    * @param relu apply the ReLU that follows in a net's block
    */
@@ -300,7 +313,8 @@ export interface Kernels {
     beta: FloatArray,
     eps: number,
     out: FloatArray,
-    mean: FloatArray,
+    meanHi: FloatArray,
+    meanLo: FloatArray,
     ivar: FloatArray,
     relu: boolean,
   ): void;
@@ -313,7 +327,8 @@ export interface Kernels {
    * @param d features
    * @param dout `(n×d)`
    * @param x `(n×d)` the forward's input
-   * @param mean `(n,)`
+   * @param meanHi `(n,)` the rows' means, high part
+   * @param meanLo `(n,)` their low part
    * @param ivar `(n,)`
    * @param gamma `(d,)`
    * @param beta `(d,)` for the fused ReLU mask, or null
@@ -326,7 +341,8 @@ export interface Kernels {
     d: number,
     dout: FloatArray,
     x: FloatArray,
-    mean: FloatArray,
+    meanHi: FloatArray,
+    meanLo: FloatArray,
     ivar: FloatArray,
     gamma: FloatArray,
     beta: FloatArray | null,

@@ -87,6 +87,17 @@ export function bind(
         ptr(out),
       );
     },
+    finiteCheck(
+      len,
+      x,
+      flag,
+    ) {
+      (x instanceof Float32Array ? ex.finiteCheck_f32 : ex.finiteCheck_f64)(
+        len,
+        ptr(x),
+        ptr(flag),
+      );
+    },
     reluMask(
       len,
       dout,
@@ -266,7 +277,8 @@ export function bind(
       beta,
       eps,
       out,
-      mean,
+      meanHi,
+      meanLo,
       ivar,
       relu,
     ) {
@@ -278,7 +290,8 @@ export function bind(
         ptr(beta),
         eps,
         ptr(out),
-        ptr(mean),
+        ptr(meanHi),
+        ptr(meanLo),
         ptr(ivar),
         relu ? 1 : 0,
       );
@@ -288,7 +301,8 @@ export function bind(
       D,
       dout,
       x,
-      mean,
+      meanHi,
+      meanLo,
       ivar,
       gamma,
       beta,
@@ -301,7 +315,8 @@ export function bind(
         D,
         ptr(dout),
         ptr(x),
-        ptr(mean),
+        ptr(meanHi),
+        ptr(meanLo),
         ptr(ivar),
         ptr(gamma),
         opt(beta),

@@ -32,6 +32,7 @@ import {
 import {
   allPassed,
   CHECKS,
+  closingLines,
   CONTRACT_NAMES,
   countResults,
   fileName,
@@ -41,7 +42,6 @@ import {
   renderResult,
   sectionLine,
   selectChecks,
-  summaryLine,
 } from "../checks/mod.ts";
 import { renderBench } from "./_bench.ts";
 import { benchInSandbox, checkInSandbox, fromCaller } from "./_sandbox.ts";
@@ -244,7 +244,7 @@ export function main(args: readonly string[], io: Io = processIo()): Promise<num
     });
     const seconds = (performance.now() - t0) / 1000;
     const c = countResults(run.results);
-    io.out(`\n${summaryLine(run.results)}\n`);
+    io.out(`\n${closingLines(run.results).join("\n")}\n`);
     const noneExported = run.loadError === undefined && c.passed + c.failed === 0 &&
       run.results.every((r) => r.missing.length > 0);
     if (noneExported) {

@@ -44,6 +44,11 @@ export interface NumberSpec {
   readonly reference: number | null;
   /** How the measured number is judged. */
   readonly tolerance: Tolerance;
+  /**
+   * A speedup (a ratio of timings): shown as `1.07x`, never judged, and masked
+   * where two runs' outputs are compared.
+   */
+  readonly speedup?: true;
 }
 
 /** Where a check's reference numbers come from. */
@@ -420,6 +425,50 @@ export function summaryLine(results: readonly CheckResult[]): string {
     c.total === 1 ? "check" : "checks"
   }: ${c.passed} passed, ${c.failed} failed, ` +
     `${c.notImplemented} not implemented`;
+}
+
+/** Judged numbers counted over checks' results. */
+export interface NumberCounts {
+  /** Numbers judged (✓ or ✗). */
+  readonly judged: number;
+  /** Judged ✓. */
+  readonly ok: number;
+  /** Judged ✗. */
+  readonly off: number;
+  /** Shown, not judged (a timing, a relative error of two roundings of zero …). */
+  readonly shown: number;
+}
+
+/**
+ * Counts the judged numbers of results.
+ *
+ * @param results the checks' results
+ */
+export function countNumbers(results: readonly CheckResult[]): NumberCounts {
+  const all = results.flatMap((r) => r.numbers);
+  const ok = all.filter((n) => n.ok === true).length;
+  const off = all.filter((n) => n.ok === false).length;
+  return { judged: ok + off, ok, off, shown: all.length - ok - off };
+}
+
+/**
+ * The report's line before the last: `118 numbers judged: 118 ✓` (and
+ * `, 3 ✗` when some are off).
+ *
+ * @param results the checks' results
+ *
+ * @example
+ * ```ts
+ * import { numbersLine } from "./core.ts";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(numbersLine([]), "0 numbers judged");
+ * ```
+ */
+export function numbersLine(results: readonly CheckResult[]): string {
+  const c = countNumbers(results);
+  if (c.judged === 0) return "0 numbers judged";
+  return `${c.judged} ${c.judged === 1 ? "number" : "numbers"} judged: ${c.ok} ✓` +
+    (c.off > 0 ? `, ${c.off} ✗` : "");
 }
 
 /**

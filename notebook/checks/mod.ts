@@ -65,6 +65,48 @@ export const CHECKS: readonly NotebookCheck[] = [
   ...FC_LAYERNORM_CHECKS,
 ];
 
+/** A section of the notebook: one cell of the replay, the Jupyter notebook and the page. */
+export interface Section {
+  /** The section's title, e.g. `Batch normalization: forward`. */
+  readonly title: string;
+  /** Its checks, in notebook order. */
+  readonly checks: readonly NotebookCheck[];
+}
+
+/** The checks by section, in notebook order (each section's checks are adjacent in {@linkcode CHECKS}). */
+export const SECTIONS: readonly Section[] = CHECKS.reduce<Section[]>((out, c) => {
+  const last = out.at(-1);
+  if (last?.title === c.section) (last.checks as NotebookCheck[]).push(c);
+  else out.push({ title: c.section, checks: [c] });
+  return out;
+}, []);
+
+/**
+ * One section's checks.
+ *
+ * @param title the section's title
+ * @returns its checks
+ * @throws {RangeError} naming the sections when there is none of that title
+ *
+ * @example
+ * ```ts
+ * import { sectionChecks } from "./mod.ts";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(sectionChecks("Batch normalization: backward")[0].name, "batchnorm-backward");
+ * ```
+ */
+export function sectionChecks(title: string): readonly NotebookCheck[] {
+  const s = SECTIONS.find((s) => s.title === title);
+  if (s === undefined) {
+    throw new RangeError(
+      `sectionChecks: no section "${title}"; the sections are ${
+        SECTIONS.map((s) => `"${s.title}"`).join(", ")
+      }`,
+    );
+  }
+  return s.checks;
+}
+
 /**
  * The checks a name selects: a check's name, a contract function's name
  * (every check that calls it), or a prefix of check names followed by `*`

@@ -1,13 +1,22 @@
 /**
- * Renderers of check results: the text report (as `deno task check` prints
- * it, reading like the replay: per section, each number — the reference,
- * the implementation's, ✓ or ✗ with the tolerance — then the help line), and
- * Gradescope's autograder results JSON.
+ * Renderers of check results: the text report — one renderer for every place
+ * that prints checks: `deno task check` (a learner's module), `deno task
+ * notebook` (the replay, on bnlab) and the Jupyter notebook's cells; per
+ * section, each check's numbers — the reference, the implementation's, ✓ or
+ * ✗ with the tolerance — then the help line, and the closing lines — and
+ * Gradescope's autograder results JSON. The page (`notebook/page/`) lays the
+ * same results out in HTML with {@linkcode formatValues}.
  *
  * @module
  */
 
-import { type CheckResult, type JudgedNumber, type Source, summaryLine } from "./core.ts";
+import {
+  type CheckResult,
+  type JudgedNumber,
+  numbersLine,
+  type Source,
+  summaryLine,
+} from "./core.ts";
 
 /** A number for the report: short, with an exponent for the very small and large. */
 function short(v: number | null): string {
@@ -36,6 +45,10 @@ function short(v: number | null): string {
  * ```
  */
 export function formatValues(n: JudgedNumber): { reference: string; measured: string } {
+  if (n.speedup) {
+    const x = (v: number | null) => v === null ? "—" : `${v.toFixed(2)}x`;
+    return { reference: x(n.reference), measured: x(n.measured) };
+  }
   if (!("within" in n.tolerance)) {
     return { reference: short(n.reference), measured: short(n.measured) };
   }
@@ -63,6 +76,63 @@ export interface RenderOptions {
   readonly printedLines?: number;
 }
 
+/** Options of {@linkcode renderNumbers}. */
+export interface NumbersOptions {
+  /** Title of the reference column (`notebook`, `numpy`, `exact`). */
+  readonly reference: string;
+  /** Title of the measured column (`yours`, `bnlab`). */
+  readonly column: string;
+  /** What each line starts with (default five spaces: under a check's line). */
+  readonly indent?: string;
+}
+
+/**
+ * Numbers as a text table: a header line, then per number its label, the
+ * reference, the measured value, and ✓ / ✗ with the tolerance (a number
+ * shown, not judged, gets no mark and says why).
+ *
+ * @param numbers judged numbers
+ * @param options the columns' titles, the indent
+ * @returns the lines (none for no numbers)
+ *
+ * @example
+ * ```ts
+ * import { renderNumbers } from "./render.ts";
+ * import { judgeNumber } from "./core.ts";
+ * import { assertEquals } from "@std/assert";
+ * const n = judgeNumber({ label: "mean", reference: 0, tolerance: { within: 1e-12 } }, 1e-17);
+ * assertEquals(renderNumbers([n], { reference: "notebook", column: "bnlab", indent: "" }), [
+ *   "       notebook  bnlab    check",
+ *   "mean          0  1e-17  ✓ |Δ| ≤ 1e-12",
+ * ]);
+ * ```
+ */
+export function renderNumbers(
+  numbers: readonly JudgedNumber[],
+  options: NumbersOptions,
+): string[] {
+  if (numbers.length === 0) return [];
+  const indent = options.indent ?? "     ";
+  const w = Math.max(...numbers.map((n) => n.label.length), 5);
+  const rows = numbers.map((n) => ({ n, ...formatValues(n) }));
+  const wr = Math.max(options.reference.length, ...rows.map((x) => x.reference.length));
+  const wm = Math.max(options.column.length, ...rows.map((x) => x.measured.length));
+  const lines = [
+    `${indent}${"".padEnd(w)}  ${options.reference.padStart(wr)}  ${
+      options.column.padStart(wm)
+    }    check`,
+  ];
+  for (const { n, reference, measured } of rows) {
+    const mark = n.ok === null ? " " : n.ok ? "✓" : "✗";
+    lines.push(
+      `${indent}${n.label.padEnd(w)}  ${reference.padStart(wr)}  ${
+        measured.padStart(wm)
+      }  ${mark} ${n.check}`,
+    );
+  }
+  return lines;
+}
+
 /**
  * One check as text lines: the mark, name and claim; each number with its
  * reference, the measured value, ✓ / ✗ and the tolerance; the problem, what
@@ -72,31 +142,17 @@ export interface RenderOptions {
  * @param options column title, printed lines
  */
 export function renderResult(r: CheckResult, options: RenderOptions = {}): string[] {
-  const column = options.column ?? "yours";
   const lines = [` ${statusMark(r)} ${r.name}: ${r.claim}`];
   if (r.status === "not implemented") {
     lines.push(`     not implemented: ${r.problem}`);
     return lines;
   }
-  if (r.numbers.length > 0) {
-    const w = Math.max(...r.numbers.map((n) => n.label.length), 5);
-    const rows = r.numbers.map((n) => ({ n, ...formatValues(n) }));
-    const wr = Math.max(referenceTitle(r.source).length, ...rows.map((x) => x.reference.length));
-    const wm = Math.max(column.length, ...rows.map((x) => x.measured.length));
-    lines.push(
-      `     ${"".padEnd(w)}  ${referenceTitle(r.source).padStart(wr)}  ${
-        column.padStart(wm)
-      }    check`,
-    );
-    for (const { n, reference, measured } of rows) {
-      const mark = n.ok === null ? " " : n.ok ? "✓" : "✗";
-      lines.push(
-        `     ${n.label.padEnd(w)}  ${reference.padStart(wr)}  ${
-          measured.padStart(wm)
-        }  ${mark} ${n.check}`,
-      );
-    }
-  }
+  lines.push(
+    ...renderNumbers(r.numbers, {
+      reference: referenceTitle(r.source),
+      column: options.column ?? "yours",
+    }),
+  );
   if (r.problem) lines.push(`     ✗ ${r.problem}`);
   const max = options.printedLines ?? 5;
   if (r.printed.length > 0 && max > 0) {
@@ -133,8 +189,18 @@ export function renderReport(results: readonly CheckResult[], options: RenderOpt
     }
     out.push(...renderResult(r, options));
   }
-  out.push("", summaryLine(results));
+  out.push("", ...closingLines(results));
   return out.join("\n") + "\n";
+}
+
+/**
+ * The report's closing lines, the same for every run of checks: the numbers
+ * judged ({@linkcode numbersLine}) and the checks ({@linkcode summaryLine}).
+ *
+ * @param results the checks' results
+ */
+export function closingLines(results: readonly CheckResult[]): [string, string] {
+  return [numbersLine(results), summaryLine(results)];
 }
 
 /** One test of Gradescope's autograder results. */

@@ -1,6 +1,7 @@
 // Elementwise kernels over flat arrays of `len` elements: the ReLU and its
-// mask, y += α·x, and the Adam update in place. Each rounds every operation
-// as the TypeScript reference writes it (no fused multiply-add).
+// mask, the finiteness test, y += α·x, and the Adam update in place. Each
+// rounds every operation as the TypeScript reference writes it (no fused
+// multiply-add).
 
 import {
   at,
@@ -14,7 +15,9 @@ import {
   vsqrt,
   vstoren,
   vsub,
+  vhsum,
   vwherePositive,
+  vzero,
 } from "./simd";
 
 // Each kernel is a one-vector step called on full vectors, then once on the
@@ -25,12 +28,39 @@ import {
   vstoren<T>(at<T>(out, i), vrelu<T>(vloadn<T>(at<T>(x, i), w)), w);
 }
 
-/** out = x > 0 ? x : 0. */
+/** out = x < 0 ? 0 : x, as numpy's np.maximum(0, x): NaN stays NaN, −0 stays −0. */
 export function relu<T>(len: i32, x: usize, out: usize): void {
   const L = lanes<T>(), full = len - (len % L);
   let i = 0;
   for (; i < full; i += L) relu1<T>(x, out, i, L);
   if (i < len) relu1<T>(x, out, i, len - i);
+}
+
+// @ts-ignore: decorator
+@inline function finite1<T>(acc: v128, x: usize, i: i32, w: i32): v128 {
+  const v = vloadn<T>(at<T>(x, i), w);
+  return v128.or(acc, vsub<T>(v, v));
+}
+
+/**
+ * flag[0] = 0 when every x is finite, NaN when one is NaN or ±∞: x − x is 0
+ * or NaN, and the lanes' bits are or-ed (a NaN's bits or-ed with 0 or another
+ * NaN's stay a NaN), then summed.
+ */
+export function finiteCheck<T>(len: i32, x: usize, flag: usize): void {
+  const L = lanes<T>(), full = len - (len % L), full4 = len - (len % (4 * L));
+  let a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+  let i = 0;
+  // Four vectors at a time, into four accumulators, then one at a time.
+  for (; i < full4; i += 4 * L) {
+    a0 = finite1<T>(a0, x, i, L);
+    a1 = finite1<T>(a1, x, i + L, L);
+    a2 = finite1<T>(a2, x, i + 2 * L, L);
+    a3 = finite1<T>(a3, x, i + 3 * L, L);
+  }
+  for (; i < full; i += L) a0 = finite1<T>(a0, x, i, L);
+  if (i < len) a0 = finite1<T>(a0, x, i, len - i);
+  store<T>(flag, vhsum<T>(v128.or(v128.or(a0, a1), v128.or(a2, a3))));
 }
 
 // @ts-ignore: decorator

@@ -6,7 +6,7 @@
 // shared memory; the TypeScript side (wasm_bindings.ts) passes `array.byteOffset`.
 
 import { colSum, gemm, packB } from "./gemm";
-import { adam, axpy, relu, reluMask } from "./elementwise";
+import { adam, axpy, finiteCheck, relu, reluMask } from "./elementwise";
 import { bnNormalize, bnStats } from "./batchnorm_forward";
 import { bnBackwardAlt, bnBackwardGraph } from "./batchnorm_backward";
 import { lnBackward, lnForward } from "./layernorm";
@@ -37,6 +37,13 @@ export function relu_f32(len: i32, x: usize, out: usize): void {
 }
 export function relu_f64(len: i32, x: usize, out: usize): void {
   relu<f64>(len, x, out);
+}
+
+export function finiteCheck_f32(len: i32, x: usize, flag: usize): void {
+  finiteCheck<f32>(len, x, flag);
+}
+export function finiteCheck_f64(len: i32, x: usize, flag: usize): void {
+  finiteCheck<f64>(len, x, flag);
 }
 
 export function reluMask_f32(len: i32, dout: usize, y: usize, dx: usize): void {
@@ -88,16 +95,16 @@ export function bnBackwardGraph_f64(N: i32, D: i32, dout: usize, x: usize, hi: u
   bnBackwardGraph<f64>(N, D, dout, x, hi, lo, ivar, variance, gamma, eps, train, dx, dgamma, dbeta, work);
 }
 
-export function lnForward_f32(N: i32, D: i32, x: usize, gamma: usize, beta: usize, eps: f32, out: usize, mean: usize, ivar: usize, relu: bool): void {
-  lnForward<f32>(N, D, x, gamma, beta, eps, out, mean, ivar, relu);
+export function lnForward_f32(N: i32, D: i32, x: usize, gamma: usize, beta: usize, eps: f32, out: usize, meanHi: usize, meanLo: usize, ivar: usize, relu: bool): void {
+  lnForward<f32>(N, D, x, gamma, beta, eps, out, meanHi, meanLo, ivar, relu);
 }
-export function lnForward_f64(N: i32, D: i32, x: usize, gamma: usize, beta: usize, eps: f64, out: usize, mean: usize, ivar: usize, relu: bool): void {
-  lnForward<f64>(N, D, x, gamma, beta, eps, out, mean, ivar, relu);
+export function lnForward_f64(N: i32, D: i32, x: usize, gamma: usize, beta: usize, eps: f64, out: usize, meanHi: usize, meanLo: usize, ivar: usize, relu: bool): void {
+  lnForward<f64>(N, D, x, gamma, beta, eps, out, meanHi, meanLo, ivar, relu);
 }
 
-export function lnBackward_f32(N: i32, D: i32, dout: usize, x: usize, mean: usize, ivar: usize, gamma: usize, beta: usize, dx: usize, dgamma: usize, dbeta: usize): void {
-  lnBackward<f32>(N, D, dout, x, mean, ivar, gamma, beta, dx, dgamma, dbeta);
+export function lnBackward_f32(N: i32, D: i32, dout: usize, x: usize, meanHi: usize, meanLo: usize, ivar: usize, gamma: usize, beta: usize, dx: usize, dgamma: usize, dbeta: usize): void {
+  lnBackward<f32>(N, D, dout, x, meanHi, meanLo, ivar, gamma, beta, dx, dgamma, dbeta);
 }
-export function lnBackward_f64(N: i32, D: i32, dout: usize, x: usize, mean: usize, ivar: usize, gamma: usize, beta: usize, dx: usize, dgamma: usize, dbeta: usize): void {
-  lnBackward<f64>(N, D, dout, x, mean, ivar, gamma, beta, dx, dgamma, dbeta);
+export function lnBackward_f64(N: i32, D: i32, dout: usize, x: usize, meanHi: usize, meanLo: usize, ivar: usize, gamma: usize, beta: usize, dx: usize, dgamma: usize, dbeta: usize): void {
+  lnBackward<f64>(N, D, dout, x, meanHi, meanLo, ivar, gamma, beta, dx, dgamma, dbeta);
 }

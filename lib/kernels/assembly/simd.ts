@@ -72,11 +72,15 @@
   return f64x2.max(vzero(), a);
 }
 
-/** Lane-wise `a > 0 ? a : 0` (NaN gives 0), the ReLU. */
+/**
+ * Lane-wise `a < 0 ? 0 : a`, the ReLU, as numpy's `np.maximum(0, a)`: NaN
+ * stays NaN (a NaN is never laundered into 0) and −0 stays −0. One
+ * instruction on x86 (a pseudo-maximum with a first).
+ */
 // @ts-ignore: decorator
 @inline export function vrelu<T>(a: v128): v128 {
-  if (sizeof<T>() == 4) return f32x4.pmax(vzero(), a);
-  return f64x2.pmax(vzero(), a);
+  if (sizeof<T>() == 4) return f32x4.pmax(a, vzero());
+  return f64x2.pmax(a, vzero());
 }
 
 /** Lane-wise `m > 0 ? a : 0`: a masked by the sign of m (NaN in m gives 0). */

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { UsageError } from "../harness/mod.ts";
+import { UsageError } from "../../experiments/harness/mod.ts";
 
 /** Where the comparison is committed. */
 export const BENCH_COMPARE_PATH = "bench/results/compare.json";

@@ -1,6 +1,6 @@
 /**
  * A minimal Jupyter client over ZeroMQ's wire protocol (ZMTP, written out in
- * `experiments/notebook/zmtp.ts`, so no native addon): it starts a kernel
+ * `notebook/jupyter/zmtp.ts`, so no native addon): it starts a kernel
  * from a kernelspec exactly as Jupyter does (argv with `{connection_file}`
  * and `{resource_dir}` filled in, the spec's `env`, the notebook's folder as
  * working directory), runs code cells and collects their outputs as
@@ -20,7 +20,7 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { readOutput, ZmtpSocket } from "../../experiments/notebook/mod.ts";
+import { readOutput, ZmtpSocket } from "../jupyter/mod.ts";
 import {
   DELIM,
   type ExecuteOptions,

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { renderSvg, svgToPng } from "../harness/mod.ts";
+import { renderSvg, svgToPng } from "../../experiments/harness/mod.ts";
 import {
   deepNetChartSpec,
   DEFAULT_DTYPE,
@@ -19,7 +19,7 @@ import {
   sweepChartSpec,
   sweepPlan,
   sweepRows,
-} from "../training/mod.ts";
+} from "../../experiments/training/mod.ts";
 import type { DType } from "../../mod.ts";
 
 /** What a chart needs of a trained `Solver` (or a run's {@linkcode RunHistory}): its histories. */

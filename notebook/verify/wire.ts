@@ -9,7 +9,7 @@
  */
 
 import { createHmac } from "node:crypto";
-import type { NbOutput } from "../../experiments/notebook/mod.ts";
+import type { NbOutput } from "../jupyter/mod.ts";
 
 /** A kernelspec (`kernel.json`), with the folder it was read from. */
 export interface KernelSpec {
@@ -37,7 +37,7 @@ export class KernelSpecError extends Error {
 /**
  * Reads and checks `<dir>/kernel.json`.
  *
- * @param dir the kernelspec's folder, e.g. `notebooks/kernels/deno`
+ * @param dir the kernelspec's folder, e.g. `notebook/jupyter/kernels/deno`
  * @returns the spec, with `resourceDir` set to `dir` made absolute
  */
 export async function readKernelSpec(dir: string): Promise<KernelSpec> {

@@ -1,25 +1,29 @@
 /**
- * `deno task notebook:check` — the notebook, checked like code:
+ * `deno task notebook:check` — verifies the Jupyter notebook
+ * (`notebook/jupyter/batch_normalization.ipynb`) and its committed outputs,
+ * the notebook checked like code. (Not to be confused with `deno task check`,
+ * which runs the notebook's checks on a learner's module.)
  *
  * 1. the file is in its canonical layout (what `--write` produces; cell
  *    sources end in a newline, which `deno fmt --check` needs);
  * 2. its code cells, joined into one module, pass `deno check`;
- * 3. a fresh kernel from the project kernelspec (`notebooks/kernels/deno`)
+ * 3. a fresh kernel from the project kernelspec (`notebook/jupyter/kernels/deno`)
  *    runs every code cell, each within `--timeout` seconds — driven by
  *    bnlab's own client (`--executor kernel`, the default; it stops at each
  *    cell's `idle` as Jupyter's clients do) or by Jupyter's own
  *    `jupyter nbconvert --execute` (`--executor nbconvert`, CI); execution
  *    fails on an error, a cell without output, a chart without its SVG, PNG
- *    and Vega-Lite spec or whose PNG does not decode, or a ✗ anywhere (the
- *    committed outputs are held to the same);
- * 4. the ✓ count equals the number of numbers the replay (`deno task
- *    notebook`) judges, and every ✓ line names its tolerance;
+ *    and Vega-Lite spec or whose PNG does not decode, a ✗ or a check not
+ *    implemented anywhere (the committed outputs are held to the same);
+ * 4. the notebook's cells print the notebook's checks (`notebook/checks/`):
+ *    as many checks ✓ and judged numbers ✓ as the replay (`deno task
+ *    notebook`) has, and every number's ✓ names its tolerance;
  * 5. the committed outputs match the fresh ones: texts identical once
- *    timings are masked (a number followed by ms/µs/s, and the
- *    `speedup: 1.23x` figure), Vega-Lite specs and SVGs identical, PNGs the
- *    same size (see `compareOutputs` in `experiments/notebook/ipynb.ts`).
- *    No tolerance is applied to any other number: a changed digit is a
- *    stale notebook, and `--write` re-executes and stores the new outputs.
+ *    timings are masked (a number followed by ms/µs/s, and a speedup
+ *    `1.23x`), Vega-Lite specs and SVGs identical, PNGs the same size (see
+ *    `compareOutputs` in `notebook/jupyter/ipynb.ts`). No tolerance is
+ *    applied to any other number: a changed digit is a stale notebook, and
+ *    `--write` re-executes and stores the new outputs.
  *
  * @module
  */
@@ -33,7 +37,7 @@ import {
   type OptionSpec,
   parseArgs,
   UsageError,
-} from "../experiments/harness/mod.ts";
+} from "../../experiments/harness/mod.ts";
 import {
   type CodeCell,
   codeCells,
@@ -46,13 +50,13 @@ import {
   parseNotebook,
   serializeNotebook,
   TIMING_MASK_DESCRIPTION,
-} from "../experiments/notebook/mod.ts";
-import { cellProblems, countChecks, replayJudgedCount } from "./notebook/judge.ts";
-import { KernelClient } from "./notebook/kernel.ts";
-import { type KernelSpec, KernelSpecError, readKernelSpec } from "./notebook/wire.ts";
+} from "../jupyter/mod.ts";
+import { cellProblems, countChecks, countPassedChecks, replayCounts } from "./judge.ts";
+import { KernelClient } from "./kernel.ts";
+import { type KernelSpec, KernelSpecError, readKernelSpec } from "./wire.ts";
 
 /** The notebook `deno task notebook:check` checks by default. */
-export const DEFAULT_NOTEBOOK = "notebooks/batch_normalization.ipynb";
+export const DEFAULT_NOTEBOOK = "notebook/jupyter/batch_normalization.ipynb";
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -99,10 +103,12 @@ const SPECS: readonly OptionSpec[] = [
   { name: "help", kind: "flag", help: "show this help" },
 ];
 
-const ABOUT = `Type-checks the notebook's code cells, runs them in a fresh Deno kernel and
-fails on an error, a missing output, a damaged image or a ✗; then compares the
-outputs with the committed ones (timings masked). --write stores the fresh outputs
-instead. --executor nbconvert runs the cells with Jupyter's own nbconvert/nbclient.`;
+const ABOUT = `Verifies the Jupyter notebook (${DEFAULT_NOTEBOOK}): type-checks its
+code cells, runs them in a fresh Deno kernel and fails on an error, a missing output,
+a damaged image, a ✗, or not as many checks ✓ as the replay (deno task notebook); then
+compares the outputs with the committed ones (timings masked). --write stores the
+fresh outputs instead. --executor nbconvert runs the cells with Jupyter's own
+nbconvert/nbclient. (deno task check runs the notebook's checks on your module.)`;
 
 /** Where `print` goes. */
 export type Print = (line: string) => void;
@@ -165,8 +171,10 @@ interface Execution {
   outputs: NbOutput[][];
   /** Each cell's execution count. */
   counts: (number | null)[];
-  /** Total ✓ printed. */
-  checks: number;
+  /** Judged numbers' ✓ printed. */
+  numbers: number;
+  /** Checks printed as passed. */
+  passed: number;
 }
 
 /** A check that cannot start: bad options, an unreadable notebook or kernelspec (exit 2). */
@@ -197,16 +205,18 @@ function reportCell(
   cell: CodeCell,
   outputs: readonly NbOutput[],
   extra: string,
-): number {
-  const checks = countChecks(outputs);
+  run: Execution,
+): void {
+  const numbers = countChecks(outputs), passed = countPassedChecks(outputs);
   const shown = outputs.map((o) => o.output_type === "stream" ? o.name : o.output_type);
   print(
-    `  [${String(i + 1).padStart(2)}/${n}] ${cell.id.padEnd(16)} ${extra}outputs: ${
+    `  [${String(i + 1).padStart(2)}/${n}] ${cell.id.padEnd(18)} ${extra}outputs: ${
       shown.join(", ") || "none"
-    }${checks ? `; ${checks} ✓` : ""}`,
+    }${passed ? `; ${passed} ${passed === 1 ? "check" : "checks"} ✓, ${numbers} numbers ✓` : ""}`,
   );
   for (const p of cellProblems(cell, outputs)) fail(`code cell ${i} (${cell.id}): ${p}`);
-  return checks;
+  run.numbers += numbers;
+  run.passed += passed;
 }
 
 /** Runs the code cells in a fresh kernel of our own client, stopping at each cell's `idle`. */
@@ -226,17 +236,17 @@ async function executeWithKernel(
     kernel = await KernelClient.start(spec, dirname(path));
   } catch (e) {
     fail(`the kernel of ${kernelDir} did not start: ${(e as Error).message}`);
-    return { outputs: [], counts: [], checks: 0 };
+    return { outputs: [], counts: [], numbers: 0, passed: 0 };
   }
   print(`  kernel: ${spec.display_name} from ${kernelDir}, started in ${secs(t1)}`);
-  const run: Execution = { outputs: [], counts: [], checks: 0 };
+  const run: Execution = { outputs: [], counts: [], numbers: 0, passed: 0 };
   try {
     for (const [i, cell] of cells.entries()) {
       const r = await kernel.execute(cell.source, { timeoutMs });
       run.outputs.push(r.outputs);
       run.counts.push(r.executionCount);
       const timing = `${(r.elapsedMs / 1000).toFixed(1).padStart(5)} s  ${r.status.padEnd(7)} `;
-      run.checks += reportCell(print, fail, i, cells.length, cell, r.outputs, timing);
+      reportCell(print, fail, i, cells.length, cell, r.outputs, timing, run);
       if (r.status === "timeout") {
         fail(`code cell ${i} (${cell.id}) ran past the ${timeoutMs / 1000} s timeout`);
         break;
@@ -311,15 +321,15 @@ async function executeWithNbconvert(
     print(`  ${jupyter} ${args.slice(0, 5).join(" ")} … : exit ${out.code} after ${secs(t1)}`);
     if (!out.success) {
       fail(`nbconvert failed:\n${log.split("\n").slice(-15).join("\n")}`);
-      return { outputs: [], counts: [], checks: 0 };
+      return { outputs: [], counts: [], numbers: 0, passed: 0 };
     }
     const executed = await loadNotebook(`${dir}/executed.ipynb`);
-    const run: Execution = { outputs: [], counts: [], checks: 0 };
+    const run: Execution = { outputs: [], counts: [], numbers: 0, passed: 0 };
     for (const [i, cell] of codeCells(executed.nb).entries()) {
       const outputs = joinStreams(cell.outputs);
       run.outputs.push(outputs);
       run.counts.push(cell.execution_count);
-      run.checks += reportCell(print, fail, i, cells.length, cells[i] ?? cell, outputs, "");
+      reportCell(print, fail, i, cells.length, cells[i] ?? cell, outputs, "", run);
     }
     return run;
   } finally {
@@ -371,7 +381,7 @@ async function check(args: readonly string[], print: Print): Promise<number> {
     );
   }
   const jupyter = String(opts.get("jupyter") ?? "jupyter");
-  const config = resolve(dirname(fileURLToPath(import.meta.url)), "../deno.json");
+  const config = resolve(dirname(fileURLToPath(import.meta.url)), "../../deno.json");
   const { text, nb } = await loadNotebook(path);
   let spec: KernelSpec;
   try {
@@ -409,14 +419,19 @@ async function check(args: readonly string[], print: Print): Promise<number> {
     ? await executeWithKernel(nb, path, kernelDir, spec, timeoutMs, print, fail)
     : await executeWithNbconvert(nb, path, kernelDir, timeoutMs, jupyter, print, fail);
   if (failures.length > 0) return report(print, failures, started);
-  const { outputs: fresh, counts, checks } = run;
+  const { outputs: fresh, counts } = run;
 
-  const judged = await replayJudgedCount();
-  if (checks !== judged) {
+  const replayed = await replayCounts();
+  if (run.passed !== replayed.checks || run.numbers !== replayed.numbers) {
     fail(
-      `${checks} ✓ in the notebook but the replay (deno task notebook) judges ${judged} numbers`,
+      `the notebook shows ${run.passed} checks ✓ and ${run.numbers} numbers ✓ but the replay ` +
+        `(deno task notebook) has ${replayed.checks} checks judging ${replayed.numbers} numbers`,
     );
-  } else print(`  ${checks} ✓, as many as the replay judges; 0 ✗`);
+  } else {
+    print(
+      `  ${run.passed} checks ✓ and ${run.numbers} numbers ✓, as many as the replay judges; 0 ✗`,
+    );
+  }
 
   if (write) {
     const updated: Notebook = {

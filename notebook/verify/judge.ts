@@ -1,24 +1,36 @@
 /**
  * What `deno task notebook:check` demands of a freshly run cell, and how it
- * counts the notebook's ✓ against the replay's judged numbers.
+ * counts the notebook's ✓ against the replay's: the notebook's cells print
+ * the notebook's checks (`notebook/checks/`) with the renderer of `deno task
+ * notebook` and `deno task check` — a line per check, ` ✓ name: claim`, and
+ * a line per judged number ending in its ✓ and tolerance.
  *
  * @module
  */
 
-import {
-  type CodeCell,
-  JUDGING_CELLS,
-  type NbOutput,
-  pngProblem,
-  replay,
-  VEGA_LITE_MIME,
-} from "../../experiments/notebook/mod.ts";
+import { countNumbers } from "../checks/mod.ts";
+import { type CodeCell, type NbOutput, pngProblem, VEGA_LITE_MIME } from "../jupyter/mod.ts";
+import { CHECK_CELLS, replay } from "../replay/mod.ts";
 
-/** The number of numbers the replay judges (its judging cells; the training cells judge none). */
-export async function replayJudgedCount(): Promise<number> {
-  const { ok, off } = await replay({}, undefined, JUDGING_CELLS);
-  return ok + off;
+/** What the replay judges: its numbers (✓ or ✗) and its checks. */
+export interface ReplayCounts {
+  /** Numbers judged, over every check. */
+  readonly numbers: number;
+  /** Checks. */
+  readonly checks: number;
 }
+
+/** What the replay (`deno task notebook`) judges: its cells of checks, run on bnlab here. */
+export async function replayCounts(): Promise<ReplayCounts> {
+  const { results } = await replay({}, undefined, CHECK_CELLS);
+  return { numbers: countNumbers(results).judged, checks: results.length };
+}
+
+/** A check's line: ` ✓ batchnorm-backward: the backward pass …` (✗ failed, · not implemented). */
+const CHECK_LINE = /^ ([✓✗·]) [a-z0-9.\-]+: /;
+
+/** A judged number's line ends in its mark and tolerance: `✓ |Δ| ≤ 1e-8`, `✗ < 1e-13`, `✓ exact`. */
+const NUMBER_LINE = /([✓✗]) (\|Δ\| ≤ \d(\.\d+)?e[+-]\d+|< \d(\.\d+)?e[+-]\d+|exact)$/;
 
 /** A cell's text outputs (streams, `text/plain`), joined. */
 function outputText(outputs: readonly NbOutput[]): string {
@@ -49,8 +61,10 @@ export function cellProblems(cell: CodeCell, outputs: readonly NbOutput[]): stri
   }
   const text = outputText(outputs);
   for (const line of text.split("\n")) {
-    if (line.includes("✗")) problems.push(`a ✗: ${line.trim()}`);
-    else if (line.includes("✓") && !/✓ (\|Δ\| ≤|<) \d(\.\d+)?e[+-]\d+$/.test(line.trimEnd())) {
+    const check = CHECK_LINE.exec(line);
+    if (check?.[1] === "·") problems.push(`a check not implemented: ${line.trim()}`);
+    else if (line.includes("✗")) problems.push(`a ✗: ${line.trim()}`);
+    else if (line.includes("✓") && !check && !NUMBER_LINE.test(line.trimEnd())) {
       problems.push(`a ✓ without its tolerance: ${line.trim()}`);
     }
   }
@@ -74,7 +88,13 @@ export function cellProblems(cell: CodeCell, outputs: readonly NbOutput[]): stri
   return problems;
 }
 
-/** Counts the ✓ in a cell's outputs. */
+/** Counts the judged numbers' ✓ in a cell's outputs (not the checks' own ✓). */
 export function countChecks(outputs: readonly NbOutput[]): number {
-  return [...outputText(outputs)].filter((c) => c === "✓").length;
+  return outputText(outputs).split("\n")
+    .filter((l) => !CHECK_LINE.test(l) && NUMBER_LINE.exec(l.trimEnd())?.[1] === "✓").length;
+}
+
+/** Counts the checks that passed (` ✓ name: claim` lines) in a cell's outputs. */
+export function countPassedChecks(outputs: readonly NbOutput[]): number {
+  return outputText(outputs).split("\n").filter((l) => CHECK_LINE.exec(l)?.[1] === "✓").length;
 }

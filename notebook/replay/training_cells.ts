@@ -28,9 +28,10 @@ import {
   type SmallData,
   summarize,
   SWEEP_CELL,
-} from "../training/mod.ts";
-import { weightScaleFigure } from "./charts.ts";
-import type { Cell, Comparison } from "./report.ts";
+} from "../../experiments/training/mod.ts";
+import { type JudgedNumber, judgeNumber } from "../checks/mod.ts";
+import { weightScaleFigure } from "../jupyter/charts.ts";
+import type { ReplayCell } from "./report.ts";
 
 /** Options of the training cells. */
 export interface TrainingOptions {
@@ -42,6 +43,16 @@ export interface TrainingOptions {
 export const REPLAY_QUICK = { numEpochs: 1, weightScales: 2 } as const;
 
 const OTHER_DATA = { info: "CIFAR-10 in the notebook: other data" };
+
+/** A number shown beside the notebook's (null: it printed none), not judged: `why`. */
+function shown(
+  label: string,
+  notebook: number | null,
+  ours: number,
+  why: { info: string },
+): JudgedNumber {
+  return judgeNumber({ label, reference: notebook, tolerance: why }, ours);
+}
 
 /** The training cells' data: the shipped Fashion-MNIST sample. */
 const SAMPLE = { kind: "sample", dir: null } as const;
@@ -59,7 +70,7 @@ function smallData(): Promise<SmallData> {
 }
 
 /** Cell "Load the (preprocessed) CIFAR10 data": the shapes, beside the notebook's. */
-export async function dataCell(): Promise<Cell> {
+export async function dataCell(): Promise<ReplayCell> {
   const lines = describeData(await loadSample({ progress: false }));
   const nb = [
     "X_train:  (49000, 3, 32, 32)",
@@ -72,10 +83,12 @@ export async function dataCell(): Promise<Cell> {
   return {
     title: "Load the (preprocessed) data",
     note: "notebook: get_CIFAR10_data(); bnlab: loadSample() — Fashion-MNIST, 1000/1000/1000",
-    numbers: [],
     log: ["notebook (CIFAR-10)                 bnlab (Fashion-MNIST sample)"].concat(
       nb.map((l, i) => `${l.padEnd(36)}${lines[i] ?? ""}`),
     ),
+    results: [],
+    numbers: [],
+    charts: [],
   };
 }
 
@@ -98,7 +111,7 @@ const DEEP_NET_NOTEBOOK = {
  * accuracies — the runs of `deno task deep-net` (`deepNetGroup`, `runGroups`),
  * and its chart.
  */
-export async function deepNetCell(opts: TrainingOptions = {}): Promise<Cell> {
+export async function deepNetCell(opts: TrainingOptions = {}): Promise<ReplayCell> {
   const numEpochs = opts.quick ? REPLAY_QUICK.numEpochs : DEEP_NET_CELL.numEpochs;
   const group = deepNetGroup(numEpochs, DEFAULT_DTYPE);
   const runs = new Map<string, RunHistory>();
@@ -108,30 +121,15 @@ export async function deepNetCell(opts: TrainingOptions = {}): Promise<Cell> {
     pending: new Set(group.runs.map((r) => r.id)),
     record: (r, h) => void runs.set(r.id, h),
   });
-  const numbers: Comparison[] = [];
+  const numbers: JudgedNumber[] = [];
   for (const name of ["batchnorm", "baseline"] as const) {
     const h = runs.get(name)!;
     const nb = DEEP_NET_NOTEBOOK[name];
-    numbers.push({
-      label: `${name}: loss at iteration 1`,
-      notebook: nb.firstLoss,
-      ours: h.lossHistory[0],
-      check: OTHER_DATA,
-    });
+    numbers.push(shown(`${name}: loss at iteration 1`, nb.firstLoss, h.lossHistory[0], OTHER_DATA));
     for (let e = 0; e < h.trainAccHistory.length; e++) {
       numbers.push(
-        {
-          label: `${name}: epoch ${e} train acc`,
-          notebook: nb.train[e],
-          ours: h.trainAccHistory[e],
-          check: OTHER_DATA,
-        },
-        {
-          label: `${name}: epoch ${e} val acc`,
-          notebook: nb.val[e],
-          ours: h.valAccHistory[e],
-          check: OTHER_DATA,
-        },
+        shown(`${name}: epoch ${e} train acc`, nb.train[e], h.trainAccHistory[e], OTHER_DATA),
+        shown(`${name}: epoch ${e} val acc`, nb.val[e], h.valAccHistory[e], OTHER_DATA),
       );
     }
   }
@@ -142,8 +140,9 @@ export async function deepNetCell(opts: TrainingOptions = {}): Promise<Cell> {
       `${c.weightScale.toExponential()}, ${NOTEBOOK_NUM_TRAIN} examples, ${numEpochs} epochs, ` +
       `batch ${c.batchSize}, adam ${c.learningRate.toExponential()}; ` +
       "batchnorm solver's log first, then the baseline's",
-    numbers,
     log: group.runs.flatMap((r) => runs.get(r.id)!.log),
+    results: [],
+    numbers,
     charts: [
       deepNetChartSpec(
         runs,
@@ -161,7 +160,7 @@ export async function deepNetCell(opts: TrainingOptions = {}): Promise<Cell> {
  * order of draws (`runNotebookSweep`, as `deno task sweep --seeding notebook`),
  * printed as the notebook prints it, and plotted as `deno task sweep` plots it.
  */
-export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
+export async function sweepCell(opts: TrainingOptions = {}): Promise<ReplayCell> {
   const all = SWEEP_CELL.weightScales;
   const weightScales = opts.quick ? all.slice(0, REPLAY_QUICK.weightScales) : all;
   const numEpochs = opts.quick ? REPLAY_QUICK.numEpochs : SWEEP_CELL.numEpochs;
@@ -177,13 +176,8 @@ export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
     return ([["baseline", baseline], ["batchnorm", batchnorm]] as const).flatMap(([name, h]) => {
       const s = summarize(h);
       return [
-        { label: `${ws} ${name}: best val acc`, notebook: null, ours: s.bestValAcc, check: info },
-        {
-          label: `${ws} ${name}: final train loss`,
-          notebook: null,
-          ours: s.finalLoss,
-          check: info,
-        },
+        shown(`${ws} ${name}: best val acc`, null, s.bestValAcc, info),
+        shown(`${ws} ${name}: final train loss`, null, s.finalLoss, info),
       ];
     });
   });
@@ -195,8 +189,9 @@ export async function sweepCell(opts: TrainingOptions = {}): Promise<Cell> {
         opts.quick ? ` (first ${weightScales.length}, --quick)` : ""
       }, ` +
       `${numEpochs} epochs; charts: deno task sweep`,
-    numbers,
     log: weightScales.map((_, i) => `Running weight scale ${i + 1} / ${weightScales.length}`),
+    results: [],
+    numbers,
     charts: [
       weightScaleFigure(
         weightScales,

@@ -1,10 +1,14 @@
 /**
  * The replay as one self-contained HTML page (`deno task notebook --html` →
- * `results/notebook/index.html`): every cell of the notebook in order — its
- * explanation, its TypeScript code, bnlab's output from the replay beside what
- * the CS231n notebook printed, each judged number with its ✓ or ✗ and
- * tolerance, the figures as inline SVG — the benchmark table of
- * `bench/results/compare.json`, and a header with the counts.
+ * `results/notebook/index.html`): every cell of the Jupyter notebook in
+ * order — its explanation, its TypeScript code, and beside it, for a cell of
+ * checks, each check of the notebook's checks (`notebook/checks/`) as the
+ * replay ran it on bnlab — its verdict and claim, each number with the
+ * notebook's value, bnlab's, ✓ or ✗ and the tolerance — and the cell's code
+ * as the CS231n notebook wrote it (numpy); for a training cell, its log and
+ * numbers beside what CS231n printed, and the figures as inline SVG — then
+ * the benchmark table of `bench/results/compare.json`, and a header with the
+ * counts.
  *
  * No scripts, fonts, images or styles are fetched: the CSS is inline, the
  * charts are inline SVG, the fonts are the reader's own. Media queries lay the
@@ -16,25 +20,28 @@
  * the full table behind a `<details>`.
  *
  * The page renders the replay's report as it is: a ✓ or ✗ on the page is the
- * verdict of `judgeCell` (`report.ts`), the very one `deno task notebook`
- * prints, on the numbers the replay computed; the numbers are printed as the
- * text report prints them (`formatNumbers`).
+ * check's own verdict (`runCheck` in `notebook/checks/`), the very one
+ * `deno task notebook` and `deno task check` print, on the numbers the replay
+ * measured; the numbers are printed as the text report prints them
+ * (`formatValues`).
  *
  * @module
  */
 
-import { atomicWrite, renderSvg, UsageError } from "../harness/mod.ts";
-import { BENCH_COMPARE_PATH, type BenchCompare, readBenchCompare } from "./bench_compare.ts";
-import { type CodeCell, type Notebook, readNotebook } from "./ipynb.ts";
+import { atomicWrite, renderSvg, UsageError } from "../../experiments/harness/mod.ts";
 import {
-  formatNumbers,
-  type JudgedCell,
+  type CheckResult,
+  CHECKS,
+  formatValues,
   type JudgedNumber,
-  type NotebookReport,
-} from "./report.ts";
+  referenceTitle,
+} from "../checks/mod.ts";
+import { type CodeCell, type Notebook, readNotebook } from "../jupyter/ipynb.ts";
+import { BNLAB_COLUMN, type NotebookReport, type ReplayCell } from "../replay/report.ts";
+import { BENCH_COMPARE_PATH, type BenchCompare, readBenchCompare } from "./bench_compare.ts";
 
 /** The notebook the page takes its explanations and code from, as the page names it. */
-export const NOTEBOOK_PATH = "notebooks/batch_normalization.ipynb";
+export const NOTEBOOK_PATH = "notebook/jupyter/batch_normalization.ipynb";
 const NOTEBOOK_URL = new URL(`../../${NOTEBOOK_PATH}`, import.meta.url);
 const BENCH_URL = new URL(`../../${BENCH_COMPARE_PATH}`, import.meta.url);
 /** Where the page is written. */
@@ -42,7 +49,7 @@ export const PAGE_PATH = "results/notebook/index.html";
 
 /** Everything a page is made of. */
 export interface PageInput {
-  /** The replay's report: its judged cells and counts (`replay()` in `mod.ts`). */
+  /** The replay's report: its cells, the checks' results and counts (`replay()` in `notebook/replay/`). */
   report: NotebookReport;
   /** The notebook (explanations, code, what CS231n printed). */
   notebook: Notebook;
@@ -62,7 +69,7 @@ export function esc(s: string): string {
 /**
  * Preformatted text, escaped, each run of non-space characters in a
  * `<span class="w">` that never breaks: where a narrow column wraps the
- * text, it wraps between words — `2.40779618e-17]` is never split at its
+ * text, it wraps between words — `2.5e-17]` is never split at its
  * minus sign. A run longer than 32 characters (a chain of calls in code,
  * wider than a phone's column) may break anywhere (`class="w long"`).
  *
@@ -136,10 +143,10 @@ export function renderMarkdown(src: string): string {
  */
 export function matchReplay(
   notebook: Notebook,
-  cells: readonly JudgedCell[],
-): Map<string, JudgedCell> {
+  cells: readonly ReplayCell[],
+): Map<string, ReplayCell> {
   const byTitle = new Map(cells.map((c) => [c.title, c]));
-  const matched = new Map<string, JudgedCell>();
+  const matched = new Map<string, ReplayCell>();
   const used = new Set<string>();
   for (const c of notebook.cells) {
     const title = c.cell_type === "code" ? c.metadata.bnlab?.replay : undefined;
@@ -169,42 +176,76 @@ export function matchReplay(
 /** Tables longer than this are summarized, the full table behind a `<details>`. */
 export const LONG_TABLE = 24;
 
-/**
- * A cell's judged numbers as a table: label, the notebook's value, bnlab's,
- * and the check — ✓ or ✗ as judged, with its tolerance; an unjudged number
- * (class `info`) with why it is not judged. Every cell carries its column's
- * name (`data-label`), which a narrow screen shows when it lays each row out
- * as a card. A table of more than {@linkcode LONG_TABLE} numbers is
- * summarized in one line — how many hold, are off, are not judged and why —
- * with the full table behind a `<details>`.
- *
- * @param numbers the judged numbers of a cell
- * @returns HTML
- */
-export function numbersTable(numbers: readonly JudgedNumber[]): string {
-  const body = numbers.map((n) => {
-    const { notebook, ours } = formatNumbers(n);
-    const [kind, mark] = n.ok === null
-      ? ["info", ""]
-      : n.ok
-      ? ["ok", '<span class="mark ok" title="holds">✓</span> ']
-      : ["off", '<span class="mark off" title="off">✗</span> '];
-    return `<tr class="${kind}"><td class="label">${
-      esc(n.label)
-    }</td><td class="num" data-label="notebook">${
-      esc(notebook)
-    }</td><td class="num" data-label="bnlab">${esc(ours)}</td><td class="how">${mark}${
-      esc(n.tolerance)
-    }</td></tr>`;
+/** Rows of a numbers table: a check (its verdict, name and claim above its numbers), or numbers alone. */
+interface RowGroup {
+  /** The check, or none for a training cell's numbers. */
+  readonly check?: CheckResult;
+  /** The numbers. */
+  readonly numbers: readonly JudgedNumber[];
+  /** The reference column's name for these numbers: `notebook`, `numpy` or `exact`. */
+  readonly reference: string;
+}
+
+/** One number as a table row; every cell carries its column's name for the phone's cards. */
+function numberRow(n: JudgedNumber, reference: string): string {
+  const { reference: ref, measured } = formatValues(n);
+  const [kind, mark] = n.ok === null
+    ? ["info", ""]
+    : n.ok
+    ? ["ok", '<span class="mark ok" title="holds">✓</span> ']
+    : ["off", '<span class="mark off" title="off">✗</span> '];
+  return `<tr class="${kind}"><td class="label">${esc(n.label)}</td><td class="num" data-label="${
+    esc(reference)
+  }">${esc(ref)}</td><td class="num" data-label="${BNLAB_COLUMN}">${
+    esc(measured)
+  }</td><td class="how">${mark}${esc(n.check)}</td></tr>`;
+}
+
+/** What the reference column holds, when it is not the notebook's printout. */
+const REFERENCE_WORDS: Record<string, string> = {
+  numpy: "the reference is numpy's",
+  exact: "the reference is exact",
+};
+
+/** A check's rows: its verdict, name and claim; its numbers; its problem and help line. */
+function checkRows(r: CheckResult, reference: string, numbers: string): string {
+  const verdict = r.status === "passed"
+    ? '<span class="verdict ok" title="passed">✓</span>'
+    : r.status === "failed"
+    ? '<span class="verdict off" title="failed">✗</span>'
+    : '<span class="verdict na" title="not implemented">·</span>';
+  const source = REFERENCE_WORDS[reference]
+    ? ` <span class="source">(${REFERENCE_WORDS[reference]})</span>`
+    : "";
+  const rows = [
+    `<tr class="check" id="check-${esc(r.name)}"><td class="claim" colspan="4">${verdict} <strong>${
+      esc(r.name)
+    }</strong>: ${esc(r.claim)}${source}</td></tr>`,
+    numbers,
+  ];
+  if (r.problem) rows.push(`<tr class="problem"><td colspan="4">✗ ${esc(r.problem)}</td></tr>`);
+  if (r.help) rows.push(`<tr class="help"><td colspan="4">help: ${esc(r.help)}</td></tr>`);
+  return rows.filter((x) => x !== "").join("\n");
+}
+
+/** The table of row groups, summarized when it holds more than {@linkcode LONG_TABLE} numbers. */
+function table(groups: readonly RowGroup[]): string {
+  const body = groups.map((g) => {
+    const numbers = g.numbers.map((n) => numberRow(n, g.reference)).join("\n");
+    return g.check ? checkRows(g.check, g.reference, numbers) : numbers;
   }).join("\n");
-  const table =
-    `<table class="rows"><thead><tr><th>number</th><th>notebook</th><th>bnlab</th><th>check</th></tr></thead><tbody>
+  const numbers = groups.flatMap((g) => g.numbers);
+  const head = groups.length === 1 && !groups[0].check ? groups[0].reference : "reference";
+  const html =
+    `<table class="rows"><thead><tr><th>number</th><th>${head}</th><th>${BNLAB_COLUMN}</th><th>check</th></tr></thead><tbody>
 ${body}
 </tbody></table>`;
-  if (numbers.length <= LONG_TABLE) return table;
+  if (numbers.length <= LONG_TABLE) return html;
   const ok = numbers.filter((n) => n.ok === true).length;
   const off = numbers.filter((n) => n.ok === false).length;
-  const why = [...new Set(numbers.filter((n) => n.ok === null).map((n) => n.tolerance))];
+  const why = [...new Set(numbers.filter((n) => n.ok === null).map((n) => n.check))];
+  const checks = groups.filter((g) => g.check);
+  const passed = checks.filter((g) => g.check?.status === "passed").length;
   const parts = [
     ...(ok ? [`${ok} ✓`] : []),
     ...(off ? [`${off} ✗`] : []),
@@ -212,10 +253,43 @@ ${body}
       ? [`${numbers.length - ok - off} not judged (${why.map(esc).join("; ")})`]
       : []),
   ];
-  return `<p class="summary">${numbers.length} numbers: ${parts.join(", ")}.</p>
+  const inChecks = checks.length ? ` in ${checks.length} checks (${passed} passed)` : "";
+  return `<p class="summary">${numbers.length} numbers${inChecks}: ${parts.join(", ")}.</p>
 <details class="long"><summary>All ${numbers.length} numbers</summary>
-${table}
+${html}
 </details>`;
+}
+
+/**
+ * Numbers shown beside the notebook's (a training cell's) as a table: label,
+ * the notebook's value, bnlab's, and the check — ✓ or ✗ as judged, with its
+ * tolerance; an unjudged number (class `info`) with why it is not judged.
+ * Every cell carries its column's name (`data-label`), which a narrow screen
+ * shows when it lays each row out as a card. A table of more than
+ * {@linkcode LONG_TABLE} numbers is summarized in one line — how many hold,
+ * are off, are not judged and why — with the full table behind a `<details>`.
+ *
+ * @param numbers the judged numbers of a cell
+ * @returns HTML
+ */
+export function numbersTable(numbers: readonly JudgedNumber[]): string {
+  return table([{ numbers, reference: "notebook" }]);
+}
+
+/**
+ * A section's checks as one table: per check a row with its verdict (✓, ✗,
+ * or · not implemented), name and claim — and where the reference is not
+ * the notebook's printout, whose it is — then its numbers as
+ * {@linkcode numbersTable} lays them out, its problem and its help line.
+ * Summarized like {@linkcode numbersTable} when long.
+ *
+ * @param results the section's checks, run
+ * @returns HTML
+ */
+export function resultsTable(results: readonly CheckResult[]): string {
+  return table(
+    results.map((r) => ({ check: r, numbers: r.numbers, reference: referenceTitle(r.source) })),
+  );
 }
 
 let figures = 0;
@@ -301,7 +375,7 @@ function chartTitle(spec: Record<string, unknown>): string {
   return (spec.title as { text?: string } | undefined)?.text ?? "chart";
 }
 
-async function oursBlock(code: CodeCell, cell: JudgedCell | undefined): Promise<string> {
+async function oursBlock(code: CodeCell, cell: ReplayCell | undefined): Promise<string> {
   if (!cell) return '<p class="none">Defines the helpers; nothing to compare.</p>';
   if (code.metadata.bnlab?.part === "charts") {
     if (cell.charts.length === 0) {
@@ -313,16 +387,39 @@ async function oursBlock(code: CodeCell, cell: JudgedCell | undefined): Promise<
   if (cell.note) parts.push(`<p class="note">${esc(cell.note)}</p>`);
   if (cell.log.length) parts.push(`<pre class="log">${words(cell.log.join("\n"))}</pre>`);
   if (cell.numbers.length) parts.push(numbersTable(cell.numbers));
+  if (cell.results.length) parts.push(resultsTable(cell.results));
   return parts.join("\n");
 }
 
-function theirsBlock(code: CodeCell): string {
-  const lines = code.metadata.bnlab?.cs231n_output ?? [];
-  if (lines.length === 0) return '<p class="none">Printed nothing.</p>';
-  if (lines.length === 1 && /^\(.*\)$/.test(lines[0])) {
-    return `<p class="none">${esc(lines[0].slice(1, -1))}.</p>`; // a description, not a printout
+/**
+ * The other column: for a cell of checks, the cell's code as the CS231n
+ * notebook wrote it (numpy, from the checks; each piece once, with the checks
+ * that run it); for another cell, what the CS231n notebook printed.
+ */
+function theirsBlock(
+  code: CodeCell,
+  cell: ReplayCell | undefined,
+): { title: string; html: string } {
+  if (cell && cell.results.length > 0 && code.metadata.bnlab?.part !== "charts") {
+    const byCode = new Map<string, string[]>();
+    for (const r of cell.results) {
+      const check = CHECKS.find((c) => c.name === r.name);
+      if (check) byCode.set(check.code, [...byCode.get(check.code) ?? [], r.name]);
+    }
+    const html = [...byCode].map(([src, names]) =>
+      `<p class="note">${names.map((n) => `<code>${esc(n)}</code>`).join(", ")}</p>` +
+      `<pre class="source numpy"><code>${words(src)}</code></pre>`
+    ).join("\n");
+    return { title: "The cell in numpy, as the notebook's checks hold it", html };
   }
-  return `<pre class="log">${words(lines.join("\n"))}</pre>`;
+  const title = "The CS231n notebook printed";
+  const lines = code.metadata.bnlab?.cs231n_output ?? [];
+  if (lines.length === 0) return { title, html: '<p class="none">Printed nothing.</p>' };
+  if (lines.length === 1 && /^\(.*\)$/.test(lines[0])) {
+    // a description, not a printout
+    return { title, html: `<p class="none">${esc(lines[0].slice(1, -1))}.</p>` };
+  }
+  return { title, html: `<pre class="log">${words(lines.join("\n"))}</pre>` };
 }
 
 function benchSection(bench: BenchCompare | null): string {
@@ -374,13 +471,15 @@ h3 { font-size: 1.1rem; }
 .counts .ok { color: var(--ok); border-color: var(--ok); }
 .counts .off { color: var(--off); border-color: var(--off); }
 .counts .other { color: var(--other); border-color: var(--other); }
+.counts .checks { color: var(--ok); border-color: var(--ok); }
 .meta, .note, .none, figcaption, .machine, .absent { color: var(--muted); font-size: .9rem; }
 nav ol { columns: 2 16rem; margin: .5rem 0; padding-left: 1.4rem; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .85rem; }
 pre.source { max-height: 26rem; overflow: auto; }
 pre { background: var(--code-bg); border: 1px solid var(--rule); border-radius: 6px; padding: .6rem .8rem;
   overflow-x: auto; margin: .4rem 0; }
-pre.log { white-space: pre-wrap; }
+pre.log, pre.numpy { white-space: pre-wrap; }
+pre.numpy { max-height: 26rem; overflow-y: auto; overflow-x: hidden; }
 pre .w { white-space: pre; }
 pre .w.long { white-space: pre-wrap; overflow-wrap: anywhere; }
 p code { background: var(--code-bg); padding: .05rem .25rem; border-radius: 4px; }
@@ -400,7 +499,13 @@ td.num { text-align: right; font-family: ui-monospace, "DejaVu Sans Mono", Menlo
 td.how { white-space: nowrap; }
 tr.info td { color: var(--muted); }
 tr.info td.how { white-space: normal; }
-.mark { font-weight: 700; }
+.mark, .verdict { font-weight: 700; }
+.verdict.ok { color: var(--ok); }
+.verdict.off { color: var(--off); }
+tr.check td { padding-top: .5rem; border-bottom-color: var(--muted); }
+tr.check .source { color: var(--muted); }
+tr.problem td { color: var(--off); }
+tr.help td { color: var(--muted); font-style: italic; }
 .mark.ok { color: var(--ok); }
 .mark.off { color: var(--off); }
 .ratio { color: var(--muted); }
@@ -427,6 +532,7 @@ footer { margin-top: 2rem; border-top: 1px solid var(--rule); color: var(--muted
   table.rows tr, table.bench-table tr { display: grid; grid-template-columns: minmax(0, 1fr) auto;
     column-gap: .6rem; border-bottom: 1px solid var(--rule); padding: .3rem 0; }
   table.rows td, table.bench-table td { border: 0; padding: 0 .2rem; }
+  table.rows tr.check td, table.rows tr.problem td, table.rows tr.help td { grid-column: 1 / -1; }
   table.rows td.label { grid-column: 1; grid-row: 1; font-weight: 600; overflow-wrap: anywhere; }
   table.rows td.how { grid-column: 2; grid-row: 1; text-align: right; }
   table.rows tr.info td.how { grid-column: 1 / -1; grid-row: auto; text-align: left; }
@@ -456,6 +562,7 @@ export async function renderPage(input: PageInput): Promise<string> {
   const { report, notebook } = input;
   const matched = matchReplay(notebook, report.cells);
   const { ok, off } = report;
+  const passed = report.results.filter((r) => r.status === "passed").length;
   const codes = notebook.cells.filter((c): c is CodeCell => c.cell_type === "code");
   const otherData = codes.filter((c) => c.metadata.bnlab?.other_data).length;
   const toc: string[] = [];
@@ -474,6 +581,7 @@ export async function renderPage(input: PageInput): Promise<string> {
     }
     const k = codes.indexOf(c);
     const meta = c.metadata.bnlab ?? {};
+    const theirs = theirsBlock(c, matched.get(c.id));
     const other = meta.other_data
       ? '<span class="badge">other data: CIFAR-10 in the notebook, the Fashion-MNIST sample here</span>'
       : "";
@@ -487,8 +595,8 @@ export async function renderPage(input: PageInput): Promise<string> {
 <div class="output ours"><h3>bnlab (deno task notebook)</h3>
 ${await oursBlock(c, matched.get(c.id))}
 </div>
-<div class="output theirs"><h3>The CS231n notebook printed</h3>
-${theirsBlock(c)}
+<div class="output theirs"><h3>${esc(theirs.title)}</h3>
+${theirs.html}
 </div>
 </div>
 </section>`,
@@ -506,12 +614,12 @@ ${theirsBlock(c)}
 <body>
 <header>
 <h1>Batch Normalization — the CS231n notebook, replayed by bnlab</h1>
-<p class="counts"><span class="ok" id="count-ok">${ok} numbers reproduced ✓</span><span class="off" id="count-off">${off} off ✗</span><span class="other" id="count-other">${otherData} cells on other data (CIFAR-10 in the notebook)</span></p>
-<p class="meta">Each ✓ is a number judged to hold, within the tolerance shown, on the numbers <code>deno task notebook${
+<p class="counts"><span class="ok" id="count-ok">${ok} numbers reproduced ✓</span><span class="off" id="count-off">${off} off ✗</span><span class="checks" id="count-checks">${passed} of ${report.results.length} checks passed</span><span class="other" id="count-other">${otherData} cells on other data (CIFAR-10 in the notebook)</span></p>
+<p class="meta">Each ✓ is a number of the notebook's checks (<code>notebook/checks/</code>) judged to hold, within the tolerance shown, on the numbers <code>deno task notebook${
     input.quick ? " --quick" : ""
-  }</code> computed (${
+  }</code> measured on bnlab (${
     input.quick ? "quick: training cells shortened" : "full training cells"
-  }); the code is the notebook's, <code>${NOTEBOOK_PATH}</code>, whose cells assert the same numbers (<code>deno task notebook:check</code>). Written ${
+  }); the code is the Jupyter notebook's, <code>${NOTEBOOK_PATH}</code>, whose cells run the same checks (<code>deno task notebook:check</code>), and <code>deno task check</code> runs them on your own module. Written ${
     esc(input.date)
   } with Deno ${esc(Deno.version.deno)}.</p>
 <nav><ol>${toc.join("")}</ol></nav>

@@ -1,12 +1,12 @@
 /**
  * `deno task notebook`: the CS231n Batch Normalization notebook, replayed
- * cell by cell. For each cell it prints what the notebook printed beside what
- * bnlab computes for the same cell, with a ✓ or ✗ per number and the
- * tolerance used, and exits 1 if any number is off. The training cells run
- * on the shipped Fashion-MNIST sample; `--quick` shortens them (1 epoch, 2
- * weight scales); `--html` also writes the replay as a page,
- * `results/notebook/index.html` (`notebook/page.ts`). The cells and the
- * report's data live in `notebook/`.
+ * cell by cell. The cells that check are the sections of the notebook's
+ * checks (`notebook/checks/`) run on bnlab: each number the notebook printed
+ * beside bnlab's, ✓ or ✗ with the tolerance, printed as `deno task check`
+ * prints a learner's, and the same closing lines; it exits 1 if a check
+ * fails. The training cells run on the shipped Fashion-MNIST sample;
+ * `--quick` shortens them (1 epoch, 2 weight scales); `--html` also writes
+ * the replay as a page, `results/notebook/index.html` (`notebook/page/`).
  *
  * @module
  */
@@ -17,35 +17,34 @@ import {
   type Io,
   runExperiment,
   UsageError,
-} from "./harness/mod.ts";
+} from "../../experiments/harness/mod.ts";
+import { NOTEBOOK_SEED } from "../../experiments/training/mod.ts";
+import { PAGE_PATH, writePage } from "../page/mod.ts";
 import {
   type CellFunction,
   CELLS,
   cellText,
   type NotebookReport,
-  PAGE_PATH,
   replay,
   REPLAY_QUICK,
   REPLAY_TITLE,
-  summaryLine,
-  writePage,
-} from "./notebook/mod.ts";
-import { NOTEBOOK_SEED } from "./training/mod.ts";
+  summaryText,
+} from "./mod.ts";
 
 /** The command: plan (the cells) → execute (replay, printing each) → report (the counts). */
 export const NOTEBOOK: Experiment<CellFunction> = {
   name: "notebook",
   command: "deno task notebook",
-  about: `The CS231n Batch Normalization notebook, replayed cell by cell: each number the
-notebook printed beside bnlab's, judged ✓ or ✗ with the tolerance shown. Exits 1 if
-a number is off. --quick: the training cells with ${REPLAY_QUICK.numEpochs} epoch and ` +
+  about: `The CS231n Batch Normalization notebook, replayed cell by cell: the notebook's
+checks run on bnlab, each number the notebook printed beside bnlab's, judged ✓ or ✗
+with the tolerance shown. Exits 1 if a check fails. --quick: the training cells with ${REPLAY_QUICK.numEpochs} epoch and ` +
     `${REPLAY_QUICK.weightScales} weight scales. --html: also the replay as one
 self-contained page, ${PAGE_PATH}.`,
   options: [
     { name: "quick", kind: "flag", help: "shorter training cells: a check in seconds" },
     { name: "html", kind: "flag", help: `also write the replay as a page, ${PAGE_PATH}` },
   ],
-  permissions: denoPermissions("notebook", "experiments/notebook.ts", ["read", "env"]),
+  permissions: denoPermissions("notebook", "notebook/replay/main.ts", ["read", "env"]),
   plan(args) {
     const quick = args.get("quick") === true;
     const html = args.get("html") === true;
@@ -61,7 +60,8 @@ self-contained page, ${PAGE_PATH}.`,
       },
       async report() {
         const wrote = html ? `Wrote:\n  ${await writePageOrSay(report!, quick)}\n` : "";
-        return { text: summaryLine(report!) + wrote, exitCode: report!.off === 0 ? 0 : 1 };
+        const passed = report!.results.every((r) => r.status === "passed");
+        return { text: summaryText(report!) + wrote, exitCode: passed ? 0 : 1 };
       },
     };
   },
@@ -77,7 +77,7 @@ function checkPageWritable(): void {
   if (Deno.permissions.querySync({ name: "write", path: dir }).state !== "granted") {
     throw new UsageError(
       `notebook --html writes ${PAGE_PATH} and needs --allow-write=${dir}; ` +
-        "run `deno task notebook --html` or `deno run -P experiments/notebook.ts --html`",
+        "run `deno task notebook --html` or `deno run -P notebook/replay/main.ts --html`",
       { hint: false },
     );
   }
