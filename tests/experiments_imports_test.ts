@@ -6,6 +6,10 @@
  * import cycle; `experiments/training/` stands on at most five floors with
  * its plan's vocabulary (`_plan.ts`) at the bottom; the harness imports
  * nothing of the library; `bench/` reaches the library only through `mod.ts`.
+ * And the library's and the notebook's rules: `lib/` imports nothing outside
+ * itself and has no cycle; `lib/kernels/` takes only `lib/errors.ts` from the
+ * rest of `lib/`; `mod.ts` imports `lib/` only; the notebook's checks import
+ * only `mod.ts`; `notebook/` has no cycle.
  */
 import { describe, it } from "node:test";
 import { assert, assertEquals } from "@std/assert";
@@ -113,7 +117,10 @@ function floors(
 
 const experiments = await tsFiles("experiments");
 const bench = await tsFiles("bench");
-const graph = await importGraph([...experiments, ...bench]);
+const library = await tsFiles("lib");
+const notebook = await tsFiles("notebook");
+const MOD = new URL("mod.ts", ROOT).href;
+const graph = await importGraph([...experiments, ...bench, ...library, ...notebook, MOD]);
 const under = (dir: string) => (s: string) => s.startsWith(new URL(`${dir}/`, ROOT).href);
 const short = (s: string) => s.slice(ROOT.href.length);
 
@@ -156,5 +163,45 @@ describe("The experiments' imports: no cycle, few floors, the library through mo
       [...deps].filter(library).map((d) => `${short(m)} → ${short(d)}`)
     );
     assertEquals(direct, []);
+  });
+});
+
+/** Every edge from a module `from` accepts to a module `to` accepts, as "a → b". */
+function edges(from: (s: string) => boolean, to: (s: string) => boolean): string[] {
+  return [...graph].filter(([m]) => from(m)).flatMap(([m, deps]) =>
+    [...deps].filter(to).map((d) => `${short(m)} → ${short(d)}`)
+  );
+}
+
+describe("The library's and the notebook's imports", () => {
+  const local = (s: string) => s.startsWith(ROOT.href);
+
+  it("keeps lib/ to itself: no file under lib/ imports a file of the repository outside lib/", () => {
+    assertEquals(library.filter((f) => !graph.has(f)).map(short), []);
+    assertEquals(edges(under("lib"), (d) => local(d) && !under("lib")(d)), []);
+  });
+
+  it("has no import cycle anywhere under lib/ (type imports included)", () => {
+    const cycle = findCycle(graph, under("lib"));
+    assertEquals(cycle?.map(short) ?? null, null, `a cycle: ${cycle?.map(short).join(" → ")}`);
+  });
+
+  it("lets lib/kernels/ take only lib/errors.ts from the rest of lib/", () => {
+    const errors = new URL("lib/errors.ts", ROOT).href;
+    const rest = (d: string) => under("lib")(d) && !under("lib/kernels")(d) && d !== errors;
+    assertEquals(edges(under("lib/kernels"), rest), []);
+  });
+
+  it("builds mod.ts from lib/ only", () => {
+    assertEquals(edges((m) => m === MOD, (d) => local(d) && !under("lib")(d)), []);
+  });
+
+  it("lets the notebook's checks import only mod.ts of the repository, and notebook/ hold no cycle", () => {
+    assertEquals(
+      edges(under("notebook/checks"), (d) => local(d) && !under("notebook/checks")(d) && d !== MOD),
+      [],
+    );
+    const cycle = findCycle(graph, under("notebook"));
+    assertEquals(cycle?.map(short) ?? null, null, `a cycle: ${cycle?.map(short).join(" → ")}`);
   });
 });
