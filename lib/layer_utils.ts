@@ -164,6 +164,7 @@ export function affineBatchnormReluBackward(
   });
 }
 
+// The layernorm pair restates the batchnorm pair, as layer_utils.py does: the names are the API.
 /**
  * Affine, layernorm, ReLU: `out = max(0, γ · x̂ + β)` with `x̂` the row-normalized `x·w + b`.
  *
