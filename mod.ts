@@ -65,18 +65,15 @@ export {
 } from "./lib/tensor.ts";
 export { BnlabError, describeValue, DTypeError, ShapeError, ValueError } from "./lib/errors.ts";
 export { type IntTensor, RandomState } from "./lib/random.ts";
+export { type ForwardOptions, type Labels } from "./lib/layers.ts";
 export {
   affineBackward,
   type AffineBackwardOptions,
   type AffineCache,
   affineForward,
-  type ForwardOptions,
-  type Labels,
-  reluBackward,
-  type ReluCache,
-  reluForward,
-  softmaxLoss,
-} from "./lib/layers.ts";
+} from "./lib/affine.ts";
+export { reluBackward, type ReluCache, reluForward } from "./lib/relu.ts";
+export { softmaxLoss } from "./lib/softmax.ts";
 export {
   type BatchnormCache,
   batchnormForward,

@@ -33,15 +33,13 @@ import { stringify } from "@std/csv";
 import {
   atomicWrite,
   checkPermissions,
+  type CommandSpec,
   cpuName,
   environmentFacts,
-  HELP_OPTION,
-  helpText,
   type Io,
   type OptionSpec,
-  parseArgs,
   processIo,
-  runCli,
+  runCommand,
   UsageError,
 } from "../experiments/harness/mod.ts";
 import {
@@ -135,6 +133,13 @@ function csv(rows: readonly object[]): string {
   });
 }
 
+const COMMAND: CommandSpec = {
+  command: "deno task bench:compare",
+  usage: "[options]",
+  about: ABOUT,
+  options: OPTIONS,
+};
+
 /**
  * Runs the command from command-line arguments.
  *
@@ -143,17 +148,10 @@ function csv(rows: readonly object[]): string {
  * @returns the exit code: 0 done, 1 failed, 2 wrong options or missing permissions
  */
 export function main(args: readonly string[], io: Io = processIo()): Promise<number> {
-  const usage = "deno task bench:compare";
-  return runCli(io, `${usage} --help`, async () => {
-    const specs = [...OPTIONS, HELP_OPTION];
-    const parsed = parseArgs(args, specs);
-    if (parsed.get("help") === true) {
-      io.out(helpText(`${usage} [options]`, ABOUT, specs));
-      return 0;
-    }
+  return runCommand(io, COMMAND, args, async (parsed) => {
     checkPermissions({
       names: ["read", "write", "env", "run"],
-      commands: [usage, `deno run -A bench/compare.ts`],
+      commands: [COMMAND.command, `deno run -A bench/compare.ts`],
     });
     const only = parsed.value<Section[]>("only", [...SECTIONS]);
     const quick = parsed.get("quick") === true;

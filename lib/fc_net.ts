@@ -37,7 +37,8 @@ import {
 } from "./fc_net_options.ts";
 import { type Layer, NetMemory, type Workspace } from "./fc_net_workspace.ts";
 import { activeKernels, copyOf, dtypeOf, type FloatArray, needsStaging } from "./kernels/mod.ts";
-import { checkLabels, type Labels, softmaxKernel } from "./layers.ts";
+import { checkLabels, type Labels } from "./layers.ts";
+import { softmaxKernel } from "./softmax.ts";
 import type { LayernormParam } from "./layernorm.ts";
 import { checkNormParam } from "./norm.ts";
 import type { RandomState } from "./random.ts";

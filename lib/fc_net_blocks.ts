@@ -101,6 +101,7 @@ export const BLOCKS: Readonly<Record<"none" | "batchnorm" | "layernorm", Block>>
     backward(s, l, p, g, buf) {
       const [hi, lo, , ivar] = buf.stats;
       const train = s.mode === "train";
+      // Alike in shape to layernorm's call below, not in logic: the two kernels take the same buffers.
       s.k.bnBackwardAlt(
         s.n,
         l.dout,

@@ -17,15 +17,9 @@
 
 import { type BatchnormCache, batchnormForward, type BatchnormParam } from "./batchnorm.ts";
 import { batchnormBackwardAlt } from "./batchnorm_backward.ts";
-import {
-  affineBackward,
-  type AffineCache,
-  affineForward,
-  checkCache,
-  reluBackward,
-  type ReluCache,
-  reluForward,
-} from "./layers.ts";
+import { affineBackward, type AffineCache, affineForward } from "./affine.ts";
+import { checkCache } from "./layers.ts";
+import { reluBackward, type ReluCache, reluForward } from "./relu.ts";
 import {
   layernormBackward,
   type LayernormCache,
@@ -170,6 +164,7 @@ export function affineBatchnormReluBackward(
   });
 }
 
+// The layernorm pair restates the batchnorm pair, as layer_utils.py does: the names are the API.
 /**
  * Affine, layernorm, ReLU: `out = max(0, γ · x̂ + β)` with `x̂` the row-normalized `x·w + b`.
  *

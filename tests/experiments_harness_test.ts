@@ -16,6 +16,7 @@ import {
   formatDuration,
   formatJson,
   formatTable,
+  HELP_OPTION,
   helpText,
   type Io,
   openOutDir,
@@ -23,10 +24,12 @@ import {
   type OutDir,
   panelsSpec,
   parseArgs,
+  type ParsedArgs,
   renderSvg,
   Results,
   type ResultsSpec,
   runCli,
+  runCommand,
   runExperiment,
   svgToPng,
   type TableFactory,
@@ -122,6 +125,25 @@ describe("Command line: strict options, one-line errors", () => {
     });
     assertEquals(code, 2);
     assertMatch(io.stderr.join(""), /error: unknown option --nope\n\(see demo --help\)/);
+  });
+
+  it("runs a command's body on its parsed arguments, answers --help, and exits 2 on a bad flag", async () => {
+    const spec = { command: "demo", usage: "DIR [options]", about: "About.", options: specs };
+    const seen: number[] = [];
+    const body = (a: ParsedArgs) => (seen.push(a.value("seed", 0)), Promise.resolve(3));
+    const ran = captureIo();
+    assertEquals(await runCommand(ran, spec, ["--seed", "7"], body), 3);
+    assertEquals(seen, [7]);
+    const help = captureIo();
+    assertEquals(await runCommand(help, spec, ["--help"], body), 0);
+    assertEquals(
+      help.stdout.join(""),
+      helpText("demo DIR [options]", "About.", [...specs, HELP_OPTION]),
+    );
+    const bad = captureIo();
+    assertEquals(await runCommand(bad, spec, ["--nope"], body), 2);
+    assertEquals(bad.stderr.join(""), "error: unknown option --nope\n(see demo --help)\n");
+    assertEquals(seen, [7], "the body ran only for the good arguments");
   });
 
   it("lists every option with its default in --help", () => {

@@ -329,3 +329,45 @@ export async function runCli(
     return 1;
   }
 }
+
+/** A command's words: what {@linkcode runCommand} parses and prints for `--help`. */
+export interface CommandSpec {
+  /** How it is run, e.g. `deno task check`; a usage error points to this with `--help`. */
+  readonly command: string;
+  /** What follows the command on `--help`'s usage line, e.g. `PATH [options]`. */
+  readonly usage: string;
+  /** A paragraph on what the command does and writes. */
+  readonly about: string;
+  /** Its options; `--help` is added last. */
+  readonly options: readonly OptionSpec[];
+  /** What its arguments that are not options are (default: none are taken). */
+  readonly positionals?: PositionalSpec;
+}
+
+/**
+ * Runs a command from its arguments: parses them strictly, answers `--help`
+ * with {@linkcode helpText}, else runs `body`, with {@linkcode runCli}'s exit
+ * codes (a usage error prints one line and gives 2).
+ *
+ * @param io where to print
+ * @param spec the command's words and options
+ * @param args the command-line arguments
+ * @param body the command's logic over the parsed arguments, returning its exit code
+ * @returns the exit code
+ */
+export function runCommand(
+  io: Io,
+  spec: CommandSpec,
+  args: readonly string[],
+  body: (args: ParsedArgs) => Promise<number>,
+): Promise<number> {
+  return runCli(io, `${spec.command} --help`, async () => {
+    const options = [...spec.options, HELP_OPTION];
+    const parsed = parseArgs(args, options, spec.positionals);
+    if (parsed.get("help") === true) {
+      io.out(helpText(`${spec.command} ${spec.usage}`, spec.about, options, spec.positionals));
+      return 0;
+    }
+    return await body(parsed);
+  });
+}

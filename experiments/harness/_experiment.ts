@@ -14,16 +14,13 @@
 
 import {
   checkPermissions,
-  HELP_OPTION,
-  helpText,
   type Io,
   type OptionSpec,
-  parseArgs,
   type ParsedArgs,
   type PermissionNeed,
   type PositionalSpec,
   processIo,
-  runCli,
+  runCommand,
 } from "./_cli.ts";
 import { warmCharts, writeChart } from "./_chart.ts";
 import { environmentFacts } from "./_env.ts";
@@ -162,14 +159,9 @@ export function runExperiment<P>(
   io: Io = processIo(),
 ): Promise<number> {
   const e = experiment;
-  return runCli(io, `${e.command} --help`, async () => {
-    const specs = [...e.options, HELP_OPTION];
-    const parsed = parseArgs(args, specs, e.positionals);
-    if (parsed.get("help") === true) {
-      const usage = `${e.command} [options]${e.positionals ? ` ${e.positionals.arg}…` : ""}`;
-      io.out(helpText(usage, e.about, specs, e.positionals));
-      return 0;
-    }
+  const usage = `[options]${e.positionals ? ` ${e.positionals.arg}…` : ""}`;
+  const { command, about, options, positionals } = e;
+  return runCommand(io, { command, usage, about, options, positionals }, args, async (parsed) => {
     checkPermissions(e.permissions);
     const plan = await e.plan(parsed, io);
     return plan.store ? await withStore(e.name, plan, plan.store, io) : await inMemory(plan, io);

@@ -33,6 +33,7 @@ export function osReason(e: unknown): string {
   return cut === -1 ? m : m.slice(0, cut);
 }
 
+// Written again in lib/data/files.ts on purpose: the harness may not import lib/ (ARCHITECTURE.md).
 /**
  * What a directory entry is, in words: `a regular file`, `a symbolic link`,
  * `a folder`, `a FIFO (named pipe)`, `a socket`, `a character device`, `a block device`.

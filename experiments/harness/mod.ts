@@ -25,6 +25,7 @@
 
 export {
   checkPermissions,
+  type CommandSpec,
   denoPermissions,
   EXIT_USAGE,
   HELP_OPTION,
@@ -39,6 +40,7 @@ export {
   type PositionalSpec,
   processIo,
   runCli,
+  runCommand,
   UsageError,
 } from "./_cli.ts";
 export {

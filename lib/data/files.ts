@@ -32,6 +32,7 @@ export function displayPath(p: DirLike): string {
   return p;
 }
 
+// experiments/harness/_files.ts has its own copy on purpose: the harness may not import lib/.
 /**
  * What a file-system entry is, in words: `a regular file`, `a folder`,
  * `a FIFO (named pipe)`, `a socket`, `a character device`, `a block device`,

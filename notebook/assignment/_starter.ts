@@ -18,6 +18,7 @@ export interface StarterPlace {
   readonly inside: boolean;
 }
 
+// What a learner gets: it restates bnlab's BatchnormParam and the contract's signatures on purpose.
 /** `layers.ts`. */
 export function layersTs(place: StarterPlace): string {
   return `/**

@@ -12,24 +12,25 @@
  */
 
 import {
-  HELP_OPTION,
-  helpText,
+  type CommandSpec,
   type Io,
-  type OptionSpec,
-  parseArgs,
   processIo,
-  runCli,
+  runCommand,
   UsageError,
 } from "../../experiments/harness/mod.ts";
 import { BNLAB_ROOT, fromCaller } from "./_sandbox.ts";
 import { denoJson, layersTs, readme, type StarterPlace } from "./_starter.ts";
 
-const OPTIONS: readonly OptionSpec[] = [HELP_OPTION];
-const POSITIONAL = { arg: "DIR", help: "a new or empty folder for your layers.ts", min: 0 };
-const ABOUT = `Writes the starter of the Batch Normalization assignment into DIR: layers.ts with
+const COMMAND: CommandSpec = {
+  command: "deno task assignment",
+  usage: "DIR",
+  options: [],
+  positionals: { arg: "DIR", help: "a new or empty folder for your layers.ts", min: 0 },
+  about: `Writes the starter of the Batch Normalization assignment into DIR: layers.ts with
 the functions to write (batchnormForward, batchnormBackward, batchnormBackwardAlt,
 layernormForward, layernormBackward, FullyConnectedNet) as stubs with the notebook's
-instructions, and a README with the next commands. Then: deno task check DIR/layers.ts`;
+instructions, and a README with the next commands. Then: deno task check DIR/layers.ts`,
+};
 
 /** `a/b/c` relative to `a` is `b/c`; `a/x` relative to `a/b` is `../x`. */
 export function relativePath(from: string, to: string): string {
@@ -72,12 +73,7 @@ async function target(dir: string, shown: string): Promise<string> {
  * @returns the exit code: 0 written, 2 wrong usage
  */
 export function main(args: readonly string[], io: Io = processIo()): Promise<number> {
-  return runCli(io, "deno task assignment --help", async () => {
-    const a = parseArgs(args, OPTIONS, POSITIONAL);
-    if (a.get("help") === true) {
-      io.out(helpText("deno task assignment DIR", ABOUT, OPTIONS, POSITIONAL));
-      return 0;
-    }
+  return runCommand(io, COMMAND, args, async (a) => {
     if (a.positionals.length !== 1) {
       throw new UsageError(
         a.positionals.length === 0

@@ -19,14 +19,11 @@
  */
 
 import {
+  type CommandSpec,
   EXIT_USAGE,
-  HELP_OPTION,
-  helpText,
   type Io,
-  type OptionSpec,
-  parseArgs,
   processIo,
-  runCli,
+  runCommand,
   UsageError,
 } from "../../experiments/harness/mod.ts";
 import {
@@ -49,7 +46,7 @@ import { benchInSandbox, checkInSandbox, fromCaller } from "./_sandbox.ts";
 /** The default time limit per check, seconds. */
 export const DEFAULT_TIMEOUT = 30;
 
-const OPTIONS: readonly OptionSpec[] = [
+const OPTIONS: CommandSpec["options"] = [
   {
     name: "json",
     kind: "string",
@@ -78,7 +75,6 @@ const OPTIONS: readonly OptionSpec[] = [
       "speedup cell) beside bnlab's two, with mitata",
   },
   { name: "list", kind: "flag", help: "list the checks and exit" },
-  HELP_OPTION,
 ];
 
 const ABOUT =
@@ -88,7 +84,13 @@ layernormForward, layernormBackward, FullyConnectedNet — the names and signatu
 own API). Your code runs in a sandbox that may read only its own folder and bnlab; each check
 has a time limit. Start from \`deno task assignment DIR\`.`;
 
-const POSITIONAL = { arg: "PATH", help: "the module to check, e.g. my-bn/layers.ts", min: 0 };
+const COMMAND: CommandSpec = {
+  command: "deno task check",
+  usage: "PATH [options]",
+  about: ABOUT,
+  options: OPTIONS,
+  positionals: { arg: "PATH", help: "the module to check, e.g. my-bn/layers.ts", min: 0 },
+};
 
 /** The checks `--only` selects, or a usage error naming the unknown one. */
 function onlyChecks(spec: string): NotebookCheck[] {
@@ -166,12 +168,7 @@ async function jsonPath(file: string): Promise<string> {
  * @returns the exit code: 0 every check passed, 1 not, 2 wrong usage
  */
 export function main(args: readonly string[], io: Io = processIo()): Promise<number> {
-  return runCli(io, "deno task check --help", async () => {
-    const a = parseArgs(args, OPTIONS, POSITIONAL);
-    if (a.get("help") === true) {
-      io.out(helpText("deno task check PATH [options]", ABOUT, OPTIONS, POSITIONAL));
-      return 0;
-    }
+  return runCommand(io, COMMAND, args, async (a) => {
     if (a.get("list") === true) {
       io.out(listText());
       return 0;

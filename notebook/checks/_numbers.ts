@@ -14,6 +14,20 @@ export function vec(label: string, refs: readonly (number | null)[], t: Toleranc
   return refs.map((r, i) => ({ label: `${label}[${i}]`, reference: r, tolerance: t }));
 }
 
+/**
+ * The gradient-check cells' three numbers, each below the notebook's bound
+ * 1e-8; `printed` holds the notebook's values where it printed them.
+ */
+export function gradNumbers(
+  printed: { readonly dx: number; readonly dgamma: number; readonly dbeta: number } | null,
+): NumberSpec[] {
+  return (["dx", "dgamma", "dbeta"] as const).map((k) => ({
+    label: `${k} error`,
+    reference: printed?.[k] ?? null,
+    tolerance: { below: 1e-8 },
+  }));
+}
+
 /** Writes `label[i] = values[i]` into a record. */
 export function put(into: Record<string, number>, label: string, values: ArrayLike<number>): void {
   for (let i = 0; i < values.length; i++) into[`${label}[${i}]`] = values[i];

@@ -12,24 +12,18 @@
  * @module
  */
 
-import {
-  evalNumericalGradientArray,
-  RandomState,
-  relError,
-  type Tensor,
-  tensor,
-} from "../../mod.ts";
+import { RandomState, relError, type Tensor, tensor } from "../../mod.ts";
 import { float32Check, inputsCheck, type Layer } from "./_contract_checks.ts";
-import { batchnormPaths, missingPath, near, put, vec } from "./_numbers.ts";
+import { batchnormPaths, gradNumbers, missingPath, near, put, vec } from "./_numbers.ts";
 import type { JudgedNumber, Measurement, NotebookCheck } from "./core.ts";
 import { type BnParam, type Guarded, Mismatch } from "./contract.ts";
 import {
   columnStats,
-  copyTensor,
   forwardCase,
   full,
   gradCase,
   maxAbsDiff,
+  normGradCheck,
   NOTEBOOK_SEED,
   twoLayer,
 } from "./setup.ts";
@@ -43,6 +37,7 @@ const ALT = "Batch normalization: alternative backward";
 /** √((N − 1)/N) at N = 200: what the stds come out as when the variance divides by N − 1. */
 const BESSEL_200 = Math.sqrt(199 / 200);
 
+// The notebook's cells, quoted verbatim (layernorm.ts and scripts/reference/ repeat their lines).
 const TRAIN_CODE = `# Check the training-time forward pass by checking means and variances
 # of features both before and after batch normalization
 
@@ -526,27 +521,20 @@ function gradCheck(
   g: Guarded,
   backward: "batchnormBackward" | "batchnormBackwardAlt",
 ): Measurement {
-  const { x, gamma, beta, dout } = gradCase(4, 5);
+  const c = gradCase(4, 5), { x, gamma, dout } = c;
   const p: BnParam = { mode: "train" };
-  const fx = (v: Tensor) => g.batchnormForward(v, gamma, beta, p).out;
-  const fg = (v: Tensor) => g.batchnormForward(x, v, beta, p).out;
-  const fb = (v: Tensor) => g.batchnormForward(x, gamma, v, p).out;
-  const dxNum = evalNumericalGradientArray(fx, copyTensor(x), dout);
-  const daNum = evalNumericalGradientArray(fg, copyTensor(gamma), dout);
-  const dbNum = evalNumericalGradientArray(fb, copyTensor(beta), dout);
-  const { cache } = g.batchnormForward(x, gamma, beta, p);
-  const r = g[backward](dout, cache);
+  const { errors, grads: r } = normGradCheck(
+    c,
+    (v, ga, be) => g.batchnormForward(v, ga, be, p),
+    (d, cache) => g[backward](d, cache),
+  );
   const paths = batchnormPaths(x, gamma, dout);
   // Is the forward pass itself off by N − 1? Then no backward derived for N matches its gradient.
   const plain = columnStats(g.batchnormForward(x, full(5, 1), full(5, 0), { mode: "train" }).out);
   const exact = columnStats(x).stds.map((v) => v / Math.sqrt(v * v + 1e-5));
   const bessel = plain.stds.every((v, i) => Math.abs(v / exact[i] - Math.sqrt(3 / 4)) < 1e-6);
   return {
-    values: {
-      "dx error": relError(dxNum, r.dx),
-      "dgamma error": relError(daNum, r.dgamma),
-      "dbeta error": relError(dbNum, r.dbeta),
-    },
+    values: { ...errors },
     facts: {
       missing: missingPath(r.dx.data, paths) ?? "",
       dgammaFromX: near(r.dgamma.data, paths.dgammaFromX, 1e-9),
@@ -585,11 +573,7 @@ const backwardCheck: NotebookCheck = {
   source: "notebook",
   code: BACKWARD_CODE,
   uses: ["batchnormForward", "batchnormBackward"],
-  numbers: [
-    { label: "dx error", reference: PRINTED.backward.dx, tolerance: { below: 1e-8 } },
-    { label: "dgamma error", reference: PRINTED.backward.dgamma, tolerance: { below: 1e-8 } },
-    { label: "dbeta error", reference: PRINTED.backward.dbeta, tolerance: { below: 1e-8 } },
-  ],
+  numbers: gradNumbers(PRINTED.backward),
   why: GRAD_WHY,
   measure: (g) => gradCheck(g, "batchnormBackward"),
   help: (m, failed) => gradientHelp(m, failed, "batchnormBackward"),
@@ -688,11 +672,7 @@ const altGradCheck: NotebookCheck = {
   source: "maths",
   code: BACKWARD_CODE.replace("batchnorm_backward(dout", "batchnorm_backward_alt(dout"),
   uses: ["batchnormForward", "batchnormBackwardAlt"],
-  numbers: [
-    { label: "dx error", reference: null, tolerance: { below: 1e-8 } },
-    { label: "dgamma error", reference: null, tolerance: { below: 1e-8 } },
-    { label: "dbeta error", reference: null, tolerance: { below: 1e-8 } },
-  ],
+  numbers: gradNumbers(null),
   why: GRAD_WHY,
   measure: (g) => gradCheck(g, "batchnormBackwardAlt"),
   help: (m, failed) => gradientHelp(m, failed, "batchnormBackwardAlt"),

@@ -100,6 +100,14 @@ export interface Net {
   loss(X: Tensor, y: Int32Array): { loss: number; grads: Record<string, Tensor> };
 }
 
+/** A normalization's forward pass: `(x, gamma, beta, param)` → `{ out, cache }`. */
+export type NormForward<P> = (
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  param: P,
+) => { out: Tensor; cache: unknown };
+
 /**
  * An implementation: a module's exports. Every name is optional — a check
  * runs when the functions it calls are exported. A backward pass takes the
@@ -108,23 +116,13 @@ export interface Net {
  */
 export interface Implementation {
   /** `x (N, D), gamma (D,), beta (D,)` → `out (N, D)` and a cache. */
-  readonly batchnormForward?: (
-    x: Tensor,
-    gamma: Tensor,
-    beta: Tensor,
-    bnParam: BnParam,
-  ) => { out: Tensor; cache: unknown };
+  readonly batchnormForward?: NormForward<BnParam>;
   /** `dout (N, D)` and the cache → gradients, through the computational graph. */
   readonly batchnormBackward?: (dout: Tensor, cache: never) => Gradients;
   /** The same gradients from the closed form. */
   readonly batchnormBackwardAlt?: (dout: Tensor, cache: never) => Gradients;
   /** `x (N, D), gamma (D,), beta (D,)` → `out (N, D)` normalized per row, and a cache. */
-  readonly layernormForward?: (
-    x: Tensor,
-    gamma: Tensor,
-    beta: Tensor,
-    lnParam: LnParam,
-  ) => { out: Tensor; cache: unknown };
+  readonly layernormForward?: NormForward<LnParam>;
   /** `dout (N, D)` and the cache → gradients. */
   readonly layernormBackward?: (dout: Tensor, cache: never) => Gradients;
   /** The fully connected net with batchnorm or layernorm before each hidden ReLU. */

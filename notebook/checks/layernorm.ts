@@ -11,23 +11,24 @@
  * @module
  */
 
-import { evalNumericalGradientArray, relError, type Tensor } from "../../mod.ts";
+import type { Tensor } from "../../mod.ts";
 import { float32Check, inputsCheck, type Layer } from "./_contract_checks.ts";
-import { near, put, vec } from "./_numbers.ts";
+import { gradNumbers, near, put, vec } from "./_numbers.ts";
 import type { NotebookCheck } from "./core.ts";
 import {
   columnStats,
-  copyTensor,
   forwardCase,
   full,
   gradCase,
   maxAbsDiff,
+  normGradCheck,
   rowStats,
 } from "./setup.ts";
 
 const FORWARD = "Layer normalization: forward";
 const BACKWARD = "Layer normalization: backward";
 
+// The notebook's cells, quoted verbatim: they repeat the batchnorm cells (batchnorm.ts) as it does.
 const FORWARD_CODE = `# Check the training-time forward pass by checking means and variances
 # of features both before and after layer normalization
 
@@ -214,40 +215,16 @@ const backwardCheck: NotebookCheck = {
   source: "notebook 2019+",
   code: BACKWARD_CODE,
   uses: ["layernormForward", "layernormBackward"],
-  numbers: [
-    { label: "dx error", reference: PRINTED_LAYERNORM.backward.dx, tolerance: { below: 1e-8 } },
-    {
-      label: "dgamma error",
-      reference: PRINTED_LAYERNORM.backward.dgamma,
-      tolerance: { below: 1e-8 },
-    },
-    {
-      label: "dbeta error",
-      reference: PRINTED_LAYERNORM.backward.dbeta,
-      tolerance: { below: 1e-8 },
-    },
-  ],
+  numbers: gradNumbers(PRINTED_LAYERNORM.backward),
   why: "The notebook's own bound (\"you should expect to see relative errors between 1e-12 and " +
     "1e-8\"): the centred difference's step rounding alone leaves 1.4e-9 at dx's smallest entry.",
   measure(g) {
-    const { x, gamma, beta, dout } = gradCase(4, 5);
     const p = {};
-    const dxNum = evalNumericalGradientArray(
-      (v) => g.layernormForward(v, gamma, beta, p).out,
-      copyTensor(x),
-      dout,
+    const { errors, grads: r } = normGradCheck(
+      gradCase(4, 5),
+      (v, ga, be) => g.layernormForward(v, ga, be, p),
+      (d, cache) => g.layernormBackward(d, cache),
     );
-    const daNum = evalNumericalGradientArray(
-      (v) => g.layernormForward(x, v, beta, p).out,
-      copyTensor(gamma),
-      dout,
-    );
-    const dbNum = evalNumericalGradientArray(
-      (v) => g.layernormForward(x, gamma, v, p).out,
-      copyTensor(beta),
-      dout,
-    );
-    const r = g.layernormBackward(dout, g.layernormForward(x, gamma, beta, p).cache);
     let rowSums = 0;
     for (let i = 0; i < 4; i++) {
       let s = 0;
@@ -255,11 +232,7 @@ const backwardCheck: NotebookCheck = {
       rowSums = Math.max(rowSums, Math.abs(s));
     }
     return {
-      values: {
-        "dx error": relError(dxNum, r.dx),
-        "dgamma error": relError(daNum, r.dgamma),
-        "dbeta error": relError(dbNum, r.dbeta),
-      },
+      values: { ...errors },
       facts: { rowSums },
     };
   },

@@ -9,7 +9,15 @@
  * @module
  */
 
-import { affineForward, RandomState, reluForward, type Tensor, zeros } from "../../mod.ts";
+import {
+  affineForward,
+  evalNumericalGradientArray,
+  RandomState,
+  relError,
+  reluForward,
+  type Tensor,
+  zeros,
+} from "../../mod.ts";
 
 /** The notebook's `np.random.seed(231)`. */
 export const NOTEBOOK_SEED = 231;
@@ -104,6 +112,54 @@ export function gradCase(n: number, d: number): GradCase {
   const x = rng.randn(n, d);
   for (let i = 0; i < x.data.length; i++) x.data[i] = 5 * x.data[i] + 12;
   return { x, gamma: rng.randn(d), beta: rng.randn(d), dout: rng.randn(n, d) };
+}
+
+/** The gradients a normalization's backward pass returns. */
+export interface NormGrads {
+  /** `(N, D)`. */
+  readonly dx: Tensor;
+  /** `(D,)`. */
+  readonly dgamma: Tensor;
+  /** `(D,)`. */
+  readonly dbeta: Tensor;
+}
+
+/** The three relative errors the gradient-check cells print, by their labels. */
+export interface GradErrors {
+  readonly "dx error": number;
+  readonly "dgamma error": number;
+  readonly "dbeta error": number;
+}
+
+/**
+ * A normalization's gradient-check cell: `dx_num`, `da_num`, `db_num` by
+ * `eval_numerical_gradient_array` of `forward` (γ and β copied first), then
+ * the analytic gradients of a fresh forward pass's cache, compared by
+ * `rel_error`.
+ *
+ * @param c the cell's data (`gradCase(4, 5)`)
+ * @param forward `(x, γ, β) → { out, cache }`, the layer with the cell's param
+ * @param backward `(dout, cache) → { dx, dgamma, dbeta }`
+ * @returns the relative errors by label, and the analytic gradients
+ */
+export function normGradCheck<C>(
+  c: GradCase,
+  forward: (x: Tensor, gamma: Tensor, beta: Tensor) => { out: Tensor; cache: C },
+  backward: (dout: Tensor, cache: C) => NormGrads,
+): { errors: GradErrors; grads: NormGrads } {
+  const { x, gamma, beta, dout } = c;
+  const dxNum = evalNumericalGradientArray((v) => forward(v, gamma, beta).out, copyTensor(x), dout);
+  const daNum = evalNumericalGradientArray((v) => forward(x, v, beta).out, copyTensor(gamma), dout);
+  const dbNum = evalNumericalGradientArray((v) => forward(x, gamma, v).out, copyTensor(beta), dout);
+  const grads = backward(dout, forward(x, gamma, beta).cache);
+  return {
+    errors: {
+      "dx error": relError(dxNum, grads.dx),
+      "dgamma error": relError(daNum, grads.dgamma),
+      "dbeta error": relError(dbNum, grads.dbeta),
+    },
+    grads,
+  };
 }
 
 /**

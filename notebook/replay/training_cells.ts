@@ -72,6 +72,7 @@ function smallData(): Promise<SmallData> {
 /** Cell "Load the (preprocessed) CIFAR10 data": the shapes, beside the notebook's. */
 export async function dataCell(): Promise<ReplayCell> {
   const lines = describeData(await loadSample({ progress: false }));
+  // The notebook's printed lines, quoted; tests/data_split_test.ts pins describeData to them too.
   const nb = [
     "X_train:  (49000, 3, 32, 32)",
     "y_train:  (49000,)",

@@ -219,15 +219,26 @@ function reportCell(
   run.passed += passed;
 }
 
+/** What either executor runs, and where it reports. */
+interface Executing {
+  /** The notebook, as read. */
+  readonly nb: Notebook;
+  /** Its path. */
+  readonly path: string;
+  /** The kernelspec's folder, `…/kernels/NAME`. */
+  readonly kernelDir: string;
+  /** The time limit per cell, milliseconds. */
+  readonly timeoutMs: number;
+  /** Prints a report line. */
+  readonly print: Print;
+  /** Records and prints a failure. */
+  readonly fail: (m: string) => void;
+}
+
 /** Runs the code cells in a fresh kernel of our own client, stopping at each cell's `idle`. */
 async function executeWithKernel(
-  nb: Notebook,
-  path: string,
-  kernelDir: string,
+  { nb, path, kernelDir, timeoutMs, print, fail }: Executing,
   spec: KernelSpec,
-  timeoutMs: number,
-  print: Print,
-  fail: (m: string) => void,
 ): Promise<Execution> {
   const cells = codeCells(nb);
   const t1 = performance.now();
@@ -269,13 +280,8 @@ async function executeWithKernel(
  * `JUPYTER_PATH`, and reads back what it stored.
  */
 async function executeWithNbconvert(
-  nb: Notebook,
-  path: string,
-  kernelDir: string,
-  timeoutMs: number,
+  { nb, path, kernelDir, timeoutMs, print, fail }: Executing,
   jupyter: string,
-  print: Print,
-  fail: (m: string) => void,
 ): Promise<Execution> {
   const cells = codeCells(nb);
   const kernelsDir = dirname(resolve(kernelDir));
@@ -415,9 +421,10 @@ async function check(args: readonly string[], print: Print): Promise<number> {
   }
   print(`  type-check: ${cells.length} code cells joined, deno check passed (${secs(t0)})`);
 
+  const executing: Executing = { nb, path, kernelDir, timeoutMs, print, fail };
   const run = executor === "kernel"
-    ? await executeWithKernel(nb, path, kernelDir, spec, timeoutMs, print, fail)
-    : await executeWithNbconvert(nb, path, kernelDir, timeoutMs, jupyter, print, fail);
+    ? await executeWithKernel(executing, spec)
+    : await executeWithNbconvert(executing, jupyter);
   if (failures.length > 0) return report(print, failures, started);
   const { outputs: fresh, counts } = run;
 
