@@ -33,15 +33,22 @@ async function tsFiles(dir: string): Promise<string[]> {
 /** A module's imports as `deno info --json` lists them. */
 interface InfoModule {
   specifier: string;
-  dependencies?: { code?: { specifier: string }; type?: { specifier: string } }[];
+  dependencies?: {
+    code?: { specifier: string };
+    type?: { specifier: string };
+    isDynamic?: boolean;
+  }[];
 }
 
 /**
  * The import graph of the given files and everything they import: each
  * module's specifier → the specifiers it imports (value, type and dynamic
- * imports, and re-exports).
+ * imports, and re-exports); `loaded`, the same without the dynamic imports
+ * (what loading a module loads before it runs).
  */
-async function importGraph(files: readonly string[]): Promise<Map<string, Set<string>>> {
+async function importGraph(
+  files: readonly string[],
+): Promise<{ all: Map<string, Set<string>>; loaded: Map<string, Set<string>> }> {
   const dir = await Deno.makeTempDir({ prefix: "bnlab-imports-" });
   try {
     const entry = `${dir}/entry.ts`;
@@ -55,11 +62,15 @@ async function importGraph(files: readonly string[]): Promise<Map<string, Set<st
     const err = new TextDecoder().decode(out.stderr);
     assert(out.success, `deno info failed:\n${err}`);
     const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: InfoModule[] };
-    return new Map(info.modules.map((m) => [
-      m.specifier,
-      new Set((m.dependencies ?? []).flatMap((d) => [d.code?.specifier, d.type?.specifier]))
-        .difference(new Set([undefined])) as Set<string>,
-    ]));
+    const graph = (dynamic: boolean) =>
+      new Map(info.modules.map((m) => [
+        m.specifier,
+        new Set(
+          (m.dependencies ?? []).filter((d) => dynamic || !d.isDynamic)
+            .flatMap((d) => [d.code?.specifier, d.type?.specifier]),
+        ).difference(new Set([undefined])) as Set<string>,
+      ]));
+    return { all: graph(true), loaded: graph(false) };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -120,7 +131,13 @@ const bench = await tsFiles("bench");
 const library = await tsFiles("lib");
 const notebook = await tsFiles("notebook");
 const MOD = new URL("mod.ts", ROOT).href;
-const graph = await importGraph([...experiments, ...bench, ...library, ...notebook, MOD]);
+const { all: graph, loaded } = await importGraph([
+  ...experiments,
+  ...bench,
+  ...library,
+  ...notebook,
+  MOD,
+]);
 const under = (dir: string) => (s: string) => s.startsWith(new URL(`${dir}/`, ROOT).href);
 const short = (s: string) => s.slice(ROOT.href.length);
 
@@ -133,6 +150,19 @@ describe("The experiments' imports: no cycle, few floors, the library through mo
       worker.has(new URL("experiments/training/_pool.ts", ROOT).href),
       "a type-only import (_worker.ts → _pool.ts) is an edge of the graph",
     );
+  });
+
+  it("loads no chart package in a sweep Worker: vega, vega-lite and resvg come with the first chart", () => {
+    const reached = new Set<string>();
+    const visit = (m: string) => {
+      if (reached.has(m)) return;
+      reached.add(m);
+      for (const d of loaded.get(m) ?? []) visit(d);
+    };
+    visit(new URL("experiments/training/_worker.ts", ROOT).href);
+    assertEquals([...reached].filter((s) => /vega|resvg/.test(s)), []);
+    const chart = new URL("experiments/harness/_chart.ts", ROOT).href;
+    assert(reached.has(chart), "the Worker does load the chart module, only not its packages");
   });
 
   it("has no import cycle anywhere under experiments/", () => {

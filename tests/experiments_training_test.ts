@@ -6,7 +6,7 @@
  * `experiments_reference_test.ts`.)
  */
 import { describe, it } from "node:test";
-import { assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertThrows } from "@std/assert";
 import { RandomState } from "../mod.ts";
 import { formatPercentF } from "../lib/format.ts";
 import { parseArgs, UsageError } from "../experiments/harness/mod.ts";
@@ -35,6 +35,7 @@ import {
   sweepPlan,
   sweepRecord,
 } from "../experiments/training/mod.ts";
+import { shareData } from "../experiments/training/_pool.ts";
 
 describe("Options of every experiment: each checked once, each default named once", () => {
   it("applies the notebook's defaults: seed 231, float32, 10 epochs (2 with --quick), the shipped sample", () => {
@@ -201,5 +202,38 @@ describe("A run: the model built, trained by the Solver, its own log kept", () =
       ...h,
       seconds: Math.round(h.seconds * 1000) / 1000,
     });
+  });
+});
+
+describe("The sweep's Workers: one copy of the data, shared", () => {
+  it("copies the small data once into SharedArrayBuffers, same shapes and values, the input untouched", async () => {
+    const { data } = await loadExperimentData({ kind: "sample", dir: null }, {
+      dtype: "float32",
+      numTrain: 1000,
+      progress: false,
+    });
+    const before = data.X_train.data.slice();
+    const shared = shareData(data);
+    const arrays = [
+      [data.X_train.data, shared.X_train.data],
+      [data.y_train, shared.y_train],
+      [data.X_val.data, shared.X_val.data],
+      [data.y_val, shared.y_val],
+    ] as const;
+    for (const [a, s] of arrays) {
+      assert(s.buffer instanceof SharedArrayBuffer, "over a SharedArrayBuffer");
+      assertEquals(s.constructor, a.constructor);
+      assertEquals(s.byteLength, s.buffer.byteLength, "one buffer per array, no more");
+      assertEquals(s, a);
+    }
+    assertEquals(new Set(arrays.map(([, s]) => s.buffer)).size, 4);
+    assertEquals([shared.X_train.shape, shared.X_val.shape], [[1000, 1, 28, 28], [
+      1000,
+      1,
+      28,
+      28,
+    ]]);
+    shared.X_train.data[0] += 1;
+    assertEquals(data.X_train.data, before, "the input is a separate copy");
   });
 });

@@ -11,8 +11,11 @@
  */
 
 import { atomicWrite } from "./_store.ts";
-import { type FontMetrics, parseFontMetrics, textWidth } from "./_font_metrics.ts";
-import { dejavuFontUrl, initWasm, Resvg, resvgWasmUrl, vega, vegaLite } from "./_deps.ts";
+import { dejavuFontUrl, type FontMetrics, parseFontMetrics, textWidth } from "./_font_metrics.ts";
+
+/** The chart packages, imported on first use (about 20 MB of module graph; see `_deps.ts`). */
+let deps: Promise<typeof import("./_deps.ts")> | null = null;
+const loadDeps = () => (deps ??= import("./_deps.ts"));
 
 /** The font family every chart is set in (shipped in `fonts/`). */
 export const CHART_FONT = "DejaVu Sans";
@@ -267,7 +270,7 @@ interface TextMetricsHook {
 
 /** Makes Vega measure text with the DejaVu fonts' advance widths instead of its rough guess. */
 async function useDejavuMetrics(): Promise<void> {
-  const fonts = await loadFonts();
+  const [fonts, { vega }] = await Promise.all([loadFonts(), loadDeps()]);
   const hook = (vega as unknown as { textMetrics: TextMetricsHook }).textMetrics;
   hook.width = (item, text) => {
     const s = text == null ? "" : String(text).trim();
@@ -299,6 +302,7 @@ export function warmCharts(): void {
  */
 export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
   await useDejavuMetrics();
+  const { vega, vegaLite } = await loadDeps();
   // deno-lint-ignore no-explicit-any
   const compiled = vegaLite.compile(spec as any).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
@@ -321,6 +325,7 @@ let renderer: Promise<void> | null = null;
  */
 function loadRenderer(): Promise<void> {
   renderer ??= (async () => {
+    const { initWasm, resvgWasmUrl } = await loadDeps();
     await initWasm(await Deno.readFile(new URL(resvgWasmUrl())));
   })();
   return renderer;
@@ -335,7 +340,7 @@ function loadRenderer(): Promise<void> {
  */
 export async function svgToPng(svg: string, scale = 1.5): Promise<Uint8Array> {
   await loadRenderer();
-  const fonts = await loadFonts();
+  const [fonts, { Resvg }] = await Promise.all([loadFonts(), loadDeps()]);
   const font = {
     loadSystemFonts: false,
     defaultFontFamily: CHART_FONT,

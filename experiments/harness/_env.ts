@@ -5,7 +5,7 @@
  * @module
  */
 
-import { DEJAVU_VERSION } from "./_deps.ts";
+import { DEJAVU_VERSION } from "./_font_metrics.ts";
 
 /**
  * Deno, V8 and TypeScript versions, OS, architecture, core count and the

@@ -7,8 +7,24 @@
  * Reading each glyph's advance width (`cmap` → glyph index → `hmtx`) gives
  * the width the PNG will really have (kerning aside).
  *
+ * The DejaVu Sans files are shipped in `fonts/` (from the npm package
+ * `dejavu-fonts-ttf` 2.37.3, whose 12 MB of other faces a first run would
+ * otherwise download; see `fonts/README.md`).
+ *
  * @module
  */
+
+/** Version of the DejaVu fonts the PNGs are drawn with (the npm package they come from). */
+export const DEJAVU_VERSION = "2.37.3";
+
+/**
+ * `file:` URL of one TrueType file shipped in `fonts/`.
+ *
+ * @param name file name, e.g. `"DejaVuSans.ttf"`
+ */
+export function dejavuFontUrl(name: string): string {
+  return new URL(`./fonts/${name}`, import.meta.url).href;
+}
 
 /** Advance widths of one font. */
 export interface FontMetrics {

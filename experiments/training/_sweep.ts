@@ -24,7 +24,7 @@ import { NOTEBOOK_NUM_TRAIN, NOTEBOOK_SEED, SWEEP_CELL } from "./_cells.ts";
 import { loadExperimentData, type SmallData } from "./_data.ts";
 import { type SweepOptions, sweepRecord } from "./_options.ts";
 import { pointKey, type RunConfig, SWEEP_MODELS, sweepPlan, type SweepPoint } from "./_plan.ts";
-import { runPointsInWorkers } from "./_pool.ts";
+import { shareData, spawnWorkers } from "./_pool.ts";
 import { notebookSweep, resultLine, type RunHistory, runPoint } from "./_run.ts";
 import { sweepResults, sweepRows } from "./_schema.ts";
 
@@ -117,60 +117,78 @@ export async function executeSweep(
   todo: readonly SweepPoint[],
   run: Execution<SweepPoint>,
 ): Promise<void> {
-  const { data, label } = await loadExperimentData(o.data, {
-    dtype: o.dtype,
-    numTrain: NOTEBOOK_NUM_TRAIN,
-    progress: run.io.isTerminal,
-  });
   const nWorkers = o.seeding === "notebook" ? 1 : Math.min(o.workers, todo.length);
-  const scales = o.plan.length / SWEEP_MODELS.length;
-  run.begin(
-    `sweep: ${run.total} runs (${scales} weight scales × 2 models` +
-      `${o.shard ? `, shard ${o.shard.index}/${o.shard.count}` : ""}), ` +
-      `${run.done} already done, ${todo.length} to run | ${label} | ` +
-      `${plural(o.epochs, "epoch")} | ${o.dtype} | seed ${o.seed} (${o.seeding}) | ` +
-      `${plural(nWorkers, "worker")} | → ${o.out}`,
-  );
-  const record = (p: SweepPoint, h: RunHistory) =>
-    run.record(
-      p,
-      sweepRows(p, h),
-      resultLine(`ws ${fmtExp(p.weightScale)} ${p.model.padEnd(9)}`, h),
+  // Workers load their modules while this thread loads the data.
+  const pool = nWorkers > 1 ? spawnWorkers(nWorkers) : null;
+  try {
+    const { data, label } = await loadExperimentData(o.data, {
+      dtype: o.dtype,
+      numTrain: NOTEBOOK_NUM_TRAIN,
+      progress: run.io.isTerminal,
+    });
+    const scales = o.plan.length / SWEEP_MODELS.length;
+    run.begin(
+      `sweep: ${run.total} runs (${scales} weight scales × 2 models` +
+        `${o.shard ? `, shard ${o.shard.index}/${o.shard.count}` : ""}), ` +
+        `${run.done} already done, ${todo.length} to run | ${label} | ` +
+        `${plural(o.epochs, "epoch")} | ${o.dtype} | seed ${o.seed} (${o.seeding}) | ` +
+        `${plural(nWorkers, "worker")} | → ${o.out}`,
     );
-  const tick = () => new Promise((r) => setTimeout(r, 0));
-  if (o.seeding === "notebook") {
-    const replayed = o.plan.filter((p) => run.isDone(p)).length;
-    if (replayed > 0) {
-      run.log(
-        `notebook seeding: retraining the ${replayed} recorded run(s) unrecorded, ` +
-          `to replay the generator`,
-      );
+    if (pool) {
+      await pool.run({
+        data: shareData(data),
+        seed: o.seed,
+        points: todo,
+        onStart: (p) => run.progress(p, 0),
+        onProgress: (p, f) => run.progress(p, f),
+        onDone: (p, h) => record(run, p, h),
+      });
+    } else if (o.seeding === "notebook") {
+      await notebookOrder(o, todo, run, data);
+    } else {
+      for (const p of todo) {
+        run.progress(p, 0);
+        await record(run, p, runPoint(p, data, o.seed, (f) => run.progress(p, f)));
+        await tick();
+      }
     }
-    const wanted = new Set(todo.map(pointKey));
-    const sweep = notebookSweep(o.plan, data, o.seed, (p, f) => {
-      if (wanted.has(pointKey(p))) run.progress(p, f);
-    });
-    for (const { point, history } of sweep) {
-      if (!wanted.delete(pointKey(point))) continue;
-      await record(point, history);
-      if (wanted.size === 0) break;
-      await tick();
-    }
-  } else if (nWorkers === 1) {
-    for (const p of todo) {
-      run.progress(p, 0);
-      await record(p, runPoint(p, data, o.seed, (f) => run.progress(p, f)));
-      await tick();
-    }
-  } else {
-    await runPointsInWorkers({
-      data,
-      seed: o.seed,
-      points: todo,
-      workers: nWorkers,
-      onStart: (p) => run.progress(p, 0),
-      onProgress: (p, f) => run.progress(p, f),
-      onDone: record,
-    });
+  } finally {
+    pool?.terminate();
+  }
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+function record(run: Execution<SweepPoint>, p: SweepPoint, h: RunHistory): Promise<void> {
+  return run.record(
+    p,
+    sweepRows(p, h),
+    resultLine(`ws ${fmtExp(p.weightScale)} ${p.model.padEnd(9)}`, h),
+  );
+}
+
+/** The points of `todo` trained on one generator in the notebook's order. */
+async function notebookOrder(
+  o: SweepOptions,
+  todo: readonly SweepPoint[],
+  run: Execution<SweepPoint>,
+  data: SmallData,
+): Promise<void> {
+  const replayed = o.plan.filter((p) => run.isDone(p)).length;
+  if (replayed > 0) {
+    run.log(
+      `notebook seeding: retraining the ${replayed} recorded run(s) unrecorded, ` +
+        `to replay the generator`,
+    );
+  }
+  const wanted = new Set(todo.map(pointKey));
+  const sweep = notebookSweep(o.plan, data, o.seed, (p, f) => {
+    if (wanted.has(pointKey(p))) run.progress(p, f);
+  });
+  for (const { point, history } of sweep) {
+    if (!wanted.delete(pointKey(point))) continue;
+    await record(run, point, history);
+    if (wanted.size === 0) break;
+    await tick();
   }
 }
