@@ -35,7 +35,8 @@ import {
 } from "../lib/kernels/mod.ts";
 import { outputOption } from "../lib/layers.ts";
 import { checkNormInputs } from "../lib/norm.ts";
-import { type Case, fmtNs, interleave, loadAndTime, peerEnv, runJson } from "./_interleave.ts";
+import { type Case, fmtNs, interleave, loadAndTime } from "./_interleave.ts";
+import { findPeers, runPeer, TORCH_PY } from "./_peers.ts";
 
 const argv = [...Deno.args];
 const flag = (name: string) => argv.includes(name);
@@ -62,6 +63,7 @@ function resident(t: Tensor): Tensor {
   return { shape: t.shape, data: a };
 }
 
+const found = peers ? await findPeers((t) => console.log(t.trim()), false) : null;
 const k = activeKernels();
 console.log(`kernels ${k.backend}, ${await loadAndTime()}`);
 
@@ -155,19 +157,12 @@ for (const [n, d] of shapes) {
     }
     const half = Math.ceil(rounds / 2);
     const a = interleave(cases, half);
-    const np = peers
-      ? await runJson(
-        "python3",
-        ["bench/peers/numpy_batchnorm.py", `${n}`, `${d}`, dtype],
-        peerEnv(),
-      )
+    const shape = [`${n}`, `${d}`, dtype];
+    const np = found?.numpy
+      ? await runPeer(found, "python3", ["bench/peers/numpy_batchnorm.py", ...shape])
       : null;
-    const th = peers
-      ? await runJson(
-        "/usr/bin/python3",
-        ["bench/peers/torch_batchnorm.py", `${n}`, `${d}`, dtype],
-        peerEnv(),
-      )
+    const th = found?.torch
+      ? await runPeer(found, TORCH_PY, ["bench/peers/torch_batchnorm.py", ...shape])
       : null;
     const b2 = interleave(cases, rounds - half);
     const ours = new Map<string, number>();
