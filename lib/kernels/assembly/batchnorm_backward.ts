@@ -151,6 +151,7 @@ import { BLOCK, rowStride } from "./batchnorm_common";
 }
 
 /** A graph pass over the whole batch: blocks of BLOCK rows, then one row at a time. */
+// Intended repetition: each kernel's sweep over the blocks calls its own pass (AssemblyScript cannot take an inlined function as an argument).
 // @ts-ignore: decorator
 @inline function graphSweep<T>(pass: i32, N: i32, D: i32, dout: usize, x: usize, dx: usize, hi: usize, lo: usize, ivar: usize, gamma: usize, dgamma: usize, dbeta: usize, divar: usize, dsq: usize, dmu: usize, n: v128, train: bool): void {
   const rs = rowStride<T>(D);

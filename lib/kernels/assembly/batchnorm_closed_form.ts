@@ -130,6 +130,7 @@ import { upstream, xhatOf } from "./norm_common";
 }
 
 /** A closed-form pass over the whole batch: blocks of BLOCK rows, then one row at a time. */
+// Intended repetition: each kernel's sweep over the blocks calls its own pass (AssemblyScript cannot take an inlined function as an argument).
 // @ts-ignore: decorator
 @inline function altSweep<T>(pass: i32, N: i32, D: i32, dout: usize, x: usize, dx: usize, hi: usize, lo: usize, ivar: usize, gamma: usize, beta: usize, scale: usize, dgamma: usize, dbeta: usize, n: v128, masked: bool, train: bool): void {
   const rs = rowStride<T>(D);
