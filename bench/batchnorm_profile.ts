@@ -105,7 +105,7 @@ for (const [n, d] of shapes) {
         ["checks", () => {
           const { d } = checkNormInputs("f", x, gamma, beta);
           checkBatchnormParam("f", "bnParam", train, { d, dtype, of: "x", n });
-          return outputOption("f", undefined, [n, d], x.data);
+          return outputOption("f", undefined, [n, d], x.data, [["x", x.data]]);
         }],
         ["stage in", () => {
           const t = allocateResident(dtype, n * d, "f", false);
