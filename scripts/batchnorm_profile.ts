@@ -3,7 +3,7 @@
  * PyTorch in the same session:
  *
  * ```sh
- * npx --yes deno@2.9.6 run --config tools/deno.json -A bench/batchnorm_profile.ts [--quick] [--no-peers] [--shape 100x500] [--dtype float32]
+ * npx --yes deno@2.9.6 run --config tools/deno.json -A scripts/batchnorm_profile.ts [--quick] [--no-peers] [--shape 100x500] [--dtype float32]
  * ```
  *
  * Per shape and dtype it times, interleaved (see `_interleave.ts`): the three
@@ -13,6 +13,10 @@
  * kernels alone, allocating a fresh JavaScript array of the output's size, the
  * copy out into it, and a plain copy of the array (the bandwidth yardstick).
  * Then it runs the numpy and PyTorch peers (`bench/peers/`) at the same shape.
+ *
+ * It lives in `scripts/`, not `bench/`, because it times the library's internals
+ * (the kernels alone, the checks, the staging), and `bench/` reaches the
+ * library only through `mod.ts`.
  *
  * @module
  */
@@ -36,7 +40,7 @@ import {
 import { outputOption } from "../lib/layers.ts";
 import { checkNormInputs } from "../lib/norm.ts";
 import { type Case, fmtNs, interleave, loadAndTime } from "./_interleave.ts";
-import { findPeers, runPeer, TORCH_PY } from "./_peers.ts";
+import { findPeers, runPeer, TORCH_PY } from "../bench/_peers.ts";
 
 const argv = [...Deno.args];
 const flag = (name: string) => argv.includes(name);
