@@ -13,7 +13,7 @@ import { BLOCK, rowStride } from "./batchnorm_common";
  * 9–7): dβ += g, dγ += g · x̂ and, in train mode, divar += dx̂ · xμ with
  * dx̂ = g · γ, xμ = (x − hi) − lo.
  */
-// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a loop measured 1.5–2.5× slower).
+// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a row loop measured up to 2.5× slower).
 // @ts-ignore: decorator
 @inline function graphSumRows<T>(p: usize, pg: usize, rs: usize, R: i32, j: i32, w: i32, hi: usize, lo: usize, ivar: usize, gamma: usize, dgamma: usize, dbeta: usize, divar: usize, train: bool): void {
   const h = vloadn<T>(at<T>(hi, j), w), l = vloadn<T>(at<T>(lo, j), w);
@@ -86,7 +86,7 @@ import { BLOCK, rowStride } from "./batchnorm_common";
 }
 
 /** The graph's second pass over R rows for one vector of features j (nodes 3–2): dμ −= dxμ. */
-// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a loop measured 1.5–2.5× slower).
+// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a row loop measured up to 2.5× slower).
 // @ts-ignore: decorator
 @inline function graphMuRows<T>(p: usize, pg: usize, rs: usize, R: i32, j: i32, w: i32, hi: usize, lo: usize, ivar: usize, gamma: usize, dsq: usize, dmu: usize): void {
   const h = vloadn<T>(at<T>(hi, j), w), l = vloadn<T>(at<T>(lo, j), w);
@@ -113,7 +113,7 @@ import { BLOCK, rowStride } from "./batchnorm_common";
 }
 
 /** The graph's last pass over R rows for one vector of features j; dx rows from o. */
-// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a loop measured 1.5–2.5× slower).
+// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a row loop measured up to 2.5× slower).
 // @ts-ignore: decorator
 @inline function graphDxRows<T>(p: usize, pg: usize, o: usize, rs: usize, R: i32, j: i32, w: i32, hi: usize, lo: usize, ivar: usize, gamma: usize, dsq: usize, dmu: usize, n: v128, train: bool): void {
   const h = vloadn<T>(at<T>(hi, j), w), l = vloadn<T>(at<T>(lo, j), w);

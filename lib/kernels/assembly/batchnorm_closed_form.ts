@@ -14,7 +14,7 @@ import { upstream, xhatOf } from "./norm_common";
  * dβ += g and dγ += g · x̂ in row order, g = dout (masked by the ReLU when
  * `masked`). x rows from p, dout rows from pg.
  */
-// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a loop measured 1.5–2.5× slower).
+// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a row loop measured up to 2.5× slower).
 // @ts-ignore: decorator
 @inline function altSumRows<T>(p: usize, pg: usize, rs: usize, R: i32, j: i32, w: i32, hi: usize, lo: usize, ivar: usize, gamma: usize, beta: usize, masked: bool, dgamma: usize, dbeta: usize): void {
   const h = vloadn<T>(at<T>(hi, j), w), l = vloadn<T>(at<T>(lo, j), w);
@@ -82,7 +82,7 @@ import { upstream, xhatOf } from "./norm_common";
 }
 
 /** The closed form's dx over R rows for one vector of features j; dx rows from q. */
-// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a loop measured 1.5–2.5× slower).
+// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a row loop measured up to 2.5× slower).
 // @ts-ignore: decorator
 @inline function altDxRows<T>(p: usize, pg: usize, q: usize, rs: usize, R: i32, j: i32, w: i32, hi: usize, lo: usize, ivar: usize, gamma: usize, beta: usize, scale: usize, dgamma: usize, dbeta: usize, n: v128, masked: bool, train: bool): void {
   const h = vloadn<T>(at<T>(hi, j), w), l = vloadn<T>(at<T>(lo, j), w);

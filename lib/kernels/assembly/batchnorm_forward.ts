@@ -15,7 +15,7 @@ import { BLOCK, rowStride } from "./batchnorm_common";
 import { xhatOf } from "./norm_common";
 
 /** s += x over R rows from p (row stride rs), in row order, for one vector of features. */
-// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a loop measured 1.5–2.5× slower).
+// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a row loop measured up to 2.5× slower).
 // @ts-ignore: decorator
 @inline function sumRows<T>(p: usize, rs: usize, R: i32, s: usize, w: i32): void {
   let a = vadd<T>(vloadn<T>(s, w), vloadn<T>(p, w));
@@ -33,7 +33,7 @@ import { xhatOf } from "./norm_common";
  * The centred sums over R rows from p for one vector of features: with
  * c = x − hi, lo += c and variance += c², in row order.
  */
-// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a loop measured 1.5–2.5× slower).
+// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a row loop measured up to 2.5× slower).
 // @ts-ignore: decorator
 @inline function centredRows<T>(p: usize, rs: usize, R: i32, hi: usize, lo: usize, variance: usize, w: i32): void {
   const h = vloadn<T>(hi, w);
@@ -143,7 +143,7 @@ export function bnStats<T>(N: i32, D: i32, x: usize, eps: T, hi: usize, lo: usiz
 }
 
 /** R rows of the normalization for one vector of features j: x rows at p, out rows at q. */
-// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a loop measured 1.5–2.5× slower).
+// Intended repetition (SIMD tile): one line per row of a block, R constant, so no loop runs inside a block (a row loop measured up to 2.5× slower).
 // @ts-ignore: decorator
 @inline function normRows<T>(p: usize, q: usize, rs: usize, R: i32, j: i32, w: i32, hi: usize, lo: usize, ivar: usize, gamma: usize, beta: usize, relu: bool): void {
   const h = vloadn<T>(at<T>(hi, j), w);
