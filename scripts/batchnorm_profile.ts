@@ -3,7 +3,7 @@
  * PyTorch in the same session:
  *
  * ```sh
- * npx --yes deno@2.9.6 run --config tools/deno.json -A bench/batchnorm_profile.ts [--quick] [--no-peers] [--shape 100x500] [--dtype float32]
+ * npx --yes deno@2.9.6 run --config tools/deno.json -A scripts/batchnorm_profile.ts [--quick] [--no-peers] [--shape 100x500] [--dtype float32]
  * ```
  *
  * Per shape and dtype it times, interleaved (see `_interleave.ts`): the three
@@ -13,6 +13,10 @@
  * kernels alone, allocating a fresh JavaScript array of the output's size, the
  * copy out into it, and a plain copy of the array (the bandwidth yardstick).
  * Then it runs the numpy and PyTorch peers (`bench/peers/`) at the same shape.
+ *
+ * It lives in `scripts/`, not `bench/`, because it times the library's internals
+ * (the kernels alone, the checks, the staging), and `bench/` reaches the
+ * library only through `mod.ts`.
  *
  * @module
  */
@@ -35,7 +39,8 @@ import {
 } from "../lib/kernels/mod.ts";
 import { outputOption } from "../lib/layers.ts";
 import { checkNormInputs } from "../lib/norm.ts";
-import { type Case, fmtNs, interleave, loadAndTime, peerEnv, runJson } from "./_interleave.ts";
+import { type Case, fmtNs, interleave, loadAndTime } from "./_interleave.ts";
+import { findPeers, runPeer, TORCH_PY } from "../bench/_peers.ts";
 
 const argv = [...Deno.args];
 const flag = (name: string) => argv.includes(name);
@@ -62,6 +67,7 @@ function resident(t: Tensor): Tensor {
   return { shape: t.shape, data: a };
 }
 
+const found = peers ? await findPeers((t) => console.log(t.trim()), false) : null;
 const k = activeKernels();
 console.log(`kernels ${k.backend}, ${await loadAndTime()}`);
 
@@ -103,7 +109,7 @@ for (const [n, d] of shapes) {
         ["checks", () => {
           const { d } = checkNormInputs("f", x, gamma, beta);
           checkBatchnormParam("f", "bnParam", train, { d, dtype, of: "x", n });
-          return outputOption("f", undefined, [n, d], x.data);
+          return outputOption("f", undefined, [n, d], x.data, [["x", x.data]]);
         }],
         ["stage in", () => {
           const t = allocateResident(dtype, n * d, "f", false);
@@ -155,19 +161,12 @@ for (const [n, d] of shapes) {
     }
     const half = Math.ceil(rounds / 2);
     const a = interleave(cases, half);
-    const np = peers
-      ? await runJson(
-        "python3",
-        ["bench/peers/numpy_batchnorm.py", `${n}`, `${d}`, dtype],
-        peerEnv(),
-      )
+    const shape = [`${n}`, `${d}`, dtype];
+    const np = found?.numpy
+      ? await runPeer(found, "python3", ["bench/peers/numpy_batchnorm.py", ...shape])
       : null;
-    const th = peers
-      ? await runJson(
-        "/usr/bin/python3",
-        ["bench/peers/torch_batchnorm.py", `${n}`, `${d}`, dtype],
-        peerEnv(),
-      )
+    const th = found?.torch
+      ? await runPeer(found, TORCH_PY, ["bench/peers/torch_batchnorm.py", ...shape])
       : null;
     const b2 = interleave(cases, rounds - half);
     const ours = new Map<string, number>();

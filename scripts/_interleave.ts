@@ -71,37 +71,6 @@ export function fmtNs(ns: number | null | undefined): string {
   return `${us.toFixed(us < 100 ? 1 : 0)} µs`;
 }
 
-/** This machine's variables minus the two that slow numpy (for a peer's command only). */
-export function peerEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env = { ...Deno.env.toObject(), ...extra };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  return env;
-}
-
-/** The last line of a command's output as JSON, or null when it fails. */
-export async function runJson(
-  cmd: string,
-  argv: string[],
-  env?: Record<string, string>,
-): Promise<Record<string, number | string> | null> {
-  try {
-    const out = await new Deno.Command(cmd, {
-      args: argv,
-      env,
-      clearEnv: env !== undefined,
-      stdout: "piped",
-      stderr: "piped",
-      cwd: new URL("../", import.meta.url).pathname,
-    }).output();
-    if (!out.success) return null;
-    const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
-    return JSON.parse(lines[lines.length - 1]);
-  } catch {
-    return null;
-  }
-}
-
 /** The load average and the time of day, for a table's caption. */
 export async function loadAndTime(): Promise<string> {
   let load = "?";
