@@ -188,7 +188,7 @@ export const SIGNATURES: { readonly [K in keyof Bindings]: Signature } = {
     "relu:bool",
   ),
   bnBackwardAlt: row<B["bnBackwardAlt"]>(
-    "batchnorm_closed_form",
+    "batchnorm_backward",
     "N:int",
     "D:int",
     "dout:array",

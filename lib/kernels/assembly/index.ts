@@ -8,8 +8,7 @@
 import { colSum, gemm, packB } from "./gemm";
 import { adam, axpy, finiteCheck, relu, reluMask } from "./elementwise";
 import { bnNormalize, bnStats } from "./batchnorm_forward";
-import { bnBackwardAlt } from "./batchnorm_closed_form";
-import { bnBackwardGraph } from "./batchnorm_backward";
+import { bnBackwardAlt, bnBackwardGraph } from "./batchnorm_backward";
 import { lnBackward, lnForward } from "./layernorm";
 
 export function packB_f32(K: i32, N: i32, b: usize, rsb: i32, csb: i32, dst: usize): void {
