@@ -96,6 +96,8 @@ async function theirs(
   if (peers.tfjs && dtype === "float32") {
     tfjs = await runPeer(peers, Deno.execPath(), [
       "run",
+      "--config",
+      "tools/deno.json", // tfjs is a tool: its import map and lockfile live there
       "-A",
       "bench/peers/tfjs_batchnorm.ts",
       ...shape,
