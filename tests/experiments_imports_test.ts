@@ -141,6 +141,13 @@ const { all: graph, loaded } = await importGraph([
 const under = (dir: string) => (s: string) => s.startsWith(new URL(`${dir}/`, ROOT).href);
 const short = (s: string) => s.slice(ROOT.href.length);
 
+/** Every edge from a module `from` accepts to a module `to` accepts, as "a → b". */
+function edges(from: (s: string) => boolean, to: (s: string) => boolean): string[] {
+  return [...graph].filter(([m]) => from(m)).flatMap(([m, deps]) =>
+    [...deps].filter(to).map((d) => `${short(m)} → ${short(d)}`)
+  );
+}
+
 describe("The experiments' imports: no cycle, few floors, the library through mod.ts", () => {
   it("reads every file under experiments/ and bench/ (type imports included)", () => {
     assertEquals(experiments.filter((f) => !graph.has(f)).map(short), []);
@@ -181,27 +188,14 @@ describe("The experiments' imports: no cycle, few floors, the library through mo
   it("keeps the harness free of the library: nothing under experiments/harness/ imports lib/ or mod.ts", () => {
     const bnlab = (s: string) =>
       (under("lib")(s) && !under("lib/std")(s)) || s === new URL("mod.ts", ROOT).href;
-    const reached = [...graph].filter(([m]) => under("experiments/harness")(m)).flatMap((
-      [m, deps],
-    ) => [...deps].filter(bnlab).map((d) => `${short(m)} → ${short(d)}`));
-    assertEquals(reached, []);
+    assertEquals(edges(under("experiments/harness"), bnlab), []);
   });
 
   it("lets bench/ reach the library only through mod.ts (Deno std's shims in lib/std/ aside)", () => {
     const library = (s: string) => under("lib")(s) && !under("lib/std")(s);
-    const direct = [...graph].filter(([m]) => under("bench")(m)).flatMap(([m, deps]) =>
-      [...deps].filter(library).map((d) => `${short(m)} → ${short(d)}`)
-    );
-    assertEquals(direct, []);
+    assertEquals(edges(under("bench"), library), []);
   });
 });
-
-/** Every edge from a module `from` accepts to a module `to` accepts, as "a → b". */
-function edges(from: (s: string) => boolean, to: (s: string) => boolean): string[] {
-  return [...graph].filter(([m]) => from(m)).flatMap(([m, deps]) =>
-    [...deps].filter(to).map((d) => `${short(m)} → ${short(d)}`)
-  );
-}
 
 describe("The library's and the notebook's imports", () => {
   const local = (s: string) => s.startsWith(ROOT.href);
